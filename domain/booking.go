@@ -1,0 +1,284 @@
+package domain
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Status is the state of a booking.
+type Status string
+
+// Booking states. pending → confirmed → completed | no_show; pending → expired;
+// pending | confirmed → cancelled. A payment that arrives for an expired hold may still
+// confirm it (expired → confirmed) when the slot is free; the store enforces that.
+const (
+	StatusPending   Status = "pending"
+	StatusConfirmed Status = "confirmed"
+	StatusCompleted Status = "completed"
+	StatusNoShow    Status = "no_show"
+	StatusExpired   Status = "expired"
+	StatusCancelled Status = "cancelled"
+)
+
+// Customer is who a booking is for.
+type Customer struct {
+	Name     string
+	Email    string
+	Phone    string
+	Category CustomerCategory
+}
+
+// NewCustomer validates and normalises a customer: the email is lower-cased.
+func NewCustomer(name, email, phone string, cat CustomerCategory) (Customer, error) {
+	c := Customer{Name: strings.TrimSpace(name), Email: strings.ToLower(strings.TrimSpace(email)), Phone: strings.TrimSpace(phone), Category: cat}
+	if c.Category == CategoryAny {
+		c.Category = CategoryGuest
+	}
+	switch {
+	case c.Name == "" || len(c.Name) > 100:
+		return Customer{}, invalidf("customer name must have 1 to 100 characters")
+	case len(c.Email) > 254:
+		return Customer{}, invalidf("customer email is too long")
+	case len(c.Phone) > 32:
+		return Customer{}, invalidf("customer phone is too long")
+	case c.Category != CategoryMember && c.Category != CategoryGuest:
+		return Customer{}, invalidf("customer category %q must be member or guest", c.Category)
+	}
+	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
+		return Customer{}, invalidf("customer email %q is not an address", email)
+	}
+	return c, nil
+}
+
+// BookingRecord is the stored form of a booking: what a repository saves and loads.
+// Build bookings with NewBooking and change them with their methods; RestoreBooking
+// turns a record back into a booking.
+type BookingRecord struct {
+	ID             string
+	ClubID         string
+	CourtID        string
+	Sport          Sport
+	Customer       Customer
+	Interval       Interval
+	Quote          Quote
+	Status         Status
+	HoldExpiresAt  time.Time
+	PaymentRef     string    // the gateway's checkout or payment reference
+	Paid           Money     // what the customer has paid (zero until confirmed)
+	Refund         Money     // what has been or is due to be refunded
+	TokenHash      string    // hash of the customer's access token
+	IdempotencyKey string    // the client's key, unique per club, or empty
+	RequestHash    string    // fingerprint of the request made with IdempotencyKey
+	Version        int       // incremented by every stored change
+	CreatedAt      time.Time //
+	UpdatedAt      time.Time //
+}
+
+// Booking is a court booked for a customer over an interval.
+type Booking struct {
+	r BookingRecord
+}
+
+// NewBookingParams are the inputs of NewBooking.
+type NewBookingParams struct {
+	ID             string
+	Club           Club
+	Court          Court
+	Customer       Customer
+	Interval       Interval
+	Quote          Quote
+	TokenHash      string
+	IdempotencyKey string
+	RequestHash    string
+	Now            time.Time
+}
+
+// NewBooking returns a pending booking that holds its slot for the club's hold time
+// (never past the start). It checks the policy rules that need no store: duration,
+// lead time, horizon and an active court.
+func NewBooking(p NewBookingParams) (*Booking, error) {
+	pol := p.Club.Policy
+	switch {
+	case p.ID == "":
+		return nil, invalidf("booking id is empty")
+	case p.Court.ClubID != p.Club.ID:
+		return nil, Errorf(KindNotFound, CodeNotFound, "court %q not found", p.Court.ID)
+	case !p.Court.Active:
+		return nil, Errorf(KindPolicy, CodeCourtInactive, "court %q is not open for bookings", p.Court.Name)
+	case !pol.AllowsDuration(p.Court.Sport, p.Interval.Duration()):
+		return nil, Errorf(KindPolicy, CodeDurationNotAllowed, "%s may not be booked for %d minutes", p.Court.Sport, int(p.Interval.Duration().Minutes()))
+	case p.Interval.Start.Before(p.Now.Add(pol.MinLead)):
+		return nil, Errorf(KindPolicy, CodeLeadTime, "bookings must be made at least %d minutes before they start", int(pol.MinLead.Minutes()))
+	case p.Interval.Start.After(p.Now.Add(pol.MaxHorizon)):
+		return nil, Errorf(KindPolicy, CodeHorizon, "bookings may start at most %d days ahead", int(pol.MaxHorizon.Hours()/24))
+	case len(p.Quote.Lines) == 0 || p.Quote.Total.Currency() != p.Club.Currency:
+		return nil, invalidf("booking has no quote in %s", p.Club.Currency)
+	case len(p.IdempotencyKey) > 255:
+		return nil, invalidf("idempotency key must have at most 255 characters")
+	}
+	hold := p.Now.Add(pol.Hold)
+	if hold.After(p.Interval.Start) {
+		hold = p.Interval.Start
+	}
+	zero := NewMoney(0, p.Club.Currency)
+	return &Booking{r: BookingRecord{
+		ID: p.ID, ClubID: p.Club.ID, CourtID: p.Court.ID, Sport: p.Court.Sport, Customer: p.Customer,
+		Interval: p.Interval, Quote: p.Quote, Status: StatusPending, HoldExpiresAt: hold.UTC(),
+		Paid: zero, Refund: zero, TokenHash: p.TokenHash, IdempotencyKey: p.IdempotencyKey,
+		RequestHash: p.RequestHash, CreatedAt: p.Now.UTC(), UpdatedAt: p.Now.UTC(),
+	}}, nil
+}
+
+// RestoreBooking returns the booking a repository stored as r.
+func RestoreBooking(r BookingRecord) *Booking { return &Booking{r: r} }
+
+// Record returns the stored form of b.
+func (b *Booking) Record() BookingRecord { return b.r }
+
+// ID returns the booking's id.
+func (b *Booking) ID() string { return b.r.ID }
+
+// ClubID returns the id of the booking's club.
+func (b *Booking) ClubID() string { return b.r.ClubID }
+
+// CourtID returns the id of the booked court.
+func (b *Booking) CourtID() string { return b.r.CourtID }
+
+// Customer returns who the booking is for.
+func (b *Booking) Customer() Customer { return b.r.Customer }
+
+// Interval returns when the court is booked.
+func (b *Booking) Interval() Interval { return b.r.Interval }
+
+// Quote returns the price of the booking.
+func (b *Booking) Quote() Quote { return b.r.Quote }
+
+// Status returns the booking's state.
+func (b *Booking) Status() Status { return b.r.Status }
+
+// HoldExpiresAt returns when a pending booking stops holding its slot.
+func (b *Booking) HoldExpiresAt() time.Time { return b.r.HoldExpiresAt }
+
+// PaymentRef returns the gateway's reference for the booking's payment.
+func (b *Booking) PaymentRef() string { return b.r.PaymentRef }
+
+// Paid returns what the customer has paid.
+func (b *Booking) Paid() Money { return b.r.Paid }
+
+// Refund returns what has been refunded or is due.
+func (b *Booking) Refund() Money { return b.r.Refund }
+
+// TokenHash returns the hash of the customer's access token.
+func (b *Booking) TokenHash() string { return b.r.TokenHash }
+
+// IdempotencyKey returns the client's idempotency key, if any.
+func (b *Booking) IdempotencyKey() string { return b.r.IdempotencyKey }
+
+// RequestHash returns the fingerprint of the request that created the booking.
+func (b *Booking) RequestHash() string { return b.r.RequestHash }
+
+// Version returns the number of stored changes.
+func (b *Booking) Version() int { return b.r.Version }
+
+// IsActive reports whether the booking holds its court at now: it is confirmed, or
+// pending with a hold that has not run out.
+func (b *Booking) IsActive(now time.Time) bool {
+	return IsActive(b.r.Status, b.r.HoldExpiresAt, now)
+}
+
+// IsActive reports whether a booking in status with the given hold holds its court at now.
+func IsActive(s Status, holdExpiresAt, now time.Time) bool {
+	return s == StatusConfirmed || (s == StatusPending && now.Before(holdExpiresAt))
+}
+
+func (b *Booking) transition(to Status, now time.Time) {
+	b.r.Status = to
+	b.r.UpdatedAt = now.UTC()
+}
+
+func (b *Booking) invalidTransition(to Status) error {
+	return Errorf(KindConflict, CodeInvalidTransition, "a %s booking cannot become %s", b.r.Status, to)
+}
+
+// SetPaymentRef records the gateway's reference for the booking's checkout.
+func (b *Booking) SetPaymentRef(ref string) { b.r.PaymentRef = ref }
+
+// ConfirmPayment confirms the booking for a payment of paid. A pending booking is
+// confirmed even if its hold has passed, and an expired one is confirmed again: the
+// store refuses the change with slot_unavailable if the slot has been taken since.
+// The payment must match the quote.
+func (b *Booking) ConfirmPayment(paid Money, ref string, now time.Time) error {
+	if b.r.Status != StatusPending && b.r.Status != StatusExpired {
+		return b.invalidTransition(StatusConfirmed)
+	}
+	if !paid.Equal(b.r.Quote.Total) {
+		return Errorf(KindConflict, CodeAmountMismatch, "payment of %s does not match the quote of %s", paid, b.r.Quote.Total)
+	}
+	if ref != "" {
+		b.r.PaymentRef = ref
+	}
+	b.r.Paid = paid
+	b.transition(StatusConfirmed, now)
+	return nil
+}
+
+// Expire ends a pending booking whose hold has run out.
+func (b *Booking) Expire(now time.Time) error {
+	if b.r.Status != StatusPending {
+		return b.invalidTransition(StatusExpired)
+	}
+	if now.Before(b.r.HoldExpiresAt) {
+		return Errorf(KindConflict, CodeInvalidTransition, "the hold lasts until %s", b.r.HoldExpiresAt.Format(time.RFC3339))
+	}
+	b.transition(StatusExpired, now)
+	return nil
+}
+
+// Cancel cancels a pending or confirmed booking and returns the refund the policy
+// gives on what was paid: all of it at least CancelCutoff before the start, the
+// policy's share later, nothing once the booking has started.
+func (b *Booking) Cancel(pol Policy, now time.Time) (Money, error) {
+	if b.r.Status != StatusPending && b.r.Status != StatusConfirmed {
+		return Money{}, b.invalidTransition(StatusCancelled)
+	}
+	refund := NewMoney(0, b.r.Paid.Currency())
+	switch start := b.r.Interval.Start; {
+	case !now.Before(start):
+	case !now.After(start.Add(-pol.CancelCutoff)):
+		refund = b.r.Paid
+	default:
+		refund = b.r.Paid.Share(pol.LateRefundBasisPoints)
+	}
+	b.r.Refund = refund
+	b.transition(StatusCancelled, now)
+	return refund, nil
+}
+
+// Complete marks a confirmed booking that has ended as played.
+func (b *Booking) Complete(now time.Time) error {
+	if b.r.Status != StatusConfirmed || now.Before(b.r.Interval.End) {
+		return b.invalidTransition(StatusCompleted)
+	}
+	b.transition(StatusCompleted, now)
+	return nil
+}
+
+// MarkNoShow marks a confirmed booking whose customer did not come.
+func (b *Booking) MarkNoShow(now time.Time) error {
+	if b.r.Status != StatusConfirmed || now.Before(b.r.Interval.Start) {
+		return b.invalidTransition(StatusNoShow)
+	}
+	b.transition(StatusNoShow, now)
+	return nil
+}
+
+// AddRefund records a refund of a payment that did not confirm the booking (a wrong
+// amount, or a slot taken while the customer paid).
+func (b *Booking) AddRefund(m Money) {
+	if b.r.Refund.Currency() == m.Currency() {
+		b.r.Refund = NewMoney(b.r.Refund.Amount()+m.Amount(), m.Currency())
+	} else {
+		b.r.Refund = m
+	}
+}

@@ -1,0 +1,199 @@
+package domain
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
+
+// Sport names a game played on a court, such as "padel", "tennis" or "pickleball".
+type Sport string
+
+// Sports Match Point knows by name; a club may use any other lowercase slug too.
+const (
+	Padel      Sport = "padel"
+	Tennis     Sport = "tennis"
+	Pickleball Sport = "pickleball"
+	Football5  Sport = "football5"
+)
+
+// ParseSport validates a sport name: a lowercase slug.
+func ParseSport(s string) (Sport, error) {
+	if !slugPattern.MatchString(s) {
+		return "", invalidf("sport %q must be a lowercase slug such as padel or tennis", s)
+	}
+	return Sport(s), nil
+}
+
+// CustomerCategory distinguishes members from guests for pricing.
+type CustomerCategory string
+
+// Customer categories. A price rule for CategoryAny applies to both.
+const (
+	CategoryAny    CustomerCategory = ""
+	CategoryMember CustomerCategory = "member"
+	CategoryGuest  CustomerCategory = "guest"
+)
+
+// ParseCategory validates a customer category; "" is a guest.
+func ParseCategory(s string) (CustomerCategory, error) {
+	switch CustomerCategory(s) {
+	case CategoryMember:
+		return CategoryMember, nil
+	case CategoryGuest, "":
+		return CategoryGuest, nil
+	}
+	return "", invalidf("customer category %q must be member or guest", s)
+}
+
+// Policy is a club's booking policy.
+type Policy struct {
+	// Granularity is the step of start times and the unit of pricing (e.g. 30 minutes).
+	Granularity time.Duration
+	// Durations lists the allowed booking lengths per sport; a sport not listed may be
+	// booked for any multiple of Granularity up to four hours.
+	Durations map[Sport][]time.Duration
+	// MinLead is how long before its start a booking must be made.
+	MinLead time.Duration
+	// MaxHorizon is how far ahead a booking may start.
+	MaxHorizon time.Duration
+	// Hold is how long a pending booking keeps its slot while the customer pays.
+	Hold time.Duration
+	// CancelCutoff: cancelling at least this long before the start refunds in full;
+	// later (but before the start) refunds LateRefundBasisPoints of the total.
+	CancelCutoff time.Duration
+	// LateRefundBasisPoints is the share refunded after the cut-off (10 000 = 100 %).
+	LateRefundBasisPoints int
+	// MaxActivePerCustomer bounds a customer's active bookings; 0 means no limit.
+	MaxActivePerCustomer int
+}
+
+// DefaultPolicy is a sensible policy for a padel club.
+func DefaultPolicy() Policy {
+	return Policy{
+		Granularity: 30 * time.Minute,
+		Durations: map[Sport][]time.Duration{
+			Padel:  {60 * time.Minute, 90 * time.Minute, 120 * time.Minute},
+			Tennis: {60 * time.Minute, 90 * time.Minute, 120 * time.Minute},
+		},
+		MinLead:               15 * time.Minute,
+		MaxHorizon:            14 * 24 * time.Hour,
+		Hold:                  10 * time.Minute,
+		CancelCutoff:          24 * time.Hour,
+		LateRefundBasisPoints: 5000,
+		MaxActivePerCustomer:  4,
+	}
+}
+
+// Validate checks the policy's values.
+func (p Policy) Validate() error {
+	switch {
+	case p.Granularity < 5*time.Minute || p.Granularity > 4*time.Hour || p.Granularity%(5*time.Minute) != 0:
+		return invalidf("granularity %s must be a multiple of 5 minutes between 5m and 4h", p.Granularity)
+	case (24*time.Hour)%p.Granularity != 0:
+		return invalidf("granularity %s must divide a day", p.Granularity)
+	case p.MinLead < 0 || p.MaxHorizon <= p.MinLead:
+		return invalidf("lead time %s and horizon %s must satisfy 0 <= lead < horizon", p.MinLead, p.MaxHorizon)
+	case p.Hold < time.Minute || p.Hold > 24*time.Hour:
+		return invalidf("hold %s must be between 1m and 24h", p.Hold)
+	case p.CancelCutoff < 0:
+		return invalidf("cancellation cut-off %s must not be negative", p.CancelCutoff)
+	case p.LateRefundBasisPoints < 0 || p.LateRefundBasisPoints > 10000:
+		return invalidf("late refund share %d must be between 0 and 10000 basis points", p.LateRefundBasisPoints)
+	case p.MaxActivePerCustomer < 0:
+		return invalidf("maximum active bookings %d must not be negative", p.MaxActivePerCustomer)
+	}
+	for sport, ds := range p.Durations {
+		for _, d := range ds {
+			if d <= 0 || d%p.Granularity != 0 {
+				return invalidf("duration %s for %s must be a positive multiple of the granularity %s", d, sport, p.Granularity)
+			}
+		}
+	}
+	return nil
+}
+
+// AllowsDuration reports whether a booking of d may be made for sport.
+func (p Policy) AllowsDuration(sport Sport, d time.Duration) bool {
+	if d <= 0 || d%p.Granularity != 0 {
+		return false
+	}
+	if ds, ok := p.Durations[sport]; ok {
+		return slices.Contains(ds, d)
+	}
+	return d <= 4*time.Hour
+}
+
+// Club is a tenant: every other record belongs to exactly one club.
+type Club struct {
+	ID       string
+	Slug     string
+	Name     string
+	Location *time.Location
+	Currency Currency
+	Policy   Policy
+}
+
+// NewClub validates and returns a club. zone is an IANA zone name and currency an
+// ISO 4217 code.
+func NewClub(id, slug, name, zone, currency string, policy Policy) (Club, error) {
+	if id == "" {
+		return Club{}, invalidf("club id is empty")
+	}
+	if !slugPattern.MatchString(slug) {
+		return Club{}, invalidf("club slug %q must be a lowercase slug", slug)
+	}
+	if strings.TrimSpace(name) == "" {
+		return Club{}, invalidf("club name is empty")
+	}
+	if zone == "" || zone == "Local" {
+		return Club{}, invalidf("club time zone %q must be an IANA zone name", zone)
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return Club{}, invalidf("club time zone %q is not an IANA zone name", zone)
+	}
+	cur, err := ParseCurrency(currency)
+	if err != nil {
+		return Club{}, err
+	}
+	if err := policy.Validate(); err != nil {
+		return Club{}, err
+	}
+	return Club{ID: id, Slug: slug, Name: strings.TrimSpace(name), Location: loc, Currency: cur, Policy: policy}, nil
+}
+
+// Court is a court of a club.
+type Court struct {
+	ID      string
+	ClubID  string
+	Name    string
+	Sport   Sport
+	Indoor  bool
+	Surface string
+	Active  bool
+}
+
+// NewCourt validates and returns an active court.
+func NewCourt(id, clubID, name string, sport Sport, indoor bool, surface string) (Court, error) {
+	c := Court{ID: id, ClubID: clubID, Name: strings.TrimSpace(name), Sport: sport, Indoor: indoor, Surface: strings.TrimSpace(surface), Active: true}
+	return c, c.Validate()
+}
+
+// Validate checks the court's values.
+func (c Court) Validate() error {
+	switch {
+	case c.ID == "" || c.ClubID == "":
+		return invalidf("court id and club id must be set")
+	case c.Name == "" || len(c.Name) > 100:
+		return invalidf("court name must have 1 to 100 characters")
+	case !slugPattern.MatchString(string(c.Sport)):
+		return invalidf("court sport %q must be a lowercase slug", c.Sport)
+	case len(c.Surface) > 50:
+		return invalidf("court surface must have at most 50 characters")
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package domain
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Currency is an ISO 4217 currency with the exponent of its minor unit
+// (2 for ARS and EUR: 1 peso = 100 centavos; 0 for JPY and CLP).
+type Currency struct {
+	code     string
+	exponent int
+}
+
+// iso4217 lists the currencies Match Point accepts and their minor-unit exponents.
+var iso4217 = map[string]int{
+	"ARS": 2, "AUD": 2, "BHD": 3, "BOB": 2, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0,
+	"CNY": 2, "COP": 2, "CZK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "HKD": 2, "HUF": 2,
+	"IDR": 2, "ILS": 2, "INR": 2, "JPY": 0, "KRW": 0, "KWD": 3, "MXN": 2, "NOK": 2,
+	"NZD": 2, "PEN": 2, "PLN": 2, "PYG": 0, "SEK": 2, "SGD": 2, "TRY": 2, "USD": 2,
+	"UYU": 2, "ZAR": 2,
+}
+
+// ParseCurrency returns the currency for an ISO 4217 code such as "ARS".
+func ParseCurrency(code string) (Currency, error) {
+	exp, ok := iso4217[code]
+	if !ok {
+		return Currency{}, invalidf("unknown currency %q (want an ISO 4217 code such as ARS or EUR)", code)
+	}
+	return Currency{code: code, exponent: exp}, nil
+}
+
+// MustCurrency is ParseCurrency for constants in tests and seeds; it panics on an unknown code.
+func MustCurrency(code string) Currency {
+	c, err := ParseCurrency(code)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Code returns the ISO 4217 code, or "" for the zero Currency.
+func (c Currency) Code() string { return c.code }
+
+// Exponent returns the number of decimal digits of the minor unit.
+func (c Currency) Exponent() int { return c.exponent }
+
+// IsZero reports whether c is the zero Currency.
+func (c Currency) IsZero() bool { return c.code == "" }
+
+func (c Currency) String() string { return c.code }
+
+// Money is an amount in integer minor units of a currency.
+type Money struct {
+	amount   int64
+	currency Currency
+}
+
+// NewMoney returns amount minor units of currency c.
+func NewMoney(amount int64, c Currency) Money { return Money{amount: amount, currency: c} }
+
+// Amount returns the amount in minor units.
+func (m Money) Amount() int64 { return m.amount }
+
+// Currency returns the currency of m.
+func (m Money) Currency() Currency { return m.currency }
+
+// IsZero reports whether the amount is zero.
+func (m Money) IsZero() bool { return m.amount == 0 }
+
+// Add returns m+o; adding different currencies is an error.
+func (m Money) Add(o Money) (Money, error) {
+	if m.currency != o.currency {
+		return Money{}, Errorf(KindInvalid, CodeCurrencyMismatch, "cannot add %s to %s", o.currency, m.currency)
+	}
+	return Money{amount: m.amount + o.amount, currency: m.currency}, nil
+}
+
+// Equal reports whether m and o are the same amount of the same currency.
+func (m Money) Equal(o Money) bool { return m == o }
+
+// Share returns the part of m given by basis points (10 000 = all of it), rounded down
+// to the minor unit, so that a share never exceeds what it is a share of.
+func (m Money) Share(basisPoints int) Money {
+	return Money{amount: m.amount * int64(basisPoints) / 10000, currency: m.currency}
+}
+
+// String formats m with its decimal point, such as "16000.00 ARS".
+func (m Money) String() string {
+	if m.currency.exponent == 0 {
+		return strconv.FormatInt(m.amount, 10) + " " + m.currency.code
+	}
+	sign, a := "", m.amount
+	if a < 0 {
+		sign, a = "-", -a
+	}
+	div := int64(1)
+	for range m.currency.exponent {
+		div *= 10
+	}
+	return fmt.Sprintf("%s%d.%0*d %s", sign, a/div, m.currency.exponent, a%div, m.currency.code)
+}

@@ -1,0 +1,185 @@
+package ports
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/matchpoint/matchpoint/domain"
+)
+
+// Clock tells the time. Production uses the system clock; tests move a fake one.
+type Clock interface {
+	Now() time.Time
+}
+
+// IDs makes unique, roughly time-ordered identifiers.
+type IDs interface {
+	NewID() string
+}
+
+// ErrorReporter reports failures that no caller will see, such as a payment that did
+// not match its booking. It must not block for long and never fails.
+type ErrorReporter interface {
+	Report(ctx context.Context, err error, attrs map[string]string)
+}
+
+// Cache stores byte values under string keys for a time. It is a cache: a miss is
+// always allowed, and an error means "treat as a miss". Once Delete or DeletePrefix
+// returns, no Get (on any process sharing the cache) returns the deleted values.
+type Cache interface {
+	// Get returns the value of key and true, or false on a miss.
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	// Set stores value under key for ttl (ttl > 0).
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Delete removes keys; a missing key is not an error.
+	Delete(ctx context.Context, keys ...string) error
+	// DeletePrefix removes every key that starts with prefix.
+	DeletePrefix(ctx context.Context, prefix string) error
+}
+
+// CheckoutRequest asks a gateway for a checkout of one booking.
+type CheckoutRequest struct {
+	BookingID     string
+	ClubID        string
+	Description   string
+	Amount        domain.Money
+	CustomerEmail string
+	ExpiresAt     time.Time // when the hold ends; the checkout should not outlive it
+}
+
+// Checkout is where the customer pays.
+type Checkout struct {
+	Ref string // the gateway's reference (session, preference or payment id)
+	URL string // the page the customer opens
+}
+
+// PaymentStatus is the provider-neutral state of a payment.
+type PaymentStatus string
+
+// Payment states.
+const (
+	PaymentPending  PaymentStatus = "pending"
+	PaymentPaid     PaymentStatus = "paid"
+	PaymentFailed   PaymentStatus = "failed"
+	PaymentExpired  PaymentStatus = "expired"
+	PaymentRefunded PaymentStatus = "refunded"
+)
+
+// Payment is what a gateway knows of a booking's payment.
+type Payment struct {
+	Ref       string
+	BookingID string
+	Status    PaymentStatus
+	Amount    domain.Money
+}
+
+// PaymentEventType is the provider-neutral kind of a webhook event.
+type PaymentEventType string
+
+// Payment event types.
+const (
+	EventPaid     PaymentEventType = "paid"
+	EventFailed   PaymentEventType = "failed"
+	EventExpired  PaymentEventType = "expired"
+	EventRefunded PaymentEventType = "refunded"
+)
+
+// PaymentEvent is a verified webhook event, provider-neutral.
+type PaymentEvent struct {
+	Provider   string
+	EventID    string // unique per provider; replays carry the same id
+	Type       PaymentEventType
+	BookingID  string
+	PaymentRef string
+	Amount     domain.Money // what was paid (or refunded)
+	At         time.Time
+}
+
+// RefundRequest asks a gateway to refund part or all of a payment.
+type RefundRequest struct {
+	BookingID      string
+	PaymentRef     string
+	Amount         domain.Money
+	IdempotencyKey string // the same key never refunds twice
+}
+
+// Refund is a refund the gateway accepted.
+type Refund struct {
+	ID     string
+	Amount domain.Money
+}
+
+// PaymentGateway is a payment provider.
+type PaymentGateway interface {
+	// Provider names the gateway as it appears in webhook URLs ("sandbox", "stripe").
+	Provider() string
+	// CreateCheckout opens a checkout for a booking. Creating one twice for the same
+	// booking returns the same checkout.
+	CreateCheckout(ctx context.Context, req CheckoutRequest) (Checkout, error)
+	// GetPayment returns the state of the payment of a checkout reference, or not_found.
+	GetPayment(ctx context.Context, ref string) (Payment, error)
+	// Refund refunds an amount of a payment; the same idempotency key refunds once.
+	Refund(ctx context.Context, req RefundRequest) (Refund, error)
+	// ParseWebhook verifies a webhook's signature and returns its event. A bad or
+	// missing signature is an unauthorized error with code bad_signature; a body that
+	// cannot be read is an invalid error.
+	ParseWebhook(header http.Header, body []byte) (PaymentEvent, error)
+}
+
+// MessageKind says what a notification is about.
+type MessageKind string
+
+// Message kinds.
+const (
+	MessageConfirmation MessageKind = "confirmation"
+	MessageCancellation MessageKind = "cancellation"
+	MessageExpiry       MessageKind = "expiry"
+	MessageReminder     MessageKind = "reminder"
+	MessageRefund       MessageKind = "refund"
+)
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// Message is a notification to a customer.
+type Message struct {
+	Kind        MessageKind
+	BookingID   string
+	To          string
+	Subject     string
+	Text        string
+	Attachments []Attachment
+}
+
+// Notifier delivers messages to customers. Send may be retried: delivering the same
+// message twice is tolerated by callers, losing one is not.
+type Notifier interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// JobArgs are the typed arguments of a job; Kind names the handler that runs it and
+// never changes meaning. Arguments are encoded as JSON.
+type JobArgs interface {
+	Kind() string
+}
+
+// EnqueueOptions tune one job. The zero value runs the job now, with the queue's
+// default attempts, and no uniqueness.
+type EnqueueOptions struct {
+	RunAt     time.Time // zero: now
+	UniqueKey string    // while a job with this key is waiting, enqueueing another is a no-op
+}
+
+// JobQueue schedules background work. Enqueued inside a transaction (see Transactor),
+// a job is stored with the transaction and runs only if it commits.
+type JobQueue interface {
+	Enqueue(ctx context.Context, args JobArgs, opts EnqueueOptions) error
+}
+
+// JobHandler runs a job's JSON-encoded arguments; an error means retry later.
+type JobHandler func(ctx context.Context, args []byte) error

@@ -1,0 +1,156 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/matchpoint/matchpoint/domain"
+)
+
+// Transactor runs a unit of work. Every repository write and every job enqueued with
+// the context passed to fn commits when fn returns nil and is undone when it returns an
+// error, so a booking and the jobs it schedules are stored together or not at all.
+// Transactions may nest: an inner WithinTx joins the outer one.
+type Transactor interface {
+	WithinTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Clubs stores clubs. Slugs are unique.
+type Clubs interface {
+	// SaveClub creates or replaces a club; a slug taken by another club is a conflict
+	// with code duplicate.
+	SaveClub(ctx context.Context, c domain.Club) error
+	// GetClub returns a club by id or a not_found error.
+	GetClub(ctx context.Context, id string) (domain.Club, error)
+	// GetClubBySlug returns a club by slug or a not_found error.
+	GetClubBySlug(ctx context.Context, slug string) (domain.Club, error)
+}
+
+// Courts stores a club's courts.
+type Courts interface {
+	// SaveCourt creates or replaces a court.
+	SaveCourt(ctx context.Context, c domain.Court) error
+	// GetCourt returns a court of the club or a not_found error.
+	GetCourt(ctx context.Context, clubID, id string) (domain.Court, error)
+	// ListCourts returns the club's courts ordered by name, then id.
+	ListCourts(ctx context.Context, clubID string) ([]domain.Court, error)
+}
+
+// Seasons stores a club's seasons.
+type Seasons interface {
+	// SaveSeason creates or replaces a season. It fails with season_overlap, storing
+	// nothing, when the season shares a day with another season of the club; the check
+	// and the write are atomic.
+	SaveSeason(ctx context.Context, s domain.Season) error
+	// DeleteSeason removes a season or returns a not_found error.
+	DeleteSeason(ctx context.Context, clubID, id string) error
+	// ListSeasons returns the club's seasons ordered by first day.
+	ListSeasons(ctx context.Context, clubID string) ([]domain.Season, error)
+}
+
+// Closures stores a club's closures.
+type Closures interface {
+	// SaveClosure creates or replaces a closure.
+	SaveClosure(ctx context.Context, c domain.Closure) error
+	// DeleteClosure removes a closure or returns a not_found error.
+	DeleteClosure(ctx context.Context, clubID, id string) error
+	// ListClosures returns the club's closures that overlap iv, ordered by start.
+	ListClosures(ctx context.Context, clubID string, iv domain.Interval) ([]domain.Closure, error)
+}
+
+// PriceRules stores a club's price rules.
+type PriceRules interface {
+	// SavePriceRule creates or replaces a price rule.
+	SavePriceRule(ctx context.Context, r domain.PriceRule) error
+	// DeletePriceRule removes a price rule or returns a not_found error.
+	DeletePriceRule(ctx context.Context, clubID, id string) error
+	// ListPriceRules returns the club's price rules ordered by id.
+	ListPriceRules(ctx context.Context, clubID string) ([]domain.PriceRule, error)
+}
+
+// CreateBookingOptions are the rules CreateBooking checks atomically with the write.
+type CreateBookingOptions struct {
+	// Now decides which pending holds still count as active.
+	Now time.Time
+	// MaxActivePerCustomer bounds the customer's (by email) active bookings in the club,
+	// the new one included; 0 means no limit.
+	MaxActivePerCustomer int
+}
+
+// BookingFilter selects bookings of a club. Zero fields select everything.
+type BookingFilter struct {
+	ClubID  string
+	CourtID string
+	Status  domain.Status
+	From    time.Time // bookings ending after From
+	To      time.Time // bookings starting before To
+	Limit   int       // 0 means 100
+}
+
+// Bookings stores bookings and enforces the invariant of the system: two active
+// bookings (confirmed, or pending with a hold that has not run out) never overlap on
+// one court. Booking ids are unique across clubs.
+type Bookings interface {
+	// CreateBooking stores a new booking. Atomically with the write it fails with
+	//   - conflict slot_unavailable if an active booking at opts.Now overlaps it on its court
+	//     (pending bookings whose hold has passed do not count, even if not yet expired);
+	//   - conflict duplicate if the club already has a booking with its idempotency key;
+	//   - policy too_many_active_bookings if the customer would exceed the limit.
+	// The stored version is 1.
+	CreateBooking(ctx context.Context, b *domain.Booking, opts CreateBookingOptions) error
+	// GetBooking returns a booking by id or a not_found error.
+	GetBooking(ctx context.Context, id string) (*domain.Booking, error)
+	// UpdateBooking loads a booking, calls fn and stores what fn left, atomically: no
+	// other change to the booking happens in between, and the version goes up by one. If
+	// fn returns an error nothing is stored and that error is returned. If the booking
+	// becomes (or stays) active at now and overlaps another active booking, nothing is
+	// stored and the error is conflict slot_unavailable.
+	UpdateBooking(ctx context.Context, id string, now time.Time, fn func(b *domain.Booking) error) error
+	// FindBookingByIdempotencyKey returns the club's booking made with key or not_found.
+	FindBookingByIdempotencyKey(ctx context.Context, clubID, key string) (*domain.Booking, error)
+	// ListOccupancy returns what every booking of the club overlapping iv occupies, in
+	// any state, ordered by start.
+	ListOccupancy(ctx context.Context, clubID string, iv domain.Interval) ([]domain.Occupancy, error)
+	// ListBookings returns the bookings a filter selects, ordered by start, then id.
+	ListBookings(ctx context.Context, f BookingFilter) ([]*domain.Booking, error)
+	// ListExpiredHolds returns the ids of pending bookings (of every club) whose hold
+	// ended at or before now, oldest first, at most limit.
+	ListExpiredHolds(ctx context.Context, now time.Time, limit int) ([]string, error)
+}
+
+// PaymentEvents remembers which payment provider events have been processed.
+type PaymentEvents interface {
+	// RecordPaymentEvent records an event id of a provider and reports whether it was
+	// new. Inside a transaction the record commits or rolls back with the transaction.
+	RecordPaymentEvent(ctx context.Context, provider, eventID string, at time.Time) (bool, error)
+}
+
+// APIKey is a club-scoped secret for the admin API, stored hashed.
+type APIKey struct {
+	ID        string
+	ClubID    string
+	Name      string
+	Hash      string // hex SHA-256 of the key
+	CreatedAt time.Time
+}
+
+// APIKeys stores admin API keys.
+type APIKeys interface {
+	// SaveAPIKey stores a key; a hash already stored is a conflict with code duplicate.
+	SaveAPIKey(ctx context.Context, k APIKey) error
+	// FindAPIKey returns the key with the hash or a not_found error.
+	FindAPIKey(ctx context.Context, hash string) (APIKey, error)
+}
+
+// Store is every repository of Match Point with its transaction boundary.
+type Store interface {
+	Transactor
+	Clubs
+	Courts
+	Seasons
+	Closures
+	PriceRules
+	Bookings
+	PaymentEvents
+	APIKeys
+}
