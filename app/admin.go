@@ -1,0 +1,280 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// Admin holds a club's administration use cases: setting up a club, its courts,
+// seasons, closures and price rules, and reading its bookings. Every write invalidates
+// the cached entries it affects once it commits.
+type Admin struct{ *core }
+
+// apiKeyPrefix marks Match Point admin keys, so that a leaked one is recognisable.
+const apiKeyPrefix = "mpk_"
+
+// Authenticate returns the club an admin API key belongs to. A missing key is
+// unauthorized; a key of another club, or an unknown key, is forbidden.
+func (a *Admin) Authenticate(ctx context.Context, clubSlug, key string) (domain.Club, error) {
+	if key == "" {
+		return domain.Club{}, domain.Errorf(domain.KindUnauthorized, domain.CodeUnauthorized, "an API key is required")
+	}
+	forbidden := domain.Errorf(domain.KindForbidden, domain.CodeForbidden, "this API key may not administer club %q", clubSlug)
+	k, err := a.Store.FindAPIKey(ctx, hashToken(key))
+	if domain.ErrorKind(err) == domain.KindNotFound {
+		return domain.Club{}, forbidden
+	}
+	if err != nil {
+		return domain.Club{}, err
+	}
+	club, err := a.catalog.clubBySlug(ctx, clubSlug)
+	if domain.ErrorKind(err) == domain.KindNotFound {
+		return domain.Club{}, forbidden
+	}
+	if err != nil {
+		return domain.Club{}, err
+	}
+	if k.ClubID != club.ID {
+		return domain.Club{}, forbidden
+	}
+	return club, nil
+}
+
+// CreateClubCommand describes a new club.
+type CreateClubCommand struct {
+	Slug     string
+	Name     string
+	Zone     string // IANA zone, e.g. America/Argentina/Buenos_Aires
+	Currency string // ISO 4217, e.g. ARS
+	Policy   domain.Policy
+}
+
+// CreateClub creates a club and its first admin API key, returned once in clear.
+func (a *Admin) CreateClub(ctx context.Context, cmd CreateClubCommand) (domain.Club, string, error) {
+	club, err := domain.NewClub(a.IDs.NewID(), cmd.Slug, cmd.Name, cmd.Zone, cmd.Currency, cmd.Policy)
+	if err != nil {
+		return domain.Club{}, "", err
+	}
+	var key string
+	err = a.Store.WithinTx(ctx, func(ctx context.Context) error {
+		if err := a.Store.SaveClub(ctx, club); err != nil {
+			return err
+		}
+		a.catalog.invalidate(ctx, slugKey(club.Slug), clubKey(club.ID))
+		key, err = a.issueKey(ctx, club.ID, "initial")
+		return err
+	})
+	return club, key, err
+}
+
+// IssueAPIKey creates another admin API key for a club; the key is returned once.
+func (a *Admin) IssueAPIKey(ctx context.Context, club domain.Club, name string) (string, error) {
+	return a.issueKey(ctx, club.ID, name)
+}
+
+func (a *Admin) issueKey(ctx context.Context, clubID, name string) (string, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", err
+	}
+	key := apiKeyPrefix + base64.RawURLEncoding.EncodeToString(secret)
+	err := a.Store.SaveAPIKey(ctx, ports.APIKey{ID: a.IDs.NewID(), ClubID: clubID, Name: name, Hash: hashToken(key), CreatedAt: a.Clock.Now()})
+	return key, err
+}
+
+// SaveCourt creates a court (empty ID) or replaces one of the club's courts.
+func (a *Admin) SaveCourt(ctx context.Context, club domain.Club, c domain.Court) (domain.Court, error) {
+	if c.ID == "" {
+		c.ID = a.IDs.NewID()
+	} else if _, err := a.Store.GetCourt(ctx, club.ID, c.ID); err != nil {
+		return domain.Court{}, err
+	}
+	c.ClubID, c.Name, c.Surface = club.ID, strings.TrimSpace(c.Name), strings.TrimSpace(c.Surface)
+	if err := c.Validate(); err != nil {
+		return domain.Court{}, err
+	}
+	return c, a.write(ctx, func(ctx context.Context) error { return a.Store.SaveCourt(ctx, c) }, courtsKey(club.ID))
+}
+
+// ListCourts returns the club's courts.
+func (a *Admin) ListCourts(ctx context.Context, club domain.Club) ([]domain.Court, error) {
+	return a.Store.ListCourts(ctx, club.ID)
+}
+
+// SaveSeason creates a season (empty ID) or replaces one; seasons may not overlap.
+func (a *Admin) SaveSeason(ctx context.Context, club domain.Club, s domain.Season) (domain.Season, error) {
+	if s.ID == "" {
+		s.ID = a.IDs.NewID()
+	} else if err := a.owns(ctx, club, s.ID, a.seasonIDs); err != nil {
+		return domain.Season{}, err
+	}
+	s.ClubID, s.Name = club.ID, strings.TrimSpace(s.Name)
+	if err := s.Validate(); err != nil {
+		return domain.Season{}, err
+	}
+	return s, a.write(ctx, func(ctx context.Context) error { return a.Store.SaveSeason(ctx, s) }, seasonsKey(club.ID))
+}
+
+// DeleteSeason removes a season of the club.
+func (a *Admin) DeleteSeason(ctx context.Context, club domain.Club, id string) error {
+	return a.write(ctx, func(ctx context.Context) error { return a.Store.DeleteSeason(ctx, club.ID, id) }, seasonsKey(club.ID))
+}
+
+// ListSeasons returns the club's seasons.
+func (a *Admin) ListSeasons(ctx context.Context, club domain.Club) ([]domain.Season, error) {
+	return a.Store.ListSeasons(ctx, club.ID)
+}
+
+// SaveClosure creates a closure (empty ID) or replaces one of the club's closures.
+func (a *Admin) SaveClosure(ctx context.Context, club domain.Club, c domain.Closure) (domain.Closure, error) {
+	var old []domain.Closure
+	if c.ID == "" {
+		c.ID = a.IDs.NewID()
+	} else {
+		all, err := a.Store.ListClosures(ctx, club.ID, everything)
+		if err != nil {
+			return domain.Closure{}, err
+		}
+		for _, o := range all {
+			if o.ID == c.ID {
+				old = append(old, o)
+			}
+		}
+		if len(old) == 0 {
+			return domain.Closure{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "closure %q not found", c.ID)
+		}
+	}
+	if c.CourtID != "" {
+		if _, err := a.Store.GetCourt(ctx, club.ID, c.CourtID); err != nil {
+			return domain.Closure{}, err
+		}
+	}
+	c.ClubID = club.ID
+	c.Interval.Start, c.Interval.End = c.Interval.Start.UTC(), c.Interval.End.UTC()
+	if err := c.Validate(); err != nil {
+		return domain.Closure{}, err
+	}
+	err := a.Store.WithinTx(ctx, func(ctx context.Context) error {
+		if err := a.Store.SaveClosure(ctx, c); err != nil {
+			return err
+		}
+		for _, o := range append(old, c) {
+			a.catalog.invalidateDays(ctx, club, o.Interval)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// DeleteClosure removes a closure of the club.
+func (a *Admin) DeleteClosure(ctx context.Context, club domain.Club, id string) error {
+	return a.write(ctx, func(ctx context.Context) error { return a.Store.DeleteClosure(ctx, club.ID, id) }, dayPrefix(club.ID))
+}
+
+// ListClosures returns the club's closures that overlap [from, to); zero bounds are open.
+func (a *Admin) ListClosures(ctx context.Context, club domain.Club, from, to time.Time) ([]domain.Closure, error) {
+	iv := everything
+	if !from.IsZero() {
+		iv.Start = from
+	}
+	if !to.IsZero() {
+		iv.End = to
+	}
+	return a.Store.ListClosures(ctx, club.ID, iv)
+}
+
+// everything is an interval wider than any booking system will see.
+var everything = domain.Interval{Start: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}
+
+// SavePriceRule creates a price rule (empty ID) or replaces one of the club's rules.
+func (a *Admin) SavePriceRule(ctx context.Context, club domain.Club, r domain.PriceRule) (domain.PriceRule, error) {
+	if r.ID == "" {
+		r.ID = a.IDs.NewID()
+	} else if err := a.owns(ctx, club, r.ID, a.ruleIDs); err != nil {
+		return domain.PriceRule{}, err
+	}
+	r.ClubID = club.ID
+	if r.CourtID != "" {
+		if _, err := a.Store.GetCourt(ctx, club.ID, r.CourtID); err != nil {
+			return domain.PriceRule{}, err
+		}
+	}
+	if err := r.Validate(club); err != nil {
+		return domain.PriceRule{}, err
+	}
+	return r, a.write(ctx, func(ctx context.Context) error { return a.Store.SavePriceRule(ctx, r) }, rulesKey(club.ID))
+}
+
+// DeletePriceRule removes a price rule of the club.
+func (a *Admin) DeletePriceRule(ctx context.Context, club domain.Club, id string) error {
+	return a.write(ctx, func(ctx context.Context) error { return a.Store.DeletePriceRule(ctx, club.ID, id) }, rulesKey(club.ID))
+}
+
+// ListPriceRules returns the club's price rules.
+func (a *Admin) ListPriceRules(ctx context.Context, club domain.Club) ([]domain.PriceRule, error) {
+	return a.Store.ListPriceRules(ctx, club.ID)
+}
+
+// ListBookings returns the club's bookings a filter selects (its ClubID is the club's).
+func (a *Admin) ListBookings(ctx context.Context, club domain.Club, f ports.BookingFilter) ([]*domain.Booking, error) {
+	f.ClubID = club.ID
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	return a.Store.ListBookings(ctx, f)
+}
+
+// write runs fn in a transaction and invalidates keys (a key ending in ':' is a prefix).
+func (a *Admin) write(ctx context.Context, fn func(ctx context.Context) error, keys ...string) error {
+	return a.Store.WithinTx(ctx, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if strings.HasSuffix(k, ":") {
+				a.catalog.invalidatePrefix(ctx, k)
+			} else {
+				a.catalog.invalidate(ctx, k)
+			}
+		}
+		return nil
+	})
+}
+
+func (a *Admin) seasonIDs(ctx context.Context, club domain.Club) ([]string, error) {
+	ss, err := a.Store.ListSeasons(ctx, club.ID)
+	ids := make([]string, len(ss))
+	for i, s := range ss {
+		ids[i] = s.ID
+	}
+	return ids, err
+}
+
+func (a *Admin) ruleIDs(ctx context.Context, club domain.Club) ([]string, error) {
+	rs, err := a.Store.ListPriceRules(ctx, club.ID)
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	return ids, err
+}
+
+// owns returns not_found unless id is among the club's records that list returns.
+func (a *Admin) owns(ctx context.Context, club domain.Club, id string, list func(context.Context, domain.Club) ([]string, error)) error {
+	ids, err := list(ctx, club)
+	if err != nil {
+		return err
+	}
+	for _, x := range ids {
+		if x == id {
+			return nil
+		}
+	}
+	return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "%q not found in club %q", id, club.Slug)
+}

@@ -1,0 +1,78 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// Deps are the ports the use cases need. Every field is required.
+type Deps struct {
+	Store    ports.Store
+	Cache    ports.Cache
+	Payments ports.PaymentGateway
+	Notifier ports.Notifier
+	Jobs     ports.JobQueue
+	Clock    ports.Clock
+	IDs      ports.IDs
+	Reporter ports.ErrorReporter
+	Logger   *slog.Logger
+}
+
+// Config tunes the use cases.
+type Config struct {
+	// TokenSecret keys the customers' access tokens. Every instance of a deployment must
+	// share it; at least 32 bytes.
+	TokenSecret []byte
+	// CacheTTL bounds how long a cached club configuration may live; zero means 10 minutes.
+	// Writes invalidate what they change at once: the TTL is a safety net.
+	CacheTTL time.Duration
+	// DayCacheTTL bounds how long a day's bookings and closures may stay cached; zero means
+	// 1 minute.
+	DayCacheTTL time.Duration
+}
+
+// App is Match Point's API: the use cases grouped by who uses them.
+type App struct {
+	Availability *Availability // public availability and quotes
+	Bookings     *Bookings     // customers' bookings
+	Payments     *Payments     // payment webhooks, hold expiry
+	Admin        *Admin        // club administration
+}
+
+// core is what every use case shares.
+type core struct {
+	Deps
+	cfg     Config
+	catalog *catalog
+}
+
+// New returns the use cases over deps.
+func New(deps Deps, cfg Config) (*App, error) {
+	if deps.Store == nil || deps.Cache == nil || deps.Payments == nil || deps.Notifier == nil ||
+		deps.Jobs == nil || deps.Clock == nil || deps.IDs == nil || deps.Reporter == nil {
+		return nil, errors.New("app: every dependency is required")
+	}
+	if len(cfg.TokenSecret) < 32 {
+		return nil, errors.New("app: the token secret must have at least 32 bytes")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if cfg.CacheTTL == 0 {
+		cfg.CacheTTL = 10 * time.Minute
+	}
+	if cfg.DayCacheTTL == 0 {
+		cfg.DayCacheTTL = time.Minute
+	}
+	c := &core{Deps: deps, cfg: cfg}
+	c.catalog = &catalog{store: deps.Store, cache: deps.Cache, ttl: cfg.CacheTTL, dayTTL: cfg.DayCacheTTL, log: deps.Logger}
+	return &App{
+		Availability: &Availability{c},
+		Bookings:     &Bookings{c},
+		Payments:     &Payments{c},
+		Admin:        &Admin{c},
+	}, nil
+}

@@ -1,0 +1,105 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/matchpoint/matchpoint/domain"
+)
+
+// Availability answers the public questions: which courts are free when, and at what price.
+type Availability struct{ *core }
+
+// AvailabilityQuery asks for a club's free starts on one local date.
+type AvailabilityQuery struct {
+	ClubSlug string
+	Date     domain.LocalDate
+	Sport    domain.Sport
+	Duration time.Duration
+	Category domain.CustomerCategory // zero: guest
+}
+
+// DayAvailability is the answer to an AvailabilityQuery.
+type DayAvailability struct {
+	Club     domain.Club
+	Date     domain.LocalDate
+	Sport    domain.Sport
+	Duration time.Duration
+	Courts   []domain.CourtSlots
+}
+
+// Get returns every active court of the sport with its free starts and their prices.
+// It may read data up to a few moments stale (a replica, the cache); the booking
+// decision is made again on the primary when a customer books.
+func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailability, error) {
+	club, err := a.catalog.clubBySlug(ctx, q.ClubSlug)
+	if err != nil {
+		return DayAvailability{}, err
+	}
+	if q.Date.IsZero() {
+		return DayAvailability{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "date is required")
+	}
+	if q.Category == domain.CategoryAny {
+		q.Category = domain.CategoryGuest
+	}
+	sched, err := a.catalog.schedule(ctx, club)
+	if err != nil {
+		return DayAvailability{}, err
+	}
+	courts, err := a.catalog.courts(ctx, club.ID)
+	if err != nil {
+		return DayAvailability{}, err
+	}
+	day, err := a.catalog.day(ctx, club, q.Date)
+	if err != nil {
+		return DayAvailability{}, err
+	}
+	slots, err := domain.Availability(domain.AvailabilityQuery{
+		Schedule: sched, Courts: courts, Closures: day.Closures, Occupancy: day.Occupancy,
+		Date: q.Date, Sport: q.Sport, Duration: q.Duration, Category: q.Category, Now: a.Clock.Now(),
+	})
+	if err != nil {
+		return DayAvailability{}, err
+	}
+	return DayAvailability{Club: club, Date: q.Date, Sport: q.Sport, Duration: q.Duration, Courts: slots}, nil
+}
+
+// QuoteCommand asks for the price of a booking without making it.
+type QuoteCommand struct {
+	ClubSlug string
+	CourtID  string
+	Start    time.Time
+	Duration time.Duration
+	Category domain.CustomerCategory
+}
+
+// Quote prices a booking slot by slot, checking it against the club's opening hours.
+func (a *Availability) Quote(ctx context.Context, cmd QuoteCommand) (domain.Club, domain.Quote, error) {
+	club, err := a.catalog.clubBySlug(ctx, cmd.ClubSlug)
+	if err != nil {
+		return domain.Club{}, domain.Quote{}, err
+	}
+	court, err := a.catalog.court(ctx, club.ID, cmd.CourtID)
+	if err != nil {
+		return club, domain.Quote{}, err
+	}
+	q, err := a.quote(ctx, club, court, cmd.Start, cmd.Duration, cmd.Category)
+	return club, q, err
+}
+
+func (c *core) quote(ctx context.Context, club domain.Club, court domain.Court, start time.Time, d time.Duration, cat domain.CustomerCategory) (domain.Quote, error) {
+	if d <= 0 || d > 24*time.Hour {
+		return domain.Quote{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "duration must be between 1 minute and 24 hours")
+	}
+	if !club.Policy.AllowsDuration(court.Sport, d) {
+		return domain.Quote{}, domain.Errorf(domain.KindPolicy, domain.CodeDurationNotAllowed, "%s may not be booked for %d minutes", court.Sport, int(d.Minutes()))
+	}
+	if cat == domain.CategoryAny {
+		cat = domain.CategoryGuest
+	}
+	sched, err := c.catalog.schedule(ctx, club)
+	if err != nil {
+		return domain.Quote{}, err
+	}
+	return sched.Quote(court, domain.Interval{Start: start.UTC(), End: start.Add(d).UTC()}, cat)
+}

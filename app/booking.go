@@ -1,0 +1,264 @@
+package app
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// Bookings are the customers' use cases: book, read and cancel.
+type Bookings struct{ *core }
+
+// CustomerInput is who a booking is for, as the customer gave it.
+type CustomerInput struct {
+	Name     string
+	Email    string
+	Phone    string
+	Category domain.CustomerCategory
+}
+
+// CreateBookingCommand asks to hold a court while the customer pays.
+type CreateBookingCommand struct {
+	ClubSlug       string
+	CourtID        string
+	Start          time.Time
+	Duration       time.Duration
+	Customer       CustomerInput
+	IdempotencyKey string // optional; the same key and request return the same booking
+}
+
+// CreatedBooking is a held booking with what the customer needs next.
+type CreatedBooking struct {
+	Club        domain.Club
+	Booking     *domain.Booking
+	AccessToken string // the customer's secret for reading and cancelling the booking
+	CheckoutURL string // where the customer pays
+	Replayed    bool   // true when an idempotency key returned an earlier booking
+}
+
+// Create validates the request against the club's policy, prices it, holds the slot
+// and opens a checkout. Within one transaction it stores the booking and schedules the
+// hold's expiry. With an idempotency key, repeating the same request returns the same
+// booking and token; the same key with a different request is a conflict.
+func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (CreatedBooking, error) {
+	club, err := u.catalog.clubBySlug(ctx, cmd.ClubSlug)
+	if err != nil {
+		return CreatedBooking{}, err
+	}
+	customer, err := domain.NewCustomer(cmd.Customer.Name, cmd.Customer.Email, cmd.Customer.Phone, cmd.Customer.Category)
+	if err != nil {
+		return CreatedBooking{}, err
+	}
+	fingerprint := requestHash(cmd, customer)
+	if cmd.IdempotencyKey != "" {
+		if res, ok, err := u.replay(ctx, club, cmd.IdempotencyKey, fingerprint); ok || err != nil {
+			return res, err
+		}
+	}
+	court, err := u.catalog.court(ctx, club.ID, cmd.CourtID)
+	if err != nil {
+		return CreatedBooking{}, err
+	}
+	quote, err := u.quote(ctx, club, court, cmd.Start, cmd.Duration, customer.Category)
+	if err != nil {
+		return CreatedBooking{}, err
+	}
+	iv := domain.Interval{Start: cmd.Start.UTC(), End: cmd.Start.Add(cmd.Duration).UTC()}
+	now := u.Clock.Now()
+	id := u.IDs.NewID()
+	token := u.token(id)
+	b, err := domain.NewBooking(domain.NewBookingParams{
+		ID: id, Club: club, Court: court, Customer: customer, Interval: iv, Quote: quote,
+		TokenHash: hashToken(token), IdempotencyKey: cmd.IdempotencyKey, RequestHash: fingerprint, Now: now,
+	})
+	if err != nil {
+		return CreatedBooking{}, err
+	}
+	if err := u.checkClosures(ctx, club, court, iv); err != nil {
+		return CreatedBooking{}, err
+	}
+	err = u.Store.WithinTx(ctx, func(ctx context.Context) error {
+		if err := u.Store.CreateBooking(ctx, b, ports.CreateBookingOptions{Now: now, MaxActivePerCustomer: club.Policy.MaxActivePerCustomer}); err != nil {
+			return err
+		}
+		u.catalog.invalidateDays(ctx, club, iv)
+		return u.Jobs.Enqueue(ctx, ExpireHoldArgs{BookingID: id}, ports.EnqueueOptions{RunAt: b.HoldExpiresAt(), UniqueKey: "expire:" + id})
+	})
+	if err != nil {
+		if cmd.IdempotencyKey != "" && domain.ErrorCode(err) == domain.CodeDuplicate {
+			// A concurrent request with the same key won the race: answer as a replay.
+			if res, ok, rerr := u.replay(ctx, club, cmd.IdempotencyKey, fingerprint); ok || rerr != nil {
+				return res, rerr
+			}
+		}
+		return CreatedBooking{}, err
+	}
+	return u.checkout(ctx, club, b, token, false)
+}
+
+// replay answers a request whose idempotency key the club has seen.
+func (u *Bookings) replay(ctx context.Context, club domain.Club, key, fingerprint string) (CreatedBooking, bool, error) {
+	b, err := u.Store.FindBookingByIdempotencyKey(ctx, club.ID, key)
+	if domain.ErrorKind(err) == domain.KindNotFound {
+		return CreatedBooking{}, false, nil
+	}
+	if err != nil {
+		return CreatedBooking{}, false, err
+	}
+	if b.RequestHash() != fingerprint {
+		return CreatedBooking{}, true, domain.Errorf(domain.KindConflict, domain.CodeIdempotencyKeyReused, "idempotency key %q was used for a different request", key)
+	}
+	res, err := u.checkout(ctx, club, b, u.token(b.ID()), true)
+	return res, true, err
+}
+
+// checkout opens (or finds again) the booking's checkout and records its reference.
+func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Booking, token string, replayed bool) (CreatedBooking, error) {
+	res := CreatedBooking{Club: club, Booking: b, AccessToken: token, Replayed: replayed}
+	if b.Status() != domain.StatusPending {
+		return res, nil
+	}
+	co, err := u.Payments.CreateCheckout(ctx, ports.CheckoutRequest{
+		BookingID: b.ID(), ClubID: club.ID, Amount: b.Quote().Total, CustomerEmail: b.Customer().Email,
+		Description: club.Name + " " + b.Interval().Start.In(club.Location).Format("2006-01-02 15:04"),
+		ExpiresAt:   b.HoldExpiresAt(),
+	})
+	if err != nil {
+		u.Logger.ErrorContext(ctx, "checkout failed", "booking", b.ID(), "provider", u.Payments.Provider(), "err", err)
+		return res, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the payment provider is not answering; the slot is held until %s, try again", b.HoldExpiresAt().Format(time.RFC3339))
+	}
+	res.CheckoutURL = co.URL
+	if b.PaymentRef() == co.Ref {
+		return res, nil
+	}
+	err = u.Store.UpdateBooking(ctx, b.ID(), u.Clock.Now(), func(nb *domain.Booking) error {
+		nb.SetPaymentRef(co.Ref)
+		b = nb
+		return nil
+	})
+	res.Booking = b
+	return res, err
+}
+
+func (u *Bookings) checkClosures(ctx context.Context, club domain.Club, court domain.Court, iv domain.Interval) error {
+	closures, err := u.Store.ListClosures(ctx, club.ID, iv)
+	if err != nil {
+		return err
+	}
+	for _, c := range closures {
+		if c.Applies(court.ID) && c.Interval.Overlaps(iv) {
+			return domain.Errorf(domain.KindPolicy, domain.CodeClosed, "court %q is closed then (%s)", court.Name, c.Reason)
+		}
+	}
+	return nil
+}
+
+// Get returns a booking to the holder of its access token. A wrong token and an
+// unknown booking give the same not_found error, so a guess reveals nothing.
+func (u *Bookings) Get(ctx context.Context, id, token string) (*domain.Booking, domain.Club, error) {
+	b, err := u.authorize(ctx, id, token)
+	if err != nil {
+		return nil, domain.Club{}, err
+	}
+	club, err := u.catalog.club(ctx, b.ClubID())
+	return b, club, err
+}
+
+func (u *Bookings) authorize(ctx context.Context, id, token string) (*domain.Booking, error) {
+	if token == "" {
+		return nil, domain.Errorf(domain.KindUnauthorized, domain.CodeUnauthorized, "an access token is required")
+	}
+	notFound := domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "booking %q not found", id)
+	b, err := u.Store.GetBooking(ctx, id)
+	if domain.ErrorKind(err) == domain.KindNotFound {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(b.TokenHash())) != 1 {
+		return nil, notFound
+	}
+	return b, nil
+}
+
+// Cancelled is a cancelled booking and the refund it gives.
+type Cancelled struct {
+	Club    domain.Club
+	Booking *domain.Booking
+	Refund  domain.Money
+}
+
+// Cancel cancels a booking for the holder of its access token and refunds what the
+// policy gives on what was paid. Cancelling again returns the same result and refunds
+// nothing more: the refund job is unique per booking.
+func (u *Bookings) Cancel(ctx context.Context, id, token string) (Cancelled, error) {
+	b, err := u.authorize(ctx, id, token)
+	if err != nil {
+		return Cancelled{}, err
+	}
+	club, err := u.catalog.club(ctx, b.ClubID())
+	if err != nil {
+		return Cancelled{}, err
+	}
+	if b.Status() == domain.StatusCancelled {
+		return Cancelled{Club: club, Booking: b, Refund: b.Refund()}, nil
+	}
+	now := u.Clock.Now()
+	var refund domain.Money
+	err = u.Store.WithinTx(ctx, func(ctx context.Context) error {
+		err := u.Store.UpdateBooking(ctx, id, now, func(nb *domain.Booking) error {
+			if nb.Status() == domain.StatusCancelled { // cancelled meanwhile
+				refund, b = nb.Refund(), nb
+				return nil
+			}
+			r, err := nb.Cancel(club.Policy, now)
+			refund, b = r, nb
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		u.catalog.invalidateDays(ctx, club, b.Interval())
+		if refund.Amount() > 0 {
+			if err := u.Jobs.Enqueue(ctx, RefundArgs{BookingID: id, PaymentRef: b.PaymentRef(), Amount: refund, Reason: "cancellation", IdempotencyKey: "cancel:" + id},
+				ports.EnqueueOptions{UniqueKey: "refund:cancel:" + id}); err != nil {
+				return err
+			}
+		}
+		return u.notify(ctx, id, ports.MessageCancellation)
+	})
+	if err != nil {
+		return Cancelled{}, err
+	}
+	return Cancelled{Club: club, Booking: b, Refund: refund}, nil
+}
+
+// token derives the customer's access token of a booking. Only its hash is stored; the
+// derivation lets an idempotent replay hand the same token back.
+func (c *core) token(bookingID string) string {
+	m := hmac.New(sha256.New, c.cfg.TokenSecret)
+	m.Write([]byte("booking-access:" + bookingID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func hashToken(token string) string {
+	s := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(s[:])
+}
+
+// requestHash fingerprints what a booking request asks for, to recognise a replay.
+func requestHash(cmd CreateBookingCommand, c domain.Customer) string {
+	// Marshalling strings and integers cannot fail.
+	b, _ := json.Marshal([]any{cmd.ClubSlug, cmd.CourtID, cmd.Start.UTC().Format(time.RFC3339Nano), int64(cmd.Duration), c.Name, c.Email, c.Phone, string(c.Category)})
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}

@@ -1,0 +1,191 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// Payments confirms bookings from payment webhooks and expires unpaid holds.
+type Payments struct{ *core }
+
+// WebhookResult says what a webhook did.
+type WebhookResult struct {
+	Event     ports.PaymentEvent
+	Duplicate bool   // the event had been processed before; nothing changed
+	Outcome   string // what happened to the booking, for logs and the provider's dashboard
+}
+
+// Webhook outcomes.
+const (
+	OutcomeConfirmed       = "confirmed"
+	OutcomeRefunded        = "refunded"
+	OutcomeIgnored         = "ignored"
+	OutcomeAlreadyRecorded = "duplicate"
+)
+
+// HandleWebhook verifies a provider's webhook and applies its event exactly once: the
+// event id is recorded in the same transaction as its effect, so a replay changes
+// nothing. A payment confirms the pending booking it pays for; a payment whose amount
+// or currency differs from the quote is refunded and reported, never confirmed; a
+// payment that arrives after the hold expired confirms the booking if the slot is still
+// free and is refunded in full otherwise.
+func (p *Payments) HandleWebhook(ctx context.Context, provider string, header http.Header, body []byte) (WebhookResult, error) {
+	if provider != p.Payments.Provider() {
+		return WebhookResult{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "no payment provider %q", provider)
+	}
+	ev, err := p.Payments.ParseWebhook(header, body)
+	if err != nil {
+		p.Logger.WarnContext(ctx, "webhook rejected", "provider", provider, "code", domain.ErrorCode(err), "bytes", len(body))
+		return WebhookResult{}, err
+	}
+	res := WebhookResult{Event: ev}
+	err = p.Store.WithinTx(ctx, func(ctx context.Context) error {
+		fresh, err := p.Store.RecordPaymentEvent(ctx, ev.Provider, ev.EventID, p.Clock.Now())
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			res.Duplicate, res.Outcome = true, OutcomeAlreadyRecorded
+			return nil
+		}
+		res.Outcome, err = p.apply(ctx, ev)
+		return err
+	})
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	p.Logger.InfoContext(ctx, "webhook processed", "provider", provider, "event", ev.EventID, "type", ev.Type, "booking", ev.BookingID, "outcome", res.Outcome)
+	return res, nil
+}
+
+func (p *Payments) apply(ctx context.Context, ev ports.PaymentEvent) (string, error) {
+	b, err := p.Store.GetBooking(ctx, ev.BookingID)
+	if domain.ErrorKind(err) == domain.KindNotFound {
+		p.Reporter.Report(ctx, err, map[string]string{"provider": ev.Provider, "event": ev.EventID, "problem": "payment event for an unknown booking"})
+		return OutcomeIgnored, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	club, err := p.catalog.club(ctx, b.ClubID())
+	if err != nil {
+		return "", err
+	}
+	switch ev.Type {
+	case ports.EventPaid:
+		return p.paid(ctx, club, b, ev)
+	case ports.EventExpired, ports.EventFailed:
+		// The hold runs out on its own; expire it now if it already has.
+		return OutcomeIgnored, p.expire(ctx, club, b.ID())
+	default: // refunds we issued ourselves, or from the provider's dashboard
+		return OutcomeIgnored, nil
+	}
+}
+
+// paid applies a payment to its booking.
+func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking, ev ports.PaymentEvent) (string, error) {
+	now := p.Clock.Now()
+	err := p.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
+		return nb.ConfirmPayment(ev.Amount, ev.PaymentRef, now)
+	})
+	if err == nil {
+		p.catalog.invalidateDays(ctx, club, b.Interval())
+		return OutcomeConfirmed, p.notify(ctx, b.ID(), ports.MessageConfirmation)
+	}
+	var reason string
+	switch domain.ErrorCode(err) {
+	case domain.CodeAmountMismatch:
+		reason = "amount_mismatch"
+		p.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "event": ev.EventID, "paid": ev.Amount.String(), "quote": b.Quote().Total.String()})
+	case domain.CodeSlotUnavailable:
+		reason = "slot_taken"
+	case domain.CodeInvalidTransition:
+		if b.Status() == domain.StatusConfirmed && b.PaymentRef() == ev.PaymentRef && b.Paid().Equal(ev.Amount) {
+			return OutcomeIgnored, nil // the provider reported the same payment again
+		}
+		reason = "not_payable_" + string(b.Status())
+		p.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "event": ev.EventID, "problem": "payment for a booking that cannot take it"})
+	default:
+		return "", err
+	}
+	// The payment did not confirm the booking: give it back, in full, once.
+	err = p.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
+		nb.AddRefund(ev.Amount)
+		if nb.Status() == domain.StatusPending && !now.Before(nb.HoldExpiresAt()) {
+			return nb.Expire(now)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	p.catalog.invalidateDays(ctx, club, b.Interval())
+	if err := p.Jobs.Enqueue(ctx, RefundArgs{BookingID: b.ID(), PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: "event:" + ev.EventID},
+		ports.EnqueueOptions{UniqueKey: "refund:event:" + ev.EventID}); err != nil {
+		return "", err
+	}
+	return OutcomeRefunded, p.notify(ctx, b.ID(), ports.MessageRefund)
+}
+
+// expire ends a booking's hold if it has run out and it is still pending.
+func (c *core) expire(ctx context.Context, club domain.Club, id string) error {
+	now := c.Clock.Now()
+	expired := false
+	var iv domain.Interval
+	err := c.Store.UpdateBooking(ctx, id, now, func(b *domain.Booking) error {
+		iv = b.Interval()
+		if b.Status() != domain.StatusPending || now.Before(b.HoldExpiresAt()) {
+			return errUnchanged
+		}
+		expired = true
+		return b.Expire(now)
+	})
+	if errors.Is(err, errUnchanged) || (err == nil && !expired) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.catalog.invalidateDays(ctx, club, iv)
+	return c.notify(ctx, id, ports.MessageExpiry)
+}
+
+// errUnchanged makes UpdateBooking store nothing when there is nothing to change.
+var errUnchanged = domain.Errorf(domain.KindConflict, "unchanged", "nothing to change")
+
+// ExpireHolds expires up to limit pending bookings whose hold has run out and returns
+// how many it expired. The worker runs it periodically as a safety net behind the
+// expiry job each booking schedules.
+func (p *Payments) ExpireHolds(ctx context.Context, limit int) (int, error) {
+	ids, err := p.Store.ListExpiredHolds(ctx, p.Clock.Now(), limit)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		if err := p.expireOne(ctx, id); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (c *core) expireOne(ctx context.Context, id string) error {
+	b, err := c.Store.GetBooking(ctx, id)
+	if domain.ErrorKind(err) == domain.KindNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	club, err := c.catalog.club(ctx, b.ClubID())
+	if err != nil {
+		return err
+	}
+	return c.Store.WithinTx(ctx, func(ctx context.Context) error { return c.expire(ctx, club, id) })
+}
