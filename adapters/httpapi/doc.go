@@ -1,0 +1,15 @@
+// Package httpapi is the driving HTTP adapter of Match Point: a JSON API over the use
+// cases of package app, served with net/http and its pattern-matching ServeMux.
+//
+// Every error leaves through one place (problem.go), which maps domain error kinds to
+// HTTP statuses and writes RFC 9457 application/problem+json bodies whose "code" is the
+// domain's stable code. Request bodies and query strings are turned into commands by
+// small pure decoders (decode.go and its neighbours) that report malformed input as
+// domain invalid errors, so bad input is a 400 and never a 500. The API is described by
+// openapi.yaml, embedded and served at /openapi.yaml; a test keeps it in step with the
+// routes the Handler registers.
+//
+// The package imports domain, ports, app, the standard library and Wire only — never
+// another adapter. Pages of other adapters (the sandbox payment checkout) are mounted
+// through Options.Extra by the composition root.
+package httpapi

@@ -1,0 +1,266 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"time"
+
+	"github.com/google/wire"
+
+	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/domain"
+)
+
+// ProviderSet provides the Handler; the composition root provides *app.App and Options.
+var ProviderSet = wire.NewSet(New)
+
+// DefaultMaxBodyBytes bounds request bodies when Options.MaxBodyBytes is zero.
+const DefaultMaxBodyBytes = 64 << 10
+
+// readyTimeout bounds a readiness check, so that a hung dependency fails the probe
+// instead of hanging it.
+const readyTimeout = 3 * time.Second
+
+// Options configure a Handler. The zero value logs to slog.Default(), is always ready,
+// mounts nothing under /sandbox/ and accepts bodies of up to 64 KiB.
+type Options struct {
+	// Logger receives one line per request and every internal error; nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Ready reports whether this instance can serve traffic (its store answers, for
+	// example); GET /readyz answers 503 while it returns an error. It is given at most
+	// three seconds. Nil means always ready.
+	Ready func(ctx context.Context) error
+	// Extra serves every path under /sandbox/, such as the sandbox payment gateway's
+	// checkout page. Nil leaves those paths unrouted (404).
+	Extra http.Handler
+	// MaxBodyBytes bounds request bodies, webhooks included; a larger body is a 400.
+	// Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// Handler serves the Match Point HTTP API. It implements http.Handler.
+type Handler struct {
+	app     *app.App
+	log     *slog.Logger
+	ready   func(ctx context.Context) error
+	maxBody int64
+	mux     *http.ServeMux
+	routes  []string
+}
+
+// handlerFunc is an endpoint: it writes a response or returns an error, which the
+// Handler writes as a problem.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one endpoint of the API: a ServeMux pattern with its method.
+type route struct {
+	pattern string
+	fn      handlerFunc
+}
+
+// New returns the HTTP API over a.
+func New(a *app.App, opts Options) *Handler {
+	h := &Handler{app: a, log: opts.Logger, ready: opts.Ready, maxBody: opts.MaxBodyBytes, mux: http.NewServeMux()}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	for _, rt := range h.table() {
+		h.mux.Handle(rt.pattern, h.endpoint(rt.pattern, rt.fn))
+		h.routes = append(h.routes, rt.pattern)
+	}
+	slices.Sort(h.routes)
+	if opts.Extra != nil {
+		const mount = "/sandbox/"
+		h.mux.Handle(mount, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			markRouted(w, mount)
+			opts.Extra.ServeHTTP(w, r)
+		}))
+	}
+	return h
+}
+
+// table lists every endpoint of the API. openapi.yaml describes each one; a test
+// checks that the two agree.
+func (h *Handler) table() []route {
+	return []route{
+		{"GET /healthz", h.healthz},
+		{"GET /readyz", h.readyz},
+		{"GET /openapi.yaml", h.openapi},
+
+		{"GET /v1/clubs/{club}/availability", h.availability},
+		{"POST /v1/clubs/{club}/quotes", h.quote},
+		{"POST /v1/clubs/{club}/bookings", h.createBooking},
+		{"GET /v1/bookings/{id}", h.getBooking},
+		{"POST /v1/bookings/{id}/cancel", h.cancelBooking},
+		{"POST /v1/webhooks/{provider}", h.webhook},
+
+		{"GET /v1/admin/clubs/{club}/courts", h.admin(h.listCourts)},
+		{"POST /v1/admin/clubs/{club}/courts", h.admin(h.createCourt)},
+		{"PUT /v1/admin/clubs/{club}/courts/{id}", h.admin(h.replaceCourt)},
+		{"GET /v1/admin/clubs/{club}/seasons", h.admin(h.listSeasons)},
+		{"POST /v1/admin/clubs/{club}/seasons", h.admin(h.createSeason)},
+		{"PUT /v1/admin/clubs/{club}/seasons/{id}", h.admin(h.replaceSeason)},
+		{"DELETE /v1/admin/clubs/{club}/seasons/{id}", h.admin(h.deleteSeason)},
+		{"GET /v1/admin/clubs/{club}/closures", h.admin(h.listClosures)},
+		{"POST /v1/admin/clubs/{club}/closures", h.admin(h.createClosure)},
+		{"PUT /v1/admin/clubs/{club}/closures/{id}", h.admin(h.replaceClosure)},
+		{"DELETE /v1/admin/clubs/{club}/closures/{id}", h.admin(h.deleteClosure)},
+		{"GET /v1/admin/clubs/{club}/price-rules", h.admin(h.listPriceRules)},
+		{"POST /v1/admin/clubs/{club}/price-rules", h.admin(h.createPriceRule)},
+		{"PUT /v1/admin/clubs/{club}/price-rules/{id}", h.admin(h.replacePriceRule)},
+		{"DELETE /v1/admin/clubs/{club}/price-rules/{id}", h.admin(h.deletePriceRule)},
+		{"GET /v1/admin/clubs/{club}/bookings", h.admin(h.listBookings)},
+	}
+}
+
+// Routes returns the pattern ("METHOD /path") of every endpoint of the API, sorted.
+// The mount for Options.Extra is not among them: it belongs to another adapter.
+func (h *Handler) Routes() []string { return slices.Clone(h.routes) }
+
+// ServeHTTP routes the request, turns the ServeMux's plain-text 404 and 405 answers
+// into problems, recovers from panics and logs one line per request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rw := &responseWriter{ResponseWriter: w, req: r}
+	defer func() {
+		v := recover()
+		abort := v == http.ErrAbortHandler
+		if v != nil && !abort {
+			h.log.ErrorContext(r.Context(), "panic serving request",
+				"method", r.Method, "path", r.URL.Path, "pattern", rw.pattern,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if rw.wroteHeader {
+				// The response is under way: abort the connection rather than let the
+				// client take a truncated body for a whole one.
+				abort = true
+			} else {
+				// Whatever the endpoint had set (a Location, a cache policy) is not about
+				// this answer.
+				clear(rw.Header())
+				rw.writeProblem(http.StatusInternalServerError, domain.CodeInternal, internalDetail)
+			}
+		}
+		h.logRequest(r, rw, time.Since(start))
+		if abort {
+			panic(http.ErrAbortHandler)
+		}
+	}()
+	h.mux.ServeHTTP(rw, r)
+}
+
+// endpoint adapts an endpoint to http.Handler: it records the matched pattern for the
+// request log and writes the endpoint's error as a problem.
+func (h *Handler) endpoint(pattern string, fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		markRouted(w, pattern)
+		if err := fn(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
+
+func (h *Handler) logRequest(r *http.Request, rw *responseWriter, d time.Duration) {
+	ctx := r.Context()
+	if !h.log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	status := rw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "http request",
+		slog.String("method", r.Method),
+		slog.String("pattern", rw.pattern),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Duration("duration", d),
+		slog.Int64("bytes", rw.bytes),
+	)
+}
+
+// readBody reads the request body, at most h.maxBody bytes of it.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, invalidf("the request body is larger than %d bytes", tooLarge.Limit)
+		}
+		return nil, invalidf("the request body could not be read")
+	}
+	return body, nil
+}
+
+// responseWriter records what a response did for the request log, and stands in for
+// the ServeMux's own 404 and 405 bodies with problems.
+type responseWriter struct {
+	http.ResponseWriter
+	req         *http.Request
+	pattern     string // the matched route; empty while unrouted
+	status      int
+	wroteHeader bool
+	swallow     bool // the ServeMux's plain-text body is being replaced
+	bytes       int64
+}
+
+// markRouted tells the responseWriter under w (if any) which pattern matched.
+func markRouted(w http.ResponseWriter, pattern string) {
+	if rw, ok := w.(*responseWriter); ok {
+		rw.pattern = pattern
+	}
+}
+
+func (w *responseWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	if w.pattern == "" && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) {
+		// The ServeMux found no route: answer with a problem and drop its text body.
+		w.swallow = true
+		if code == http.StatusNotFound {
+			w.writeProblem(code, domain.CodeNotFound, fmt.Sprintf("no resource at %s", w.req.URL.Path))
+		} else {
+			w.writeProblem(code, codeMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s (allowed: %s)", w.req.Method, w.req.URL.Path, w.Header().Get("Allow")))
+		}
+		return
+	}
+	w.status, w.wroteHeader = code, true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.swallow {
+		return len(p), nil
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// writeProblem writes a problem straight to the client, bypassing the interception.
+func (w *responseWriter) writeProblem(status int, code, detail string) {
+	hdr := w.Header()
+	hdr.Del("Content-Length")
+	body := problemBody(w.req, status, code, detail)
+	hdr.Set("Content-Type", problemContentType)
+	w.status, w.wroteHeader = status, true
+	w.ResponseWriter.WriteHeader(status)
+	n, _ := w.ResponseWriter.Write(body)
+	w.bytes += int64(n)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (to flush, for one).
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

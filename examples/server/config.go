@@ -1,0 +1,95 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the example server's configuration, read from MATCHPOINT_* variables.
+// The zero environment runs the demo: the embedded default adapters and a seeded club.
+type Config struct {
+	// HTTPAddr is where the server listens (MATCHPOINT_HTTP_ADDR, default 127.0.0.1:8080).
+	HTTPAddr string
+	// PublicURL is how customers reach the server, used in checkout links
+	// (MATCHPOINT_PUBLIC_URL; default: http:// and the address the server listens on).
+	PublicURL string
+	// TokenSecret keys customers' access tokens; every instance must share it
+	// (MATCHPOINT_TOKEN_SECRET, at least 32 bytes; default: random for this process).
+	TokenSecret []byte
+	// SandboxSecret signs the sandbox gateway's webhooks (MATCHPOINT_SANDBOX_SECRET;
+	// default: random for this process).
+	SandboxSecret []byte
+	// Seed creates the demo club at start when it does not exist (MATCHPOINT_SEED, default true).
+	Seed bool
+	// LogLevel is debug, info, warn or error (MATCHPOINT_LOG_LEVEL, default info).
+	LogLevel slog.Level
+	// ShutdownTimeout bounds a graceful shutdown (MATCHPOINT_SHUTDOWN_TIMEOUT, default 10s).
+	ShutdownTimeout time.Duration
+}
+
+// LoadConfig reads the configuration from getenv; an error names the bad variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		HTTPAddr:        "127.0.0.1:8080",
+		Seed:            true,
+		LogLevel:        slog.LevelInfo,
+		ShutdownTimeout: 10 * time.Second,
+	}
+	if v := getenv("MATCHPOINT_HTTP_ADDR"); v != "" {
+		c.HTTPAddr = v
+	}
+	if v := getenv("MATCHPOINT_PUBLIC_URL"); v != "" {
+		if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+			return Config{}, fmt.Errorf("MATCHPOINT_PUBLIC_URL=%q: want an http:// or https:// URL", v)
+		}
+		c.PublicURL = strings.TrimSuffix(v, "/")
+	}
+	var err error
+	if c.TokenSecret, err = secret(getenv, "MATCHPOINT_TOKEN_SECRET"); err != nil {
+		return Config{}, err
+	}
+	if c.SandboxSecret, err = secret(getenv, "MATCHPOINT_SANDBOX_SECRET"); err != nil {
+		return Config{}, err
+	}
+	if v := getenv("MATCHPOINT_SEED"); v != "" {
+		if c.Seed, err = strconv.ParseBool(v); err != nil {
+			return Config{}, fmt.Errorf("MATCHPOINT_SEED=%q: want true or false", v)
+		}
+	}
+	if v := getenv("MATCHPOINT_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return Config{}, fmt.Errorf("MATCHPOINT_LOG_LEVEL=%q: want debug, info, warn or error", v)
+		}
+	}
+	if v := getenv("MATCHPOINT_SHUTDOWN_TIMEOUT"); v != "" {
+		if c.ShutdownTimeout, err = time.ParseDuration(v); err != nil || c.ShutdownTimeout <= 0 {
+			return Config{}, fmt.Errorf("MATCHPOINT_SHUTDOWN_TIMEOUT=%q: want a positive duration such as 10s", v)
+		}
+	}
+	return c, nil
+}
+
+// secret reads a secret of at least 32 bytes, or makes a random one for this process.
+func secret(getenv func(string) string, name string) ([]byte, error) {
+	v := getenv(name)
+	if v == "" {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		return []byte(base64.RawURLEncoding.EncodeToString(b)), nil
+	}
+	if len(v) < 32 {
+		return nil, fmt.Errorf("%s: want at least 32 characters", name)
+	}
+	return []byte(v), nil
+}
+
+// FromEnv is LoadConfig over the process environment.
+func FromEnv() (Config, error) { return LoadConfig(os.Getenv) }

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
+	"github.com/matchpoint/matchpoint/adapters/httpapi"
+	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
+	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
+	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
+	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// Server is the example server on its embedded default: every adapter in process.
+type Server struct {
+	Config   Config
+	Logger   *slog.Logger
+	Listener net.Listener
+	App      *app.App
+	API      *httpapi.Handler
+	Queue    *inproc.Queue
+	Outbox   *outbox.Outbox
+	Sandbox  *sandbox.Gateway
+	Clock    ports.Clock
+}
+
+// PublicURL is the base URL customers use to reach the server.
+type PublicURL string
+
+// URL returns the base URL the server is reached at.
+func (s *Server) URL() string { return string(s.publicURL()) }
+
+func (s *Server) publicURL() PublicURL { return providePublicURL(s.Config, s.Listener) }
+
+// Run seeds the demo club if asked, starts the job queue and serves HTTP until ctx is
+// done, then shuts down gracefully: it stops taking requests, lets those in flight
+// finish, and stops the queue once its running jobs are done.
+func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
+	for kind, h := range s.App.JobHandlers() {
+		s.Queue.Register(kind, h)
+	}
+	var demo Demo
+	if s.Config.Seed {
+		var err error
+		if demo, err = SeedDemo(ctx, s.App, s.Clock.Now()); err != nil {
+			return fmt.Errorf("seed the demo club: %w", err)
+		}
+	}
+	if err := s.Queue.Start(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(s.Listener) }()
+	go s.sweepHolds(ctx)
+	s.Logger.Info("serving", "addr", s.Listener.Addr().String(), "url", s.URL())
+	if onReady != nil {
+		onReady(demo)
+	}
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	s.Logger.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Config.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(shutCtx)
+	if qerr := s.Queue.Stop(shutCtx); qerr != nil {
+		err = errors.Join(err, qerr)
+	}
+	return err
+}
+
+// sweepHolds expires run-out holds every half minute, a safety net behind the expiry
+// job each booking schedules.
+func (s *Server) sweepHolds(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.App.Payments.ExpireHolds(ctx, 100); err != nil {
+				s.Logger.Warn("hold sweep failed", "err", err)
+			} else if n > 0 {
+				s.Logger.Info("holds expired", "count", n)
+			}
+		}
+	}
+}
+
+func provideListener(cfg Config) (net.Listener, func(), error) {
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("MATCHPOINT_HTTP_ADDR=%q: %w", cfg.HTTPAddr, err)
+	}
+	return ln, func() { _ = ln.Close() }, nil
+}
+
+func providePublicURL(cfg Config, ln net.Listener) PublicURL {
+	if cfg.PublicURL != "" {
+		return PublicURL(cfg.PublicURL)
+	}
+	return PublicURL("http://" + ln.Addr().String())
+}
+
+func provideAppConfig(cfg Config) app.Config {
+	return app.Config{TokenSecret: cfg.TokenSecret}
+}
+
+func provideCacheConfig() bigcache.Config {
+	return bigcache.Config{MaxSizeMB: 256}
+}
+
+func provideQueueOptions(log *slog.Logger, clock ports.Clock) inproc.Options {
+	return inproc.Options{Logger: log, Clock: clock}
+}
+
+func provideOutboxOptions(log *slog.Logger) outbox.Options {
+	return outbox.Options{Logger: log}
+}
+
+func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids ports.IDs, log *slog.Logger) sandbox.Config {
+	return sandbox.Config{
+		BaseURL:    string(url),
+		WebhookURL: string(url) + "/v1/webhooks/sandbox",
+		Secret:     string(cfg.SandboxSecret),
+		Client:     &http.Client{Timeout: 10 * time.Second},
+		Clock:      clock,
+		IDs:        ids,
+		Logger:     log,
+	}
+}
+
+func provideHTTPOptions(log *slog.Logger, gw *sandbox.Gateway) httpapi.Options {
+	return httpapi.Options{Logger: log, Extra: gw.Handler()}
+}
