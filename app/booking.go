@@ -133,7 +133,22 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 	})
 	if err != nil {
 		u.Logger.ErrorContext(ctx, "checkout failed", "booking", b.ID(), "provider", u.Payments.Provider(), "err", err)
-		return res, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the payment provider is not answering; the slot is held until %s, try again", b.HoldExpiresAt().Format(time.RFC3339))
+		if b.IdempotencyKey() != "" {
+			// The client can retry with its key: the retry reopens the checkout.
+			return res, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the payment provider is not answering; the slot is held until %s, retry with the same Idempotency-Key", b.HoldExpiresAt().Format(time.RFC3339))
+		}
+		// Without a key the client cannot find this booking again: free the slot.
+		now := u.Clock.Now()
+		if cerr := u.Store.WithinTx(ctx, func(ctx context.Context) error {
+			if err := u.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error { _, err := nb.Cancel(club.Policy, now); return err }); err != nil {
+				return err
+			}
+			u.catalog.invalidateDays(ctx, club, b.Interval())
+			return nil
+		}); cerr != nil {
+			u.Logger.ErrorContext(ctx, "releasing a booking without checkout failed", "booking", b.ID(), "err", cerr)
+		}
+		return CreatedBooking{}, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the payment provider is not answering; nothing was booked, try again")
 	}
 	res.CheckoutURL = co.URL
 	if b.PaymentRef() == co.Ref {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/matchpoint/matchpoint/domain"
@@ -61,6 +62,7 @@ type catalog struct {
 	ttl    time.Duration
 	dayTTL time.Duration
 	log    *slog.Logger
+	zones  sync.Map // zone name → *time.Location
 }
 
 // cached returns the value under key, loading and storing it on a miss. A cache error
@@ -118,8 +120,23 @@ type clubRecord struct {
 	Policy   domain.Policy `json:"policy"`
 }
 
-func (r clubRecord) club() (domain.Club, error) {
-	return domain.NewClub(r.ID, r.Slug, r.Name, r.Zone, r.Currency, r.Policy)
+// club rebuilds the club a record was made from. The record was made from a valid
+// club, so only the zone and currency need resolving; zones are resolved once per
+// process, since loading one reads the zone database.
+func (c *catalog) clubOf(r clubRecord) (domain.Club, error) {
+	loc, ok := c.zones.Load(r.Zone)
+	if !ok {
+		l, err := time.LoadLocation(r.Zone)
+		if err != nil {
+			return domain.Club{}, err
+		}
+		loc, _ = c.zones.LoadOrStore(r.Zone, l)
+	}
+	cur, err := domain.ParseCurrency(r.Currency)
+	if err != nil {
+		return domain.Club{}, err
+	}
+	return domain.Club{ID: r.ID, Slug: r.Slug, Name: r.Name, Location: loc.(*time.Location), Currency: cur, Policy: r.Policy}, nil
 }
 
 func recordOf(c domain.Club) clubRecord {
@@ -135,7 +152,7 @@ func (c *catalog) clubBySlug(ctx context.Context, slug string) (domain.Club, err
 	if err != nil {
 		return domain.Club{}, err
 	}
-	return r.club()
+	return c.clubOf(r)
 }
 
 // club returns the club with the id.
@@ -147,7 +164,7 @@ func (c *catalog) club(ctx context.Context, id string) (domain.Club, error) {
 	if err != nil {
 		return domain.Club{}, err
 	}
-	return r.club()
+	return c.clubOf(r)
 }
 
 func (c *catalog) courts(ctx context.Context, clubID string) ([]domain.Court, error) {

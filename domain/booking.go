@@ -2,6 +2,7 @@ package domain
 
 import (
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -130,11 +131,18 @@ func NewBooking(p NewBookingParams) (*Booking, error) {
 	}}, nil
 }
 
-// RestoreBooking returns the booking a repository stored as r.
-func RestoreBooking(r BookingRecord) *Booking { return &Booking{r: r} }
+// RestoreBooking returns the booking a repository stored as r; it shares nothing with r.
+func RestoreBooking(r BookingRecord) *Booking {
+	r.Quote.Lines = slices.Clone(r.Quote.Lines)
+	return &Booking{r: r}
+}
 
-// Record returns the stored form of b.
-func (b *Booking) Record() BookingRecord { return b.r }
+// Record returns the stored form of b; it shares nothing with b.
+func (b *Booking) Record() BookingRecord {
+	r := b.r
+	r.Quote = b.Quote()
+	return r
+}
 
 // ID returns the booking's id.
 func (b *Booking) ID() string { return b.r.ID }
@@ -152,7 +160,11 @@ func (b *Booking) Customer() Customer { return b.r.Customer }
 func (b *Booking) Interval() Interval { return b.r.Interval }
 
 // Quote returns the price of the booking.
-func (b *Booking) Quote() Quote { return b.r.Quote }
+func (b *Booking) Quote() Quote {
+	q := b.r.Quote
+	q.Lines = slices.Clone(q.Lines)
+	return q
+}
 
 // Status returns the booking's state.
 func (b *Booking) Status() Status { return b.r.Status }

@@ -10,7 +10,11 @@ import (
 // Transactor runs a unit of work. Every repository write and every job enqueued with
 // the context passed to fn commits when fn returns nil and is undone when it returns an
 // error, so a booking and the jobs it schedules are stored together or not at all.
-// Transactions may nest: an inner WithinTx joins the outer one.
+// Transactions may nest: an inner WithinTx joins the outer one. A call that fails
+// inside a transaction (a conflict, an update function's error) stores nothing and
+// leaves the transaction usable: the use cases go on after such a failure, so an SQL
+// adapter wraps each such statement in a savepoint. Hooks registered with AfterCommit
+// have run by the time WithinTx returns.
 type Transactor interface {
 	WithinTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
@@ -87,6 +91,9 @@ type BookingFilter struct {
 	Limit   int       // 0 means 100
 }
 
+// Ids of courts, seasons, closures and price rules are unique across clubs (the app
+// makes them with ports.IDs); lists ordered "by name" or "by id" use byte order.
+
 // Bookings stores bookings and enforces the invariant of the system: two active
 // bookings (confirmed, or pending with a hold that has not run out) never overlap on
 // one court. Booking ids are unique across clubs.
@@ -96,7 +103,7 @@ type Bookings interface {
 	//     (pending bookings whose hold has passed do not count, even if not yet expired);
 	//   - conflict duplicate if the club already has a booking with its idempotency key;
 	//   - policy too_many_active_bookings if the customer would exceed the limit.
-	// The stored version is 1.
+	// A booking id already stored is a conflict with code duplicate. The stored version is 1.
 	CreateBooking(ctx context.Context, b *domain.Booking, opts CreateBookingOptions) error
 	// GetBooking returns a booking by id or a not_found error.
 	GetBooking(ctx context.Context, id string) (*domain.Booking, error)
@@ -104,7 +111,9 @@ type Bookings interface {
 	// other change to the booking happens in between, and the version goes up by one. If
 	// fn returns an error nothing is stored and that error is returned. If the booking
 	// becomes (or stays) active at now and overlaps another active booking, nothing is
-	// stored and the error is conflict slot_unavailable.
+	// stored and the error is conflict slot_unavailable. fn must not call the store and
+	// may be called more than once (an adapter may retry on a serialization failure); it
+	// may not change the booking's id or club.
 	UpdateBooking(ctx context.Context, id string, now time.Time, fn func(b *domain.Booking) error) error
 	// FindBookingByIdempotencyKey returns the club's booking made with key or not_found.
 	FindBookingByIdempotencyKey(ctx context.Context, clubID, key string) (*domain.Booking, error)

@@ -8,8 +8,10 @@ import (
 type commitHooksKey struct{}
 
 type commitHooks struct {
-	mu  sync.Mutex
-	fns []func()
+	mu    sync.Mutex
+	fns   []func()
+	ended bool // the transaction has ended
+	ok    bool // it committed
 }
 
 // WithCommitHooks returns a context for a new transaction and a function the
@@ -21,7 +23,7 @@ func WithCommitHooks(ctx context.Context) (context.Context, func(committed bool)
 	return context.WithValue(ctx, commitHooksKey{}, h), func(committed bool) {
 		h.mu.Lock()
 		fns := h.fns
-		h.fns = nil
+		h.fns, h.ended, h.ok = nil, true, committed
 		h.mu.Unlock()
 		if committed {
 			for _, fn := range fns {
@@ -31,14 +33,19 @@ func WithCommitHooks(ctx context.Context) (context.Context, func(committed bool)
 	}
 }
 
-// InTx reports whether ctx carries a transaction's commit hooks.
+// InTx reports whether ctx carries a transaction that has not ended.
 func InTx(ctx context.Context) bool {
-	_, ok := ctx.Value(commitHooksKey{}).(*commitHooks)
-	return ok
+	h, ok := ctx.Value(commitHooksKey{}).(*commitHooks)
+	if !ok {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.ended
 }
 
 // AfterCommit runs fn once the transaction carried by ctx commits, and never if it
-// rolls back; outside a transaction it runs fn at once. Adapters that cannot join a
+// rolls back; outside a transaction, or after one that committed, it runs fn at once. Adapters that cannot join a
 // store's transaction (an in-process queue, a cache) use it to act only on committed
 // state.
 func AfterCommit(ctx context.Context, fn func()) {
@@ -48,6 +55,14 @@ func AfterCommit(ctx context.Context, fn func()) {
 		return
 	}
 	h.mu.Lock()
-	h.fns = append(h.fns, fn)
+	if !h.ended {
+		h.fns = append(h.fns, fn)
+		h.mu.Unlock()
+		return
+	}
+	committed := h.ok
 	h.mu.Unlock()
+	if committed {
+		fn()
+	}
 }

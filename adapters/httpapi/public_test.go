@@ -273,8 +273,22 @@ func TestCheckoutFailureIsUnavailable(t *testing.T) {
 	e.gateway.mu.Lock()
 	e.gateway.fail = true
 	e.gateway.mu.Unlock()
+	// Without an idempotency key the customer could never find the booking again, so
+	// nothing stays booked.
 	res := e.post("/v1/clubs/club-one/bookings", bookingBody(e.padel[0].ID, "2026-03-11T10:00", 60, "ana@example.com"), nil)
 	assertProblem(t, res, http.StatusServiceUnavailable, "unavailable")
-	assert.Contains(t, res.json["detail"], "held until", "the app's message tells the customer what to do")
+	assert.Contains(t, res.json["detail"], "nothing was booked", "the app's message tells the customer what to do")
 	assert.Contains(t, e.logs.String(), "level=WARN")
+
+	// With a key the slot stays held and a retry with the key reopens the checkout.
+	key := map[string]string{"Idempotency-Key": "retry-1"}
+	res = e.post("/v1/clubs/club-one/bookings", bookingBody(e.padel[0].ID, "2026-03-11T10:00", 60, "ana@example.com"), key)
+	assertProblem(t, res, http.StatusServiceUnavailable, "unavailable")
+	assert.Contains(t, res.json["detail"], "held until")
+	e.gateway.mu.Lock()
+	e.gateway.fail = false
+	e.gateway.mu.Unlock()
+	res = e.post("/v1/clubs/club-one/bookings", bookingBody(e.padel[0].ID, "2026-03-11T10:00", 60, "ana@example.com"), key)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	assert.NotEmpty(t, res.json["checkout_url"])
 }
