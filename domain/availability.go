@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"math"
+	"slices"
 	"time"
 )
 
@@ -60,37 +62,65 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 	}
 	k := int(q.Duration / gran)
 	dayStart, dayEnd := q.Date.StartOfDay(loc), q.Date.AddDays(1).StartOfDay(loc)
-	earliest, latest := q.Now.Add(pol.MinLead), q.Now.Add(pol.MaxHorizon)
+	// The inner loops compare instants as offsets from the start of the day: comparing
+	// durations is much cheaper than comparing times, and Sub saturates instead of
+	// overflowing for instants centuries away.
+	offset := func(t time.Time) time.Duration { return t.Sub(dayStart) }
+	dayLen := offset(dayEnd)
+	earliest, latest := offset(q.Now.Add(pol.MinLead)), offset(q.Now.Add(pol.MaxHorizon))
 
 	out := make([]CourtSlots, 0, len(q.Courts))
-	busy := make(map[string][]Interval)
+	byID := make(map[string]int, len(q.Courts)) // court id → its index in bounds
 	for _, c := range q.Courts {
 		if c.Active && c.Sport == q.Sport {
 			out = append(out, CourtSlots{Court: c})
-			busy[c.ID] = nil
+			if _, ok := byID[c.ID]; !ok {
+				byID[c.ID] = len(byID)
+			}
 		}
 	}
 	if len(out) == 0 {
 		return out, nil
 	}
+	// The periods each court is taken, by an active booking or a closure of the court,
+	// grouped by court in one array: bounds[bi]:bounds[bi+1] is court bi's part of taken.
+	type hold struct {
+		bi int // index in bounds
+		p  period
+	}
+	holds := make([]hold, 0, len(q.Occupancy)+len(q.Closures))
 	for _, o := range q.Occupancy {
-		if _, ok := busy[o.CourtID]; ok && IsActive(o.Status, o.HoldExpiresAt, q.Now) {
-			busy[o.CourtID] = append(busy[o.CourtID], o.Interval)
+		if bi, ok := byID[o.CourtID]; ok && IsActive(o.Status, o.HoldExpiresAt, q.Now) {
+			holds = append(holds, hold{bi, period{offset(o.Interval.Start), offset(o.Interval.End)}})
 		}
 	}
-	var clubClosures []Interval
+	var clubClosures []period
 	for _, c := range q.Closures {
+		p := period{offset(c.Interval.Start), offset(c.Interval.End)}
 		if c.CourtID == "" {
-			clubClosures = append(clubClosures, c.Interval)
-		} else if _, ok := busy[c.CourtID]; ok {
-			busy[c.CourtID] = append(busy[c.CourtID], c.Interval)
+			clubClosures = append(clubClosures, p)
+		} else if bi, ok := byID[c.CourtID]; ok {
+			holds = append(holds, hold{bi, p})
 		}
 	}
+	bounds := make([]int, len(byID)+1) // a counting sort of holds by court
+	for _, h := range holds {
+		bounds[h.bi+1]++
+	}
+	for bi := 1; bi < len(bounds); bi++ {
+		bounds[bi] += bounds[bi-1]
+	}
+	taken := make([]period, len(holds))
+	for _, h := range holds {
+		taken[bounds[h.bi]] = h.p
+		bounds[h.bi]++
+	}
+	copy(bounds[1:], bounds) // filling moved each start to the next court's start
+	bounds[0] = 0
 
-	var starts []time.Time
-	var clocks []ClockTime
-	var amounts []int64
-	var unpriced []int
+	// What does not depend on the court is worked out once per opening.
+	var grids []grid
+	most := 0 // the most starts a court can get
 	for _, plan := range q.Schedule.plans(q.Date, q.Date) {
 		if !plan.span.End.After(dayStart) || !plan.span.Start.Before(dayEnd) {
 			continue
@@ -100,53 +130,118 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 		if off := time.Duration(ClockOf(t, loc)) * time.Minute % gran; off != 0 || t.Second() != 0 {
 			t = t.Truncate(time.Minute).Add(gran - off)
 		}
-		starts, clocks = starts[:0], clocks[:0]
+		size := max(int(plan.span.End.Sub(t)/gran)+1, 0)
+		g := grid{starts: make([]time.Time, 0, size), offsets: make([]time.Duration, 0, size), clocks: make([]ClockTime, 0, size), open: make([]int, 0, size)}
 		for ; !t.Add(gran).After(plan.span.End); t = t.Add(gran) {
-			starts = append(starts, t)
-			clocks = append(clocks, ClockOf(t, loc))
+			g.starts = append(g.starts, t)
+			g.offsets = append(g.offsets, offset(t))
+			g.clocks = append(g.clocks, ClockOf(t, loc))
 		}
-		n := len(starts)
-		if n < k {
+		for i := 0; i+k <= len(g.starts); i++ {
+			s := g.offsets[i]
+			if s < 0 || s >= dayLen || s < earliest || s > latest || time.Duration(g.clocks[i])*time.Minute%gran != 0 {
+				continue
+			}
+			g.open = append(g.open, i)
+		}
+		if len(g.open) == 0 {
 			continue
 		}
-		cands := q.Schedule.candidates(plan, q.Category)
-		for ci := range out {
-			court := out[ci].Court
-			// Prefix sums of slot prices and of unpriced slots make each start O(1).
-			amounts, unpriced = append(amounts[:0], 0), append(unpriced[:0], 0)
-			for i := range n {
-				var a int64
-				u := 0
-				if r := match(cands, court, clocks[i]); r != nil {
-					a = r.Rate.Amount()
-				} else {
-					u = 1
-				}
-				amounts = append(amounts, amounts[i]+a)
-				unpriced = append(unpriced, unpriced[i]+u)
+		g.cands = q.Schedule.candidates(plan, q.Category)
+		g.perCourt = slices.ContainsFunc(g.cands, func(r *PriceRule) bool { return r.CourtID != "" })
+		if !g.perCourt { // every court of the sport is priced alike
+			g.amounts, g.unpriced = g.price(out[0].Court, nil, nil)
+		}
+		grids = append(grids, g)
+		most += len(g.open)
+	}
+
+	// The starts a court gets are picked first and its slots made in one allocation.
+	type pick struct {
+		start time.Time
+		price int64
+	}
+	picks := make([]pick, 0, most)
+	var amountsBuf []int64
+	var unpricedBuf []int
+	for ci := range out {
+		court := out[ci].Court
+		bi := byID[court.ID]
+		blocked := taken[bounds[bi]:bounds[bi+1]]
+		last := time.Duration(math.MinInt64) // the latest start picked for the court
+		picks = picks[:0]
+		for _, g := range grids {
+			amounts, unpriced := g.amounts, g.unpriced
+			if g.perCourt {
+				amountsBuf, unpricedBuf = g.price(court, amountsBuf, unpricedBuf)
+				amounts, unpriced = amountsBuf, unpricedBuf
 			}
-			for i := 0; i+k <= n; i++ {
-				s := starts[i]
-				if s.Before(dayStart) || !s.Before(dayEnd) || s.Before(earliest) || s.After(latest) {
+			for _, i := range g.open {
+				// Yesterday's opening may run into today's: a start it already listed is
+				// listed once, priced as Quote prices it (by the earlier opening).
+				s := g.offsets[i]
+				if unpriced[i+k] != unpriced[i] || s <= last {
 					continue
 				}
-				if time.Duration(clocks[i])*time.Minute%gran != 0 || unpriced[i+k] != unpriced[i] {
+				p := period{s, s + q.Duration}
+				if p.overlapsAny(blocked) || p.overlapsAny(clubClosures) {
 					continue
 				}
-				iv := Interval{Start: s, End: s.Add(q.Duration)}
-				if overlapsAny(iv, busy[court.ID]) || overlapsAny(iv, clubClosures) {
-					continue
-				}
-				out[ci].Slots = append(out[ci].Slots, Slot{Start: s, End: iv.End, Price: NewMoney(amounts[i+k]-amounts[i], club.Currency)})
+				picks = append(picks, pick{g.starts[i], amounts[i+k] - amounts[i]})
+				last = s
 			}
 		}
+		if len(picks) == 0 {
+			continue
+		}
+		slots := make([]Slot, len(picks))
+		for j, pk := range picks {
+			slots[j] = Slot{Start: pk.start, End: pk.start.Add(q.Duration), Price: NewMoney(pk.price, club.Currency)}
+		}
+		out[ci].Slots = slots
 	}
 	return out, nil
 }
 
-func overlapsAny(iv Interval, ivs []Interval) bool {
-	for _, o := range ivs {
-		if iv.Overlaps(o) {
+// grid is the granularity slots of one opening of the club that touch the day asked for.
+type grid struct {
+	starts   []time.Time
+	offsets  []time.Duration // of starts, from the start of the day
+	clocks   []ClockTime     // of starts, on the local clock
+	open     []int           // the slots where a booking may start, whatever the court
+	cands    []*PriceRule
+	perCourt bool    // some candidate rule prices one court only
+	amounts  []int64 // when !perCourt: prefix sums of slot prices
+	unpriced []int   // when !perCourt: prefix counts of slots no rule prices
+}
+
+// price returns the prefix sums of the slot prices on court and the prefix counts of
+// unpriced slots, so that any run of slots is priced in O(1). It reuses the arrays of
+// amounts and unpriced.
+func (g grid) price(court Court, amounts []int64, unpriced []int) ([]int64, []int) {
+	n := len(g.clocks) + 1
+	amounts, unpriced = slices.Grow(amounts[:0], n), slices.Grow(unpriced[:0], n)
+	amounts, unpriced = append(amounts, 0), append(unpriced, 0)
+	for i, c := range g.clocks {
+		var a int64
+		u := 0
+		if r := match(g.cands, court, c); r != nil {
+			a = r.Rate.Amount()
+		} else {
+			u = 1
+		}
+		amounts = append(amounts, amounts[i]+a)
+		unpriced = append(unpriced, unpriced[i]+u)
+	}
+	return amounts, unpriced
+}
+
+// period is a half-open range of instants as offsets from the start of a day.
+type period struct{ from, to time.Duration }
+
+func (p period) overlapsAny(ps []period) bool {
+	for _, o := range ps {
+		if p.from < o.to && o.from < p.to {
 			return true
 		}
 	}

@@ -24,7 +24,7 @@ func NewLocalDate(year int, month time.Month, day int) (LocalDate, error) {
 // ParseLocalDate parses a date in the form 2006-01-02.
 func ParseLocalDate(s string) (LocalDate, error) {
 	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
+	if err != nil || t.Year() < 1 { // year 0 would be indistinguishable from the zero LocalDate
 		return LocalDate{}, invalidf("date %q is not in the form YYYY-MM-DD", s)
 	}
 	return LocalDate{year: t.Year(), month: t.Month(), day: t.Day()}, nil
@@ -144,15 +144,14 @@ func NewClockTime(hour, minute int) (ClockTime, error) {
 
 // ParseClockTime parses "HH:MM" (00:00 to 24:00).
 func ParseClockTime(s string) (ClockTime, error) {
-	var h, m int
-	if len(s) != 5 || s[2] != ':' {
+	// Digits are checked one by one: fmt's scanning would let signs and spaces through.
+	if len(s) != 5 || s[2] != ':' || !isDigit(s[0]) || !isDigit(s[1]) || !isDigit(s[3]) || !isDigit(s[4]) {
 		return 0, invalidf("clock time %q is not in the form HH:MM", s)
 	}
-	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil {
-		return 0, invalidf("clock time %q is not in the form HH:MM", s)
-	}
-	return NewClockTime(h, m)
+	return NewClockTime(int(s[0]-'0')*10+int(s[1]-'0'), int(s[3]-'0')*10+int(s[4]-'0'))
 }
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
 
 // MustClock is ParseClockTime for constants in tests and seeds; it panics on a bad time.
 func MustClock(s string) ClockTime {

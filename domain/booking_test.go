@@ -1,0 +1,489 @@
+package domain_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/domain"
+)
+
+// The booking fixture: a 60-minute padel game on Tuesday 2026-03-10 from 19:00 to 20:00
+// in Buenos Aires at peak rate (12 000.00 ARS), booked on Monday at noon under the
+// default policy (lead 15 min, horizon 14 days, hold 10 min, cut-off 24 h, 50 % late refund).
+type bookingFixture struct {
+	club     domain.Club
+	court    domain.Court
+	customer domain.Customer
+	start    time.Time
+	end      time.Time
+	quote    domain.Quote
+	now      time.Time // when the booking is made
+}
+
+func newBookingFixture(tb testing.TB, edit func(*domain.Policy)) bookingFixture {
+	tb.Helper()
+	ba := loadLocation(tb, buenosAires)
+	sched := padelSchedule(tb, padelRules())
+	sched.Club = testClub(tb, buenosAires, "ARS", edit)
+	court := testCourt(tb, "c1", domain.Padel)
+	start := localTime(tb, ba, tuesday+" 19:00")
+	quote, err := sched.Quote(court, interval(tb, start, time.Hour), domain.CategoryGuest)
+	require.NoError(tb, err)
+	customer, err := domain.NewCustomer("Ana Pérez", "ana@example.com", "+54 11 5555 0000", domain.CategoryGuest)
+	require.NoError(tb, err)
+	return bookingFixture{
+		club: sched.Club, court: court, customer: customer,
+		start: start, end: start.Add(time.Hour), quote: quote,
+		now: localTime(tb, ba, "2026-03-09 12:00"),
+	}
+}
+
+func (f bookingFixture) params() domain.NewBookingParams {
+	return domain.NewBookingParams{
+		ID: "b-1", Club: f.club, Court: f.court, Customer: f.customer,
+		Interval: domain.Interval{Start: f.start, End: f.end}, Quote: f.quote,
+		TokenHash: "token-hash", IdempotencyKey: "key-1", RequestHash: "request-hash", Now: f.now,
+	}
+}
+
+func (f bookingFixture) pending(tb testing.TB) *domain.Booking {
+	tb.Helper()
+	b, err := domain.NewBooking(f.params())
+	require.NoError(tb, err)
+	return b
+}
+
+func TestNewBooking(t *testing.T) {
+	t.Parallel()
+
+	f := newBookingFixture(t, nil)
+
+	b, err := domain.NewBooking(f.params())
+
+	require.NoError(t, err)
+	assert.Equal(t, domain.StatusPending, b.Status())
+	assert.Equal(t, f.now.Add(10*time.Minute), b.HoldExpiresAt(), "the slot is held for the policy's hold time")
+	assert.True(t, b.IsActive(f.now))
+	assert.Equal(t, "b-1", b.ID())
+	assert.Equal(t, clubID, b.ClubID())
+	assert.Equal(t, "c1", b.CourtID())
+	assert.Equal(t, f.customer, b.Customer())
+	assert.Equal(t, domain.Interval{Start: f.start, End: f.end}, b.Interval())
+	assert.Equal(t, pesos(1200000), b.Quote().Total)
+	assert.Equal(t, pesos(0), b.Paid())
+	assert.Equal(t, pesos(0), b.Refund())
+	assert.Equal(t, "token-hash", b.TokenHash())
+	assert.Equal(t, "key-1", b.IdempotencyKey())
+	assert.Equal(t, "request-hash", b.RequestHash())
+	assert.Equal(t, f.now, b.Record().CreatedAt)
+	assert.Equal(t, domain.Padel, b.Record().Sport)
+}
+
+func TestNewBookingChecksThePolicy(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		name string
+		edit func(f *bookingFixture, p *domain.NewBookingParams)
+		code string // "" when the booking is accepted
+	}{
+		{"the fixture is bookable", func(*bookingFixture, *domain.NewBookingParams) {}, ""},
+		{"a start inside the lead time", func(f *bookingFixture, p *domain.NewBookingParams) {
+			p.Now = f.start.Add(-14 * time.Minute)
+		}, domain.CodeLeadTime},
+		{"a start exactly the lead time ahead", func(f *bookingFixture, p *domain.NewBookingParams) {
+			p.Now = f.start.Add(-15 * time.Minute)
+		}, ""},
+		{"a start in the past", func(f *bookingFixture, p *domain.NewBookingParams) {
+			p.Now = f.start.Add(time.Minute)
+		}, domain.CodeLeadTime},
+		{"a start beyond the horizon", func(f *bookingFixture, p *domain.NewBookingParams) {
+			p.Now = f.start.Add(-14*24*time.Hour - time.Minute)
+		}, domain.CodeHorizon},
+		{"a start exactly at the horizon", func(f *bookingFixture, p *domain.NewBookingParams) {
+			p.Now = f.start.Add(-14 * 24 * time.Hour)
+		}, ""},
+		{"a length padel does not allow", func(f *bookingFixture, p *domain.NewBookingParams) {
+			p.Interval.End = f.start.Add(30 * time.Minute)
+		}, domain.CodeDurationNotAllowed},
+		{"a length off the granularity", func(f *bookingFixture, p *domain.NewBookingParams) {
+			p.Interval.End = f.start.Add(75 * time.Minute)
+		}, domain.CodeDurationNotAllowed},
+		{"an inactive court", func(_ *bookingFixture, p *domain.NewBookingParams) {
+			p.Court.Active = false
+		}, domain.CodeCourtInactive},
+		{"a court of another club", func(_ *bookingFixture, p *domain.NewBookingParams) {
+			p.Court.ClubID = "club-2"
+		}, domain.CodeNotFound},
+		{"no id", func(_ *bookingFixture, p *domain.NewBookingParams) {
+			p.ID = ""
+		}, domain.CodeInvalid},
+		{"no quote", func(_ *bookingFixture, p *domain.NewBookingParams) {
+			p.Quote = domain.Quote{}
+		}, domain.CodeInvalid},
+		{"a quote in another currency", func(_ *bookingFixture, p *domain.NewBookingParams) {
+			p.Quote.Total = domain.NewMoney(p.Quote.Total.Amount(), domain.MustCurrency("USD"))
+		}, domain.CodeInvalid},
+		{"an idempotency key too long", func(_ *bookingFixture, p *domain.NewBookingParams) {
+			p.IdempotencyKey = strings.Repeat("k", 256)
+		}, domain.CodeInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newBookingFixture(t, nil)
+			p := f.params()
+			tt.edit(&f, &p)
+
+			b, err := domain.NewBooking(p)
+
+			if tt.code == "" {
+				require.NoError(t, err)
+				assert.Equal(t, domain.StatusPending, b.Status())
+				return
+			}
+			assertCode(t, err, tt.code)
+			assert.Nil(t, b)
+		})
+	}
+}
+
+func TestNewBookingNeverHoldsPastTheStart(t *testing.T) {
+	t.Parallel()
+
+	// A short lead and a long hold: a booking made 20 minutes ahead is held until it starts.
+	f := newBookingFixture(t, func(p *domain.Policy) { p.MinLead, p.Hold = 5*time.Minute, 30*time.Minute })
+	p := f.params()
+	p.Now = f.start.Add(-20 * time.Minute)
+
+	b, err := domain.NewBooking(p)
+
+	require.NoError(t, err)
+	assert.Equal(t, f.start, b.HoldExpiresAt())
+	assert.True(t, b.IsActive(f.start.Add(-time.Second)))
+	assert.False(t, b.IsActive(f.start))
+}
+
+// bookingIn returns the fixture's booking brought to status by the transitions that
+// lead there.
+func bookingIn(t *testing.T, f bookingFixture, status domain.Status) *domain.Booking {
+	t.Helper()
+	b := f.pending(t)
+	pol := f.club.Policy
+	switch status {
+	case domain.StatusPending:
+	case domain.StatusConfirmed:
+		require.NoError(t, b.ConfirmPayment(f.quote.Total, "pay-1", f.now.Add(5*time.Minute)))
+	case domain.StatusCompleted:
+		require.NoError(t, b.ConfirmPayment(f.quote.Total, "pay-1", f.now.Add(5*time.Minute)))
+		require.NoError(t, b.Complete(f.end))
+	case domain.StatusNoShow:
+		require.NoError(t, b.ConfirmPayment(f.quote.Total, "pay-1", f.now.Add(5*time.Minute)))
+		require.NoError(t, b.MarkNoShow(f.start.Add(15*time.Minute)))
+	case domain.StatusExpired:
+		require.NoError(t, b.Expire(b.HoldExpiresAt()))
+	case domain.StatusCancelled:
+		_, err := b.Cancel(pol, f.now.Add(5*time.Minute))
+		require.NoError(t, err)
+	default:
+		require.Failf(t, "unknown status", "%s", status)
+	}
+	require.Equal(t, status, b.Status())
+	return b
+}
+
+func TestBookingTransitions(t *testing.T) {
+	t.Parallel()
+
+	// Every action is tried an hour after the game ended, when no clock rule stands in
+	// the way: only the state decides.
+	type action struct {
+		name string
+		do   func(b *domain.Booking, f bookingFixture, now time.Time) error
+	}
+	confirm := action{"confirm payment", func(b *domain.Booking, f bookingFixture, now time.Time) error {
+		return b.ConfirmPayment(f.quote.Total, "pay-2", now)
+	}}
+	expire := action{"expire", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.Expire(now) }}
+	cancel := action{"cancel", func(b *domain.Booking, f bookingFixture, now time.Time) error {
+		_, err := b.Cancel(f.club.Policy, now)
+		return err
+	}}
+	complete := action{"complete", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.Complete(now) }}
+	noShow := action{"mark no-show", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.MarkNoShow(now) }}
+
+	const invalid = domain.Status("") // the action is refused with invalid_transition
+	tests := []struct {
+		from   domain.Status
+		action action
+		to     domain.Status
+	}{
+		{domain.StatusPending, confirm, domain.StatusConfirmed},
+		{domain.StatusPending, expire, domain.StatusExpired},
+		{domain.StatusPending, cancel, domain.StatusCancelled},
+		{domain.StatusPending, complete, invalid},
+		{domain.StatusPending, noShow, invalid},
+
+		{domain.StatusConfirmed, confirm, invalid},
+		{domain.StatusConfirmed, expire, invalid},
+		{domain.StatusConfirmed, cancel, domain.StatusCancelled},
+		{domain.StatusConfirmed, complete, domain.StatusCompleted},
+		{domain.StatusConfirmed, noShow, domain.StatusNoShow},
+
+		{domain.StatusCompleted, confirm, invalid},
+		{domain.StatusCompleted, expire, invalid},
+		{domain.StatusCompleted, cancel, invalid},
+		{domain.StatusCompleted, complete, invalid},
+		{domain.StatusCompleted, noShow, invalid},
+
+		{domain.StatusNoShow, confirm, invalid},
+		{domain.StatusNoShow, expire, invalid},
+		{domain.StatusNoShow, cancel, invalid},
+		{domain.StatusNoShow, complete, invalid},
+		{domain.StatusNoShow, noShow, invalid},
+
+		// A payment that arrives after the hold ran out still confirms the booking; the
+		// store refuses it if the slot was taken meanwhile.
+		{domain.StatusExpired, confirm, domain.StatusConfirmed},
+		{domain.StatusExpired, expire, invalid},
+		{domain.StatusExpired, cancel, invalid},
+		{domain.StatusExpired, complete, invalid},
+		{domain.StatusExpired, noShow, invalid},
+
+		{domain.StatusCancelled, confirm, invalid},
+		{domain.StatusCancelled, expire, invalid},
+		{domain.StatusCancelled, cancel, invalid},
+		{domain.StatusCancelled, complete, invalid},
+		{domain.StatusCancelled, noShow, invalid},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.from)+"/"+tt.action.name, func(t *testing.T) {
+			t.Parallel()
+			f := newBookingFixture(t, nil)
+			b := bookingIn(t, f, tt.from)
+			before := b.Record()
+			now := f.end.Add(time.Hour)
+
+			err := tt.action.do(b, f, now)
+
+			if tt.to == invalid {
+				assertCode(t, err, domain.CodeInvalidTransition)
+				assert.Equal(t, domain.KindConflict, domain.ErrorKind(err))
+				assert.Equal(t, before, b.Record(), "a refused transition changes nothing")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.to, b.Status())
+			assert.Equal(t, now, b.Record().UpdatedAt)
+		})
+	}
+}
+
+func TestBookingTransitionsWaitForTheirTime(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		name   string
+		from   domain.Status
+		do     func(b *domain.Booking, now time.Time) error
+		when   func(f bookingFixture, b *domain.Booking) time.Time
+		allows bool
+	}{
+		{"a hold cannot expire before it runs out", domain.StatusPending,
+			func(b *domain.Booking, now time.Time) error { return b.Expire(now) },
+			func(_ bookingFixture, b *domain.Booking) time.Time { return b.HoldExpiresAt().Add(-time.Second) }, false},
+		{"a hold expires when it runs out", domain.StatusPending,
+			func(b *domain.Booking, now time.Time) error { return b.Expire(now) },
+			func(_ bookingFixture, b *domain.Booking) time.Time { return b.HoldExpiresAt() }, true},
+		{"a game is not completed before it ends", domain.StatusConfirmed,
+			func(b *domain.Booking, now time.Time) error { return b.Complete(now) },
+			func(f bookingFixture, _ *domain.Booking) time.Time { return f.end.Add(-time.Minute) }, false},
+		{"a game is completed when it ends", domain.StatusConfirmed,
+			func(b *domain.Booking, now time.Time) error { return b.Complete(now) },
+			func(f bookingFixture, _ *domain.Booking) time.Time { return f.end }, true},
+		{"no one is a no-show before the start", domain.StatusConfirmed,
+			func(b *domain.Booking, now time.Time) error { return b.MarkNoShow(now) },
+			func(f bookingFixture, _ *domain.Booking) time.Time { return f.start.Add(-time.Minute) }, false},
+		{"a customer missing at the start is a no-show", domain.StatusConfirmed,
+			func(b *domain.Booking, now time.Time) error { return b.MarkNoShow(now) },
+			func(f bookingFixture, _ *domain.Booking) time.Time { return f.start }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newBookingFixture(t, nil)
+			b := bookingIn(t, f, tt.from)
+
+			err := tt.do(b, tt.when(f, b))
+
+			if tt.allows {
+				assert.NoError(t, err)
+				assert.NotEqual(t, tt.from, b.Status())
+			} else {
+				assertCode(t, err, domain.CodeInvalidTransition)
+				assert.Equal(t, tt.from, b.Status())
+			}
+		})
+	}
+}
+
+func TestCancellationRefunds(t *testing.T) {
+	t.Parallel()
+
+	// The game starts Tuesday at 19:00 and was paid 12 000.00 ARS; the cut-off is 24 hours.
+	tests := []struct {
+		name       string
+		from       domain.Status
+		lateShare  int // basis points
+		beforeGame time.Duration
+		refund     int64
+	}{
+		{"two days ahead: all of it", domain.StatusConfirmed, 5000, 48 * time.Hour, 1200000},
+		{"exactly at the cut-off: all of it", domain.StatusConfirmed, 5000, 24 * time.Hour, 1200000},
+		{"a minute after the cut-off: the late share", domain.StatusConfirmed, 5000, 24*time.Hour - time.Minute, 600000},
+		{"a minute before the start: the late share", domain.StatusConfirmed, 5000, time.Minute, 600000},
+		{"a late share of a third, rounded down", domain.StatusConfirmed, 3333, time.Hour, 399960},
+		{"no late refund at all", domain.StatusConfirmed, 0, time.Hour, 0},
+		{"at the start: nothing", domain.StatusConfirmed, 5000, 0, 0},
+		{"after the start: nothing", domain.StatusConfirmed, 5000, -30 * time.Minute, 0},
+		{"an unpaid hold: nothing to refund", domain.StatusPending, 5000, 31 * time.Hour, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newBookingFixture(t, func(p *domain.Policy) { p.LateRefundBasisPoints = tt.lateShare })
+			b := bookingIn(t, f, tt.from)
+
+			refund, err := b.Cancel(f.club.Policy, f.start.Add(-tt.beforeGame))
+
+			require.NoError(t, err)
+			assert.Equal(t, pesos(tt.refund), refund)
+			assert.Equal(t, pesos(tt.refund), b.Refund())
+			assert.Equal(t, domain.StatusCancelled, b.Status())
+			assert.False(t, b.IsActive(f.start.Add(-tt.beforeGame)))
+		})
+	}
+}
+
+func TestConfirmPayment(t *testing.T) {
+	t.Parallel()
+
+	f := newBookingFixture(t, nil)
+	b := f.pending(t)
+	b.SetPaymentRef("checkout-1")
+	now := f.now.Add(3 * time.Minute)
+
+	require.NoError(t, b.ConfirmPayment(pesos(1200000), "", now))
+
+	assert.Equal(t, domain.StatusConfirmed, b.Status())
+	assert.Equal(t, pesos(1200000), b.Paid())
+	assert.Equal(t, "checkout-1", b.PaymentRef(), "an empty reference keeps the checkout's")
+	assert.True(t, b.IsActive(b.HoldExpiresAt().Add(time.Hour)), "a confirmed booking holds its court after the hold")
+}
+
+func TestConfirmPaymentOfTheWrongAmount(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		name string
+		paid domain.Money
+	}{
+		{"less than the quote", pesos(1199999)},
+		{"more than the quote", pesos(1200001)},
+		{"the right number in another currency", domain.NewMoney(1200000, domain.MustCurrency("USD"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newBookingFixture(t, nil)
+			b := f.pending(t)
+
+			err := b.ConfirmPayment(tt.paid, "pay-1", f.now.Add(time.Minute))
+
+			assertCode(t, err, domain.CodeAmountMismatch)
+			assert.Equal(t, domain.KindConflict, domain.ErrorKind(err))
+			assert.Equal(t, domain.StatusPending, b.Status())
+			assert.Equal(t, pesos(0), b.Paid())
+			assert.Empty(t, b.PaymentRef())
+		})
+	}
+}
+
+func TestIsActive(t *testing.T) {
+	t.Parallel()
+
+	hold := time.Date(2026, 3, 9, 15, 10, 0, 0, time.UTC)
+	tests := []struct {
+		status domain.Status
+		now    time.Time
+		want   bool
+	}{
+		{domain.StatusPending, hold.Add(-time.Second), true},
+		{domain.StatusPending, hold, false},
+		{domain.StatusPending, hold.Add(time.Hour), false},
+		{domain.StatusConfirmed, hold.Add(time.Hour), true},
+		{domain.StatusExpired, hold.Add(-time.Minute), false},
+		{domain.StatusCancelled, hold.Add(-time.Minute), false},
+		{domain.StatusCompleted, hold.Add(-time.Minute), false},
+		{domain.StatusNoShow, hold.Add(-time.Minute), false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, domain.IsActive(tt.status, hold, tt.now), "%s at %s", tt.status, tt.now)
+	}
+}
+
+func TestBookingRecordRoundTrip(t *testing.T) {
+	t.Parallel()
+
+	f := newBookingFixture(t, nil)
+	b := bookingIn(t, f, domain.StatusConfirmed)
+
+	restored := domain.RestoreBooking(b.Record())
+
+	assert.Equal(t, b.Record(), restored.Record())
+	assert.Equal(t, domain.Occupancy{
+		BookingID: "b-1", CourtID: "c1", Interval: domain.Interval{Start: f.start, End: f.end},
+		Status: domain.StatusConfirmed, HoldExpiresAt: b.HoldExpiresAt(),
+	}, restored.Occupancy())
+	assert.Equal(t, 0, restored.Version())
+}
+
+func TestAddRefund(t *testing.T) {
+	t.Parallel()
+
+	f := newBookingFixture(t, nil)
+	b := f.pending(t)
+
+	b.AddRefund(pesos(500000))
+	b.AddRefund(pesos(700000))
+
+	assert.Equal(t, pesos(1200000), b.Refund())
+}
+
+func TestNewCustomer(t *testing.T) {
+	t.Parallel()
+
+	c, err := domain.NewCustomer("  Ana Pérez ", " Ana@Example.COM ", " +54 11 5555 0000 ", domain.CategoryAny)
+	require.NoError(t, err)
+	assert.Equal(t, domain.Customer{Name: "Ana Pérez", Email: "ana@example.com", Phone: "+54 11 5555 0000", Category: domain.CategoryGuest}, c)
+
+	tests := []struct {
+		name, customer, email string
+		cat                   domain.CustomerCategory
+	}{
+		{"no name", " ", "ana@example.com", domain.CategoryGuest},
+		{"a name too long", strings.Repeat("a", 101), "ana@example.com", domain.CategoryGuest},
+		{"no email", "Ana", "", domain.CategoryGuest},
+		{"not an email", "Ana", "ana.example.com", domain.CategoryGuest},
+		{"an email with a display name", "Ana", "Ana <ana@example.com>", domain.CategoryGuest},
+		{"an unknown category", "Ana", "ana@example.com", "vip"},
+	}
+	for _, tt := range tests {
+		_, err := domain.NewCustomer(tt.customer, tt.email, "", tt.cat)
+		assertCode(t, err, domain.CodeInvalid)
+	}
+}
