@@ -57,6 +57,9 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 	club := q.Schedule.Club
 	loc, pol := club.Location, club.Policy
 	gran := pol.Granularity
+	if gran <= 0 || loc == nil {
+		return nil, invalidf("the club has no valid policy or time zone")
+	}
 	if !pol.AllowsDuration(q.Sport, q.Duration) {
 		return nil, Errorf(KindPolicy, CodeDurationNotAllowed, "%s may not be booked for %d minutes", q.Sport, int(q.Duration.Minutes()))
 	}

@@ -118,7 +118,7 @@ func (p Policy) Validate() error {
 
 // AllowsDuration reports whether a booking of d may be made for sport.
 func (p Policy) AllowsDuration(sport Sport, d time.Duration) bool {
-	if d <= 0 || d%p.Granularity != 0 {
+	if p.Granularity <= 0 || d <= 0 || d%p.Granularity != 0 {
 		return false
 	}
 	if ds, ok := p.Durations[sport]; ok {

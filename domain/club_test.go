@@ -159,3 +159,14 @@ func TestParseSportAndCategory(t *testing.T) {
 	_, err = domain.ParseCategory("vip")
 	assertCode(t, err, domain.CodeInvalid)
 }
+
+func TestZeroClubNeverPanics(t *testing.T) {
+	t.Parallel()
+	var club domain.Club
+	assert.False(t, club.Policy.AllowsDuration(domain.Padel, time.Hour))
+	start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	_, err := domain.Schedule{Club: club}.Quote(domain.Court{Sport: domain.Padel}, domain.Interval{Start: start, End: start.Add(time.Hour)}, domain.CategoryGuest)
+	assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err))
+	_, err = domain.Availability(domain.AvailabilityQuery{Schedule: domain.Schedule{Club: club}, Date: domain.MustDate("2026-03-02"), Sport: domain.Padel, Duration: time.Hour})
+	assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err))
+}

@@ -105,6 +105,9 @@ func ErrorCode(err error) string {
 // ErrorMessage returns the human message of the first *Error in err's chain and a
 // generic message for anything else, so that internal details never reach a client.
 func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Message

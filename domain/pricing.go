@@ -196,6 +196,9 @@ func match(cands []*PriceRule, court Court, c ClockTime) *PriceRule {
 // within one opening of the club; every slot must be priced by some rule.
 func (s Schedule) Quote(court Court, iv Interval, cat CustomerCategory) (Quote, error) {
 	loc, gran := s.Club.Location, s.Club.Policy.Granularity
+	if gran <= 0 || loc == nil {
+		return Quote{}, invalidf("the club has no valid policy or time zone")
+	}
 	if iv.Duration()%gran != 0 || iv.Duration() <= 0 {
 		return Quote{}, Errorf(KindPolicy, CodeDurationNotAllowed, "a booking must last a whole number of %d-minute slots", int(gran.Minutes()))
 	}
