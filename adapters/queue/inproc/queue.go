@@ -1,0 +1,326 @@
+package inproc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/wire"
+
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// ProviderSet provides a *Queue as ports.JobQueue from Options.
+var ProviderSet = wire.NewSet(New, wire.Bind(new(ports.JobQueue), new(*Queue)))
+
+// Defaults for the zero values of Options.
+const (
+	DefaultWorkers     = 4
+	DefaultMaxAttempts = 5
+)
+
+// DefaultBackoff waits 1s after the first failed attempt and twice as long after each
+// further one, at most 5 minutes.
+func DefaultBackoff(attempt int) time.Duration {
+	if attempt > 9 {
+		return 5 * time.Minute
+	}
+	return min(time.Second<<max(attempt-1, 0), 5*time.Minute)
+}
+
+// Options configure a Queue. The zero value is a usable queue.
+type Options struct {
+	// Workers is how many jobs run at once. Zero means DefaultWorkers.
+	Workers int
+	// MaxAttempts is how many times a job runs before it is given up as dead, the
+	// first run included. Zero means DefaultMaxAttempts.
+	MaxAttempts int
+	// Backoff returns how long to wait before running a job again after its attempt-th
+	// attempt failed. Nil means DefaultBackoff.
+	Backoff func(attempt int) time.Duration
+	// Clock decides when a RunAt time or a retry is due. Nil means the system clock.
+	// With a fake clock, Drain runs the jobs that moving it has made due.
+	Clock ports.Clock
+	// Logger receives retries, dead jobs and jobs lost at Stop. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Stats counts a queue's jobs.
+type Stats struct {
+	Ready     int   // due and waiting for a worker
+	Scheduled int   // waiting for their RunAt time or for a retry
+	Running   int   // running now
+	Succeeded int64 // finished without error
+	Retried   int64 // failed attempts that will run again
+	Dead      int64 // failed every attempt and were given up
+	Merged    int64 // enqueues dropped because a job with their unique key was waiting or running
+}
+
+type state int
+
+const (
+	stateNew state = iota
+	stateStarted
+	stateStopped
+)
+
+// Queue is an in-process ports.JobQueue with its workers. It is safe for concurrent use.
+type Queue struct {
+	workers     int
+	maxAttempts int
+	backoff     func(int) time.Duration
+	clock       ports.Clock
+	log         *slog.Logger
+
+	mu        sync.Mutex
+	state     state
+	handlers  map[string]ports.JobHandler
+	ready     []*job          // due jobs, oldest first
+	scheduled jobHeap         // jobs waiting for their time
+	keys      map[string]bool // unique keys of waiting and running jobs
+	nextID    int64
+	stats     Stats
+	work      *sync.Cond    // signalled when a job becomes ready or the queue stops
+	changed   chan struct{} // closed and replaced when a job finishes or the queue stops
+
+	wake    chan struct{} // nudges the scheduler to look at the clock again
+	stop    chan struct{} // closed when the queue stops
+	ctx     context.Context
+	cancel  context.CancelFunc
+	unwatch func() bool
+	running sync.WaitGroup
+}
+
+type job struct {
+	id       int64
+	kind     string
+	args     []byte
+	key      string
+	runAt    time.Time
+	attempts int // attempts made so far
+}
+
+// New returns a stopped queue; Register handlers and Start it.
+func New(opts Options) *Queue {
+	if opts.Workers <= 0 {
+		opts.Workers = DefaultWorkers
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.Backoff == nil {
+		opts.Backoff = DefaultBackoff
+	}
+	if opts.Clock == nil {
+		opts.Clock = systemClock{}
+	}
+	q := &Queue{
+		workers:     opts.Workers,
+		maxAttempts: opts.MaxAttempts,
+		backoff:     opts.Backoff,
+		clock:       opts.Clock,
+		log:         opts.Logger,
+		handlers:    map[string]ports.JobHandler{},
+		keys:        map[string]bool{},
+		changed:     make(chan struct{}),
+		wake:        make(chan struct{}, 1),
+		stop:        make(chan struct{}),
+	}
+	q.work = sync.NewCond(&q.mu)
+	return q
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now().UTC() }
+
+func (q *Queue) logger() *slog.Logger {
+	if q.log != nil {
+		return q.log
+	}
+	return slog.Default()
+}
+
+// Register sets the handler of jobs of kind. Like http.ServeMux, it panics on an empty
+// kind, a nil handler or a kind registered twice: those are wiring mistakes.
+func (q *Queue) Register(kind string, h ports.JobHandler) {
+	if kind == "" || h == nil {
+		panic("inproc: Register needs a kind and a handler")
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if _, dup := q.handlers[kind]; dup {
+		panic(fmt.Sprintf("inproc: a handler for %q is already registered", kind))
+	}
+	q.handlers[kind] = h
+}
+
+// Enqueue schedules a job. Inside a transaction the job is added when it commits, so
+// a duplicate unique key is noticed then and the job is dropped (and logged) if the
+// queue has stopped meanwhile; with the context of a transaction that rolled back it
+// is dropped. After Stop, Enqueue fails with unavailable.
+func (q *Queue) Enqueue(ctx context.Context, args ports.JobArgs, opts ports.EnqueueOptions) error {
+	if args == nil || args.Kind() == "" {
+		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "inproc: a job needs arguments with a kind")
+	}
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "inproc: encode arguments of %s: %w", args.Kind(), err)
+	}
+	j := &job{kind: args.Kind(), args: raw, key: opts.UniqueKey, runAt: opts.RunAt}
+	// AfterCommit runs the hook at once outside a transaction (or after one that
+	// committed), later if the transaction is still open, and never if it rolled back.
+	inTx := ports.InTx(ctx)
+	if inTx && q.stopped() {
+		return q.errStopped(j)
+	}
+	var addErr error
+	ports.AfterCommit(ctx, func() {
+		err := q.add(j)
+		if !inTx {
+			addErr = err
+		} else if err != nil {
+			q.logger().Error("job of a committed transaction lost", "kind", j.kind, "error", err)
+		}
+	})
+	return addErr
+}
+
+func (q *Queue) stopped() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.state == stateStopped
+}
+
+func (q *Queue) errStopped(j *job) error {
+	return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "inproc: queue stopped; job %s not enqueued", j.kind)
+}
+
+// add makes j visible to the workers, unless its unique key is taken.
+func (q *Queue) add(j *job) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.state == stateStopped {
+		return q.errStopped(j)
+	}
+	if j.key != "" {
+		if q.keys[j.key] {
+			q.stats.Merged++
+			return nil
+		}
+		q.keys[j.key] = true
+	}
+	q.nextID++
+	j.id = q.nextID
+	q.place(j, q.clock.Now())
+	return nil
+}
+
+// notifyChanged wakes Drain. The caller holds mu.
+func (q *Queue) notifyChanged() {
+	close(q.changed)
+	q.changed = make(chan struct{})
+}
+
+// Start starts the workers and the scheduler and returns. Handlers run with a context
+// derived from ctx; cancelling ctx stops the queue as Stop does, without waiting.
+func (q *Queue) Start(ctx context.Context) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.state != stateNew {
+		return domain.Errorf(domain.KindConflict, domain.CodeInvalidTransition, "inproc: a queue starts only once")
+	}
+	q.state = stateStarted
+	q.ctx, q.cancel = context.WithCancel(ctx)
+	q.unwatch = context.AfterFunc(ctx, q.halt)
+	for range q.workers {
+		q.running.Go(q.worker)
+	}
+	q.running.Go(q.scheduler)
+	return nil
+}
+
+// halt stops handing out jobs and drops the ones that have not started.
+func (q *Queue) halt() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.state == stateStopped {
+		return
+	}
+	wasStarted := q.state == stateStarted
+	q.state = stateStopped
+	dropped := len(q.ready) + len(q.scheduled)
+	q.ready, q.scheduled = nil, nil
+	if wasStarted {
+		close(q.stop)
+		q.work.Broadcast()
+	}
+	q.notifyChanged()
+	if dropped > 0 {
+		q.logger().Warn("in-process queue stopped; jobs that had not started are lost", "jobs", dropped)
+	}
+}
+
+// Stop stops the queue gracefully: no job starts any more, the jobs that have not
+// started are dropped (and counted in the log), and Stop waits for running jobs to
+// finish. If ctx ends first, it cancels the running jobs' context and returns ctx's
+// error without waiting further.
+func (q *Queue) Stop(ctx context.Context) error {
+	q.halt()
+	q.mu.Lock()
+	cancel, unwatch := q.cancel, q.unwatch
+	q.mu.Unlock()
+	if cancel == nil {
+		return nil // never started
+	}
+	unwatch()
+	done := make(chan struct{})
+	go func() {
+		q.running.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		cancel()
+		return nil
+	case <-ctx.Done():
+		cancel()
+		return ctx.Err()
+	}
+}
+
+// Drain waits until no job is due or running: every job whose time has come (by the
+// queue's clock, read again now) has run, succeeded or failed. Jobs scheduled for
+// later, retries included, do not keep it waiting. The queue must be started.
+func (q *Queue) Drain(ctx context.Context) error {
+	for {
+		q.mu.Lock()
+		if q.state == stateStarted {
+			q.promoteDue(q.clock.Now())
+		}
+		idle := len(q.ready) == 0 && q.stats.Running == 0
+		changed := q.changed
+		q.mu.Unlock()
+		if idle {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Stats returns the queue's counts.
+func (q *Queue) Stats() Stats {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	s := q.stats
+	s.Ready, s.Scheduled = len(q.ready), len(q.scheduled)
+	return s
+}
