@@ -30,7 +30,7 @@ type ErrorReporter interface {
 type Cache interface {
 	// Get returns the value of key and true, or false on a miss.
 	Get(ctx context.Context, key string) ([]byte, bool, error)
-	// Set stores value under key for ttl (ttl > 0).
+	// Set stores value under key for ttl; a ttl <= 0 is an invalid error.
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	// Delete removes keys; a missing key is not an error.
 	Delete(ctx context.Context, keys ...string) error
@@ -117,9 +117,12 @@ type PaymentGateway interface {
 	// CreateCheckout opens a checkout for a booking. Creating one twice for the same
 	// booking returns the same checkout.
 	CreateCheckout(ctx context.Context, req CheckoutRequest) (Checkout, error)
-	// GetPayment returns the state of the payment of a checkout reference, or not_found.
+	// GetPayment returns the state of a payment by its checkout reference or by the
+	// payment reference its events carry, or not_found.
 	GetPayment(ctx context.Context, ref string) (Payment, error)
 	// Refund refunds an amount of a payment; the same idempotency key refunds once.
+	// Refunding more than was paid, or an unpaid payment, is an invalid error and will
+	// never succeed; a provider failure is unavailable and may be retried.
 	Refund(ctx context.Context, req RefundRequest) (Refund, error)
 	// ParseWebhook verifies a webhook's signature and returns its event. A bad or
 	// missing signature is an unauthorized error with code bad_signature; a body that
@@ -172,7 +175,7 @@ type JobArgs interface {
 // default attempts, and no uniqueness.
 type EnqueueOptions struct {
 	RunAt     time.Time // zero: now
-	UniqueKey string    // while a job with this key is waiting, enqueueing another is a no-op
+	UniqueKey string    // while a job with this key waits, runs or waits for a retry, enqueueing another is a no-op
 }
 
 // JobQueue schedules background work. Enqueued inside a transaction (see Transactor),
