@@ -69,8 +69,13 @@ func (a *App) JobHandlers() map[string]ports.JobHandler {
 				return fmt.Errorf("decode %s: %w", KindRefund, err)
 			}
 			_, err := c.Payments.Refund(ctx, ports.RefundRequest{BookingID: args.BookingID, PaymentRef: args.PaymentRef, Amount: args.Amount, IdempotencyKey: args.IdempotencyKey})
-			if err == nil {
+			switch domain.ErrorKind(err) {
+			case "":
 				c.Logger.InfoContext(ctx, "refund issued", "booking", args.BookingID, "amount", args.Amount.String(), "reason", args.Reason)
+			case domain.KindInvalid, domain.KindNotFound, domain.KindConflict:
+				// Retrying cannot help: someone has to look at it.
+				c.Reporter.Report(ctx, err, map[string]string{"booking": args.BookingID, "amount": args.Amount.String(), "reason": args.Reason, "problem": "refund refused"})
+				return nil
 			}
 			return err
 		},
