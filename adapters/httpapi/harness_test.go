@@ -30,6 +30,7 @@ import (
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
+	"github.com/matchpoint/matchpoint/ports/clocktest"
 )
 
 // The harness runs the Handler over a real app.App on the embedded adapters, with a
@@ -57,24 +58,6 @@ var (
 	secret    = []byte("a token secret of at least thirty-two bytes")
 	whSecret  = []byte("webhook signing secret")
 )
-
-// fakeClock is a ports.Clock that moves only when told.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // testGateway is a ports.PaymentGateway that signs its webhooks with HMAC-SHA256.
 type testGateway struct {
@@ -186,7 +169,7 @@ type env struct {
 	t       testing.TB
 	app     *app.App
 	handler *httpapi.Handler
-	clock   *fakeClock
+	clock   *clocktest.Clock
 	store   *faultyStore
 	gateway *testGateway
 	queue   *inproc.Queue
@@ -203,7 +186,7 @@ type envOption func(*httpapi.Options)
 func newEnv(tb testing.TB, opts ...envOption) *env {
 	tb.Helper()
 	quiet := slog.New(slog.DiscardHandler)
-	e := &env{t: tb, clock: &fakeClock{now: startTime}, store: &faultyStore{Store: memory.New()}, gateway: &testGateway{}, logs: &syncBuffer{}}
+	e := &env{t: tb, clock: clocktest.New(startTime), store: &faultyStore{Store: memory.New()}, gateway: &testGateway{}, logs: &syncBuffer{}}
 
 	cache, err := bigcache.New(bigcache.Config{Now: e.clock.Now})
 	require.NoError(tb, err)

@@ -2,7 +2,6 @@ package bigcache_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
 	"github.com/matchpoint/matchpoint/ports/cachetest"
+	"github.com/matchpoint/matchpoint/ports/clocktest"
 )
 
 var _ ports.Cache = (*bigcache.Cache)(nil)
@@ -29,26 +29,8 @@ func TestContract(t *testing.T) {
 	cachetest.Run(t, func(t *testing.T) ports.Cache { return newCache(t, bigcache.Config{}) })
 }
 
-// fakeClock is a clock that moves only when told.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2030, 1, 5, 18, 0, 0, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
+func newFakeClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2030, 1, 5, 18, 0, 0, 0, time.UTC))
 }
 
 func hit(t *testing.T, c *bigcache.Cache, key string) bool {

@@ -23,6 +23,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
+	"github.com/matchpoint/matchpoint/ports/clocktest"
 	"github.com/matchpoint/matchpoint/ports/paymenttest"
 )
 
@@ -446,28 +447,10 @@ func TestDashboardRefundDeliversARefundedEvent(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, post(t, g, "/sandbox/payments/"+c.Ref+"/refund", "").Code, "refunded twice")
 }
 
-// clock is a ports.Clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestParseWebhookChecksTheTimestamp(t *testing.T) {
 	t.Parallel()
 	hook := newHook(t)
-	clk := &clock{now: time.Date(2030, 1, 5, 18, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2030, 1, 5, 18, 0, 0, 0, time.UTC))
 	g := newGateway(t, sandbox.Config{WebhookURL: hook.URL, Clock: clk})
 	c := checkout(t, g, "b1", "Padel")
 	require.Equal(t, http.StatusOK, post(t, g, "/sandbox/checkout/"+c.Ref+"/pay", "").Code)

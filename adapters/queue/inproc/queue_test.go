@@ -18,6 +18,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
+	"github.com/matchpoint/matchpoint/ports/clocktest"
 	"github.com/matchpoint/matchpoint/ports/queuetest"
 )
 
@@ -147,27 +148,9 @@ func TestRunAtWaitsOnATimer(t *testing.T) {
 	})
 }
 
-// fakeClock is a ports.Clock that moves only when told.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestDrainRunsJobsAFakeClockMadeDue(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{now: time.Date(2030, 1, 5, 18, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2030, 1, 5, 18, 0, 0, 0, time.UTC))
 	q := inproc.New(inproc.Options{Clock: clock, Logger: quiet()})
 	var ran atomic.Int32
 	q.Register(reminder{}.Kind(), func(context.Context, []byte) error { ran.Add(1); return nil })
