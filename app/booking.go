@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/matchpoint/matchpoint/domain"
@@ -231,14 +232,20 @@ func (u *Bookings) Cancel(ctx context.Context, id, token string) (Cancelled, err
 	var refund domain.Money
 	err = u.Store.WithinTx(ctx, func(ctx context.Context) error {
 		err := u.Store.UpdateBooking(ctx, id, now, func(nb *domain.Booking) error {
-			if nb.Status() == domain.StatusCancelled { // cancelled meanwhile
+			if nb.Status() == domain.StatusCancelled {
+				// Cancelled meanwhile: that cancellation scheduled the refund and the
+				// message, which may have run already; scheduling them again would
+				// repeat them.
 				refund, b = nb.Refund(), nb
-				return nil
+				return errUnchanged
 			}
 			r, err := nb.Cancel(club.Policy, now)
 			refund, b = r, nb
 			return err
 		})
+		if errors.Is(err, errUnchanged) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

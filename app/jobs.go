@@ -61,7 +61,8 @@ func (a *App) JobHandlers() map[string]ports.JobHandler {
 			if err := json.Unmarshal(raw, &args); err != nil {
 				return fmt.Errorf("decode %s: %w", KindExpireHold, err)
 			}
-			return c.expireOne(ctx, args.BookingID)
+			_, err := c.expireOne(ctx, args.BookingID)
+			return err
 		},
 		KindRefund: func(ctx context.Context, raw []byte) error {
 			var args RefundArgs

@@ -80,7 +80,8 @@ func (p *Payments) apply(ctx context.Context, ev ports.PaymentEvent) (string, er
 		return p.paid(ctx, club, b, ev)
 	case ports.EventExpired, ports.EventFailed:
 		// The hold runs out on its own; expire it now if it already has.
-		return OutcomeIgnored, p.expire(ctx, club, b.ID())
+		_, err := p.expire(ctx, club, b.ID())
+		return OutcomeIgnored, err
 	default: // refunds we issued ourselves, or from the provider's dashboard
 		return OutcomeIgnored, nil
 	}
@@ -104,8 +105,10 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 	case domain.CodeSlotUnavailable:
 		reason = "slot_taken"
 	case domain.CodeInvalidTransition:
-		if b.Status() == domain.StatusConfirmed && b.PaymentRef() == ev.PaymentRef && b.Paid().Equal(ev.Amount) {
-			return OutcomeIgnored, nil // the provider reported the same payment again
+		if !b.Paid().IsZero() && b.PaymentRef() == ev.PaymentRef && b.Paid().Equal(ev.Amount) {
+			// The provider reported the payment that confirmed the booking again: it
+			// was applied (and, after a cancellation, refunded) once already.
+			return OutcomeIgnored, nil
 		}
 		reason = "not_payable_" + string(b.Status())
 		p.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "event": ev.EventID, "problem": "payment for a booking that cannot take it"})
@@ -131,8 +134,9 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 	return OutcomeRefunded, p.notify(ctx, b.ID(), ports.MessageRefund)
 }
 
-// expire ends a booking's hold if it has run out and it is still pending.
-func (c *core) expire(ctx context.Context, club domain.Club, id string) error {
+// expire ends a booking's hold if it has run out and it is still pending, and reports
+// whether it did.
+func (c *core) expire(ctx context.Context, club domain.Club, id string) (bool, error) {
 	now := c.Clock.Now()
 	expired := false
 	var iv domain.Interval
@@ -145,13 +149,13 @@ func (c *core) expire(ctx context.Context, club domain.Club, id string) error {
 		return b.Expire(now)
 	})
 	if errors.Is(err, errUnchanged) || (err == nil && !expired) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	c.catalog.invalidateDays(ctx, club, iv)
-	return c.notify(ctx, id, ports.MessageExpiry)
+	return true, c.notify(ctx, id, ports.MessageExpiry)
 }
 
 // errUnchanged makes UpdateBooking store nothing when there is nothing to change.
@@ -167,25 +171,36 @@ func (p *Payments) ExpireHolds(ctx context.Context, limit int) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		if err := p.expireOne(ctx, id); err != nil {
+		// A hold listed here may be paid or cancelled before it is expired.
+		expired, err := p.expireOne(ctx, id)
+		if err != nil {
 			return n, err
 		}
-		n++
+		if expired {
+			n++
+		}
 	}
 	return n, nil
 }
 
-func (c *core) expireOne(ctx context.Context, id string) error {
+// expireOne expires a booking's hold if it has run out, and reports whether it did.
+func (c *core) expireOne(ctx context.Context, id string) (bool, error) {
 	b, err := c.Store.GetBooking(ctx, id)
 	if domain.ErrorKind(err) == domain.KindNotFound {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	club, err := c.catalog.club(ctx, b.ClubID())
 	if err != nil {
-		return err
+		return false, err
 	}
-	return c.Store.WithinTx(ctx, func(ctx context.Context) error { return c.expire(ctx, club, id) })
+	expired := false
+	err = c.Store.WithinTx(ctx, func(ctx context.Context) error {
+		var err error
+		expired, err = c.expire(ctx, club, id)
+		return err
+	})
+	return expired && err == nil, err
 }

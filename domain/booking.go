@@ -262,7 +262,7 @@ func (b *Booking) Cancel(pol Policy, now time.Time) (Money, error) {
 	default:
 		refund = b.r.Paid.Share(pol.LateRefundBasisPoints)
 	}
-	b.r.Refund = refund
+	b.AddRefund(refund)
 	b.transition(StatusCancelled, now)
 	return refund, nil
 }
@@ -285,12 +285,15 @@ func (b *Booking) MarkNoShow(now time.Time) error {
 	return nil
 }
 
-// AddRefund records a refund of a payment that did not confirm the booking (a wrong
-// amount, or a slot taken while the customer paid).
+// AddRefund records a refund on top of those already recorded: a cancellation's, or
+// one of a payment that did not confirm the booking (a wrong amount, a slot taken
+// while the customer paid). A refund in a currency other than the quote's is not a
+// refund of this booking's money and is not added; the caller reports it.
 func (b *Booking) AddRefund(m Money) {
-	if b.r.Refund.Currency() == m.Currency() {
+	switch {
+	case m.Currency() == b.r.Refund.Currency():
 		b.r.Refund = NewMoney(b.r.Refund.Amount()+m.Amount(), m.Currency())
-	} else {
+	case b.r.Refund.Currency().IsZero() && m.Currency() == b.r.Quote.Total.Currency():
 		b.r.Refund = m
 	}
 }

@@ -487,3 +487,15 @@ func TestNewCustomer(t *testing.T) {
 		assertCode(t, err, domain.CodeInvalid)
 	}
 }
+
+func TestRefundsAddUp(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t, nil)
+	b := bookingIn(t, f, domain.StatusConfirmed)
+	b.AddRefund(domain.NewMoney(100000, domain.MustCurrency("ARS")))
+	b.AddRefund(domain.NewMoney(5, domain.MustCurrency("USD")))
+	assert.Equal(t, int64(100000), b.Refund().Amount(), "a refund in another currency is not this booking's")
+	_, err := b.Cancel(f.club.Policy, f.now.Add(10*time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, int64(100000)+b.Paid().Amount(), b.Refund().Amount(), "the cancellation's refund adds to the earlier one")
+}

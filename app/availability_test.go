@@ -1,0 +1,263 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/domain"
+)
+
+// padelDay asks for tomorrow's 90-minute padel starts, or those of another date.
+func padelDay(d domain.LocalDate) app.AvailabilityQuery {
+	return app.AvailabilityQuery{ClubSlug: clubSlug, Date: d, Sport: domain.Padel, Duration: 90 * time.Minute}
+}
+
+// offered returns the 90-minute padel starts a court is offered on a date, as clock
+// times at the club, with their prices in centavos.
+func (e *env) offered(t *testing.T, d domain.LocalDate, courtID string) map[string]int64 {
+	t.Helper()
+	day, err := e.app.Availability.Get(context.Background(), padelDay(d))
+	require.NoError(t, err)
+	out := map[string]int64{}
+	for _, c := range day.Courts {
+		if c.Court.ID != courtID {
+			continue
+		}
+		for _, s := range c.Slots {
+			out[s.Start.In(e.club.Location).Format("15:04")] = s.Price.Amount()
+		}
+	}
+	return out
+}
+
+// courtsOffered returns the names of the padel courts availability lists on a date.
+func (e *env) courtsOffered(t *testing.T, d domain.LocalDate) []string {
+	t.Helper()
+	day, err := e.app.Availability.Get(context.Background(), padelDay(d))
+	require.NoError(t, err)
+	var names []string
+	for _, c := range day.Courts {
+		names = append(names, c.Court.Name)
+	}
+	return names
+}
+
+func TestAvailabilityPricesEachStart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	starts := e.offered(t, tomorrow, e.padel1.ID)
+
+	assert.Equal(t, int64(1_200_000), starts["08:00"], "three off-peak slots")
+	assert.Equal(t, int64(1_600_000), starts["17:30"], "one off-peak and two peak slots")
+	assert.Equal(t, int64(1_800_000), starts["23:30"], "a game that ends at closing time, past midnight")
+	assert.NotContains(t, starts, "00:00", "a game would run past closing time")
+	assert.Equal(t, []string{"Padel 1", "Padel 2"}, e.courtsOffered(t, tomorrow))
+
+	member := padelDay(tomorrow)
+	member.Category = domain.CategoryMember
+	day, err := e.app.Availability.Get(context.Background(), member)
+	require.NoError(t, err)
+	assert.Equal(t, int64(960_000), day.Courts[0].Slots[0].Price.Amount(), "members pay the member rate")
+
+	_, err = e.app.Availability.Get(context.Background(), app.AvailabilityQuery{ClubSlug: clubSlug, Sport: domain.Padel, Duration: time.Hour})
+	requireCode(t, err, domain.KindInvalid, domain.CodeInvalid)
+	_, err = e.app.Availability.Get(context.Background(), padelDay(tomorrow.AddDays(30)))
+	require.NoError(t, err)
+	assert.Empty(t, e.offered(t, tomorrow.AddDays(30), e.padel1.ID), "beyond the horizon")
+}
+
+func TestAvailabilityIsServedFromTheCache(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+
+	first, err := e.app.Availability.Get(ctx, padelDay(tomorrow))
+	require.NoError(t, err)
+	loaded := e.store.loads()
+	second, err := e.app.Availability.Get(ctx, padelDay(tomorrow))
+	require.NoError(t, err)
+	assert.Equal(t, loaded, e.store.loads(), "the second answer comes from the cache")
+	assert.Equal(t, first.Courts, second.Courts)
+
+	// Another date needs only that date's closures and bookings.
+	_, err = e.app.Availability.Get(ctx, padelDay(tomorrow.AddDays(1)))
+	require.NoError(t, err)
+	want := loaded
+	want["ListClosures"]++
+	want["ListOccupancy"]++
+	assert.Equal(t, want, e.store.loads())
+
+	// Quotes read the same cached configuration.
+	_, q, err := e.app.Availability.Quote(ctx, app.QuoteCommand{ClubSlug: clubSlug, CourtID: e.padel1.ID, Start: e.at(tomorrow, "17:30"), Duration: 90 * time.Minute})
+	require.NoError(t, err)
+	assert.Equal(t, money(1_600_000), q.Total)
+	assert.Len(t, q.Lines, 3)
+	assert.Equal(t, want, e.store.loads())
+}
+
+func TestWritesChangeTheNextAvailabilityAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("a booking made", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		require.Contains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00")
+		e.book(t, e.bookingCmd())
+		after := e.offered(t, tomorrow, e.padel1.ID)
+		for _, taken := range []string{"09:00", "09:30", "10:00", "10:30", "11:00"} {
+			assert.NotContains(t, after, taken)
+		}
+		assert.Contains(t, after, "08:30", "a game may end as the booking starts")
+		assert.Contains(t, after, "11:30", "and start as it ends")
+		assert.Contains(t, e.offered(t, tomorrow, e.padel2.ID), "10:00", "other courts are still free")
+	})
+
+	t.Run("a booking just after midnight", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		before := e.offered(t, tomorrow, e.padel1.ID)
+		require.Contains(t, before, "23:00")
+		cmd := e.bookingCmd()
+		cmd.Start, cmd.Duration = e.at(tomorrow.AddDays(1), "00:00"), time.Hour
+		e.book(t, cmd)
+		after := e.offered(t, tomorrow, e.padel1.ID)
+		assert.NotContains(t, after, "23:00", "the game would run into the booking")
+		assert.NotContains(t, after, "23:30")
+		assert.Contains(t, after, "22:30")
+	})
+
+	t.Run("a booking confirmed after its hold ran out", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		res := e.book(t, e.bookingCmd())
+		e.clock.Set(res.Booking.HoldExpiresAt())
+		require.Contains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00", "a hold that ran out blocks nothing")
+		got, err := e.deliver(e.pay(t, res.Booking, 0))
+		require.NoError(t, err)
+		require.Equal(t, app.OutcomeConfirmed, got.Outcome)
+		assert.NotContains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00")
+	})
+
+	t.Run("a booking cancelled", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		res := e.book(t, e.bookingCmd())
+		e.payAndConfirm(t, res.Booking)
+		require.NotContains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00")
+		_, err := e.app.Bookings.Cancel(ctx, res.Booking.ID(), res.AccessToken)
+		require.NoError(t, err)
+		assert.Contains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00")
+	})
+
+	t.Run("a booking expired", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		res := e.book(t, e.bookingCmd())
+		e.clock.Set(res.Booking.HoldExpiresAt())
+		require.Contains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00")
+		loaded := e.store.loads()["ListOccupancy"]
+		e.drain(t)
+		require.Equal(t, domain.StatusExpired, e.stored(t, res.Booking.ID()).Status())
+		assert.Contains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00")
+		assert.Greater(t, e.store.loads()["ListOccupancy"], loaded, "the day's bookings are read again")
+	})
+
+	t.Run("a price rule saved and deleted", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		require.Equal(t, int64(1_200_000), e.offered(t, tomorrow, e.padel1.ID)["10:00"])
+		promo, err := e.app.Admin.SavePriceRule(ctx, e.club, domain.PriceRule{
+			Name: "Morning promotion", Sport: domain.Padel, Weekdays: domain.EveryDay, Window: window("08:00", "12:00"), Priority: 30, Rate: money(300000),
+		})
+		require.NoError(t, err)
+		assert.Equal(t, int64(900_000), e.offered(t, tomorrow, e.padel1.ID)["10:00"])
+		promo.Rate = money(350000)
+		_, err = e.app.Admin.SavePriceRule(ctx, e.club, promo)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1_050_000), e.offered(t, tomorrow, e.padel1.ID)["10:00"])
+		require.NoError(t, e.app.Admin.DeletePriceRule(ctx, e.club, promo.ID))
+		assert.Equal(t, int64(1_200_000), e.offered(t, tomorrow, e.padel1.ID)["10:00"])
+	})
+
+	t.Run("a season saved and deleted", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		require.Contains(t, e.offered(t, tomorrow, e.padel1.ID), "20:00")
+		short := e.season
+		hours := &domain.Hours{Open: domain.MustClock("08:00"), Close: domain.MustClock("12:00")}
+		for wd := range short.Week {
+			short.Week[wd] = hours
+		}
+		_, err := e.app.Admin.SaveSeason(ctx, e.club, short)
+		require.NoError(t, err)
+		after := e.offered(t, tomorrow, e.padel1.ID)
+		assert.Contains(t, after, "10:30")
+		assert.NotContains(t, after, "11:00")
+		assert.NotContains(t, after, "20:00")
+		require.NoError(t, e.app.Admin.DeleteSeason(ctx, e.club, e.season.ID))
+		assert.Empty(t, e.offered(t, tomorrow, e.padel1.ID), "no season, no opening")
+	})
+
+	t.Run("a closure saved, moved and deleted", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		require.Contains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00")
+		later := tomorrow.AddDays(3) // far enough that its dates are not the old ones
+		require.Contains(t, e.offered(t, later, e.padel1.ID), "14:00")
+		c, err := e.app.Admin.SaveClosure(ctx, e.club, domain.Closure{
+			CourtID: e.padel1.ID, Interval: domain.Interval{Start: e.at(tomorrow, "10:00"), End: e.at(tomorrow, "12:00")}, Reason: "repairs",
+		})
+		require.NoError(t, err)
+		assert.NotContains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00")
+		assert.Contains(t, e.offered(t, tomorrow, e.padel2.ID), "10:00", "the closure is of one court")
+
+		c.Interval = domain.Interval{Start: e.at(later, "14:00"), End: e.at(later, "16:00")}
+		_, err = e.app.Admin.SaveClosure(ctx, e.club, c)
+		require.NoError(t, err)
+		assert.Contains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00", "the old dates are free again")
+		assert.NotContains(t, e.offered(t, later, e.padel1.ID), "14:00")
+
+		require.NoError(t, e.app.Admin.DeleteClosure(ctx, e.club, c.ID))
+		assert.Contains(t, e.offered(t, later, e.padel1.ID), "14:00")
+	})
+
+	t.Run("a closure of the whole club", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		require.Contains(t, e.offered(t, tomorrow, e.padel2.ID), "10:00")
+		_, err := e.app.Admin.SaveClosure(ctx, e.club, domain.Closure{
+			Interval: domain.Interval{Start: e.at(tomorrow, "08:00"), End: e.at(tomorrow, "13:00")}, Reason: "tournament",
+		})
+		require.NoError(t, err)
+		for _, court := range []string{e.padel1.ID, e.padel2.ID} {
+			after := e.offered(t, tomorrow, court)
+			assert.NotContains(t, after, "10:00")
+			assert.Contains(t, after, "13:00")
+		}
+		_, err = e.app.Bookings.Create(ctx, e.bookingCmd())
+		requireCode(t, err, domain.KindPolicy, domain.CodeClosed)
+	})
+
+	t.Run("a court saved", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		require.Equal(t, []string{"Padel 1", "Padel 2"}, e.courtsOffered(t, tomorrow))
+		e.saveCourt(t, e.club, "Padel 3", domain.Padel)
+		assert.Equal(t, []string{"Padel 1", "Padel 2", "Padel 3"}, e.courtsOffered(t, tomorrow))
+		closed := e.padel2
+		closed.Active = false
+		_, err := e.app.Admin.SaveCourt(ctx, e.club, closed)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"Padel 1", "Padel 3"}, e.courtsOffered(t, tomorrow))
+		cmd := e.bookingCmd()
+		cmd.CourtID = closed.ID
+		_, err = e.app.Bookings.Create(ctx, cmd)
+		requireCode(t, err, domain.KindPolicy, domain.CodeCourtInactive)
+	})
+}

@@ -1,0 +1,146 @@
+package app_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+func TestHoldExpiryJob(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.book(t, e.bookingCmd())
+	id := res.Booking.ID()
+
+	e.clock.Set(res.Booking.HoldExpiresAt().Add(-time.Second))
+	e.drain(t)
+	assert.Equal(t, domain.StatusPending, e.stored(t, id).Status(), "the hold is still running")
+	assert.Empty(t, e.messages(id))
+
+	e.clock.Set(res.Booking.HoldExpiresAt())
+	e.drain(t)
+	b := e.stored(t, id)
+	assert.Equal(t, domain.StatusExpired, b.Status())
+	assert.Equal(t, []ports.MessageKind{ports.MessageExpiry}, e.messages(id))
+	assert.Contains(t, e.message(t, id, ports.MessageExpiry).Text, "Padel 1")
+	assert.Empty(t, e.gateway.refundCalls(id))
+
+	// The customer can still read the booking; cancelling it is no longer possible.
+	got, _, err := e.app.Bookings.Get(context.Background(), id, res.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, domain.StatusExpired, got.Status())
+	_, err = e.app.Bookings.Cancel(context.Background(), id, res.AccessToken)
+	requireCode(t, err, domain.KindConflict, domain.CodeInvalidTransition)
+}
+
+func TestHoldExpiryJobLeavesAPaidBookingAlone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.book(t, e.bookingCmd())
+	e.payAndConfirm(t, res.Booking)
+
+	e.clock.Set(res.Booking.HoldExpiresAt().Add(time.Hour))
+	e.drain(t)
+	assert.Equal(t, domain.StatusConfirmed, e.stored(t, res.Booking.ID()).Status())
+	assert.Equal(t, []ports.MessageKind{ports.MessageConfirmation}, e.messages(res.Booking.ID()))
+}
+
+func TestExpireHoldsSweeps(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	// Three holds: one made now, two five minutes later. The queue has not started,
+	// so only the sweep can expire them.
+	first := e.book(t, e.bookingCmd())
+	e.clock.Advance(5 * time.Minute)
+	cmd := e.bookingCmd()
+	cmd.CourtID = e.padel2.ID
+	second := e.book(t, cmd)
+	cmd.CourtID, cmd.Duration = e.tennis.ID, time.Hour
+	third := e.book(t, cmd)
+
+	n, err := e.app.Payments.ExpireHolds(ctx, 10)
+	require.NoError(t, err)
+	assert.Zero(t, n, "no hold has run out")
+
+	e.clock.Advance(5 * time.Minute)
+	n, err = e.app.Payments.ExpireHolds(ctx, 10)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, domain.StatusExpired, e.stored(t, first.Booking.ID()).Status())
+	assert.Equal(t, domain.StatusPending, e.stored(t, second.Booking.ID()).Status())
+
+	e.clock.Advance(5 * time.Minute)
+	n, err = e.app.Payments.ExpireHolds(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "at most the limit")
+	n, err = e.app.Payments.ExpireHolds(ctx, 10)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	n, err = e.app.Payments.ExpireHolds(ctx, 10)
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing left to sweep")
+
+	// The expiry jobs then find nothing to do: one message per booking.
+	e.drain(t)
+	for _, b := range []*domain.Booking{first.Booking, second.Booking, third.Booking} {
+		assert.Equal(t, domain.StatusExpired, e.stored(t, b.ID()).Status())
+		assert.Equal(t, []ports.MessageKind{ports.MessageExpiry}, e.messages(b.ID()))
+	}
+}
+
+func TestAnExpiredHoldNoLongerBlocks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	ana := e.book(t, e.bookingCmd())
+
+	_, err := e.app.Bookings.Create(ctx, e.brunoCmd())
+	requireCode(t, err, domain.KindConflict, domain.CodeSlotUnavailable)
+
+	// The hold runs out; nothing has marked it expired yet.
+	e.clock.Set(ana.Booking.HoldExpiresAt())
+	require.Equal(t, domain.StatusPending, e.stored(t, ana.Booking.ID()).Status())
+	assert.Contains(t, e.offered(t, tomorrow, e.padel1.ID), "10:00", "the slot is offered again")
+
+	bruno := e.book(t, e.brunoCmd())
+	assert.Equal(t, domain.StatusPending, bruno.Booking.Status())
+	assert.Equal(t, domain.StatusPending, e.stored(t, ana.Booking.ID()).Status())
+
+	e.drain(t)
+	assert.Equal(t, domain.StatusExpired, e.stored(t, ana.Booking.ID()).Status())
+	assert.Equal(t, domain.StatusPending, e.stored(t, bruno.Booking.ID()).Status())
+	assert.Equal(t, []ports.MessageKind{ports.MessageExpiry}, e.messages(ana.Booking.ID()))
+	assert.Empty(t, e.messages(bruno.Booking.ID()))
+}
+
+func TestExpireHoldsCountsOnlyWhatItExpired(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	res := e.book(t, e.bookingCmd())
+	e.clock.Set(res.Booking.HoldExpiresAt())
+	late := e.pay(t, res.Booking, 0)
+
+	// The payment lands between the sweep's listing and its expiry of the hold.
+	var done atomic.Bool
+	e.store.onGetBooking(func(context.Context, string) {
+		if done.CompareAndSwap(false, true) {
+			got, err := e.deliver(late)
+			assert.NoError(t, err)
+			assert.Equal(t, app.OutcomeConfirmed, got.Outcome)
+		}
+	})
+	n, err := e.app.Payments.ExpireHolds(ctx, 10)
+	require.NoError(t, err)
+	assert.Zero(t, n, "the hold was paid, not expired")
+	assert.Equal(t, domain.StatusConfirmed, e.stored(t, res.Booking.ID()).Status())
+}

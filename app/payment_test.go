@@ -1,0 +1,370 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// webhookWant is what delivering a webhook must have done once the jobs have run.
+type webhookWant struct {
+	err       string // the error code HandleWebhook returns, if any
+	outcome   string
+	duplicate bool
+	status    domain.Status
+	atOnce    domain.Status  // the status before any job has run, when it matters
+	paid      int64          // what the booking records as paid
+	refunds   []domain.Money // the refunds asked of the gateway, in order
+	refunded  int64          // what the booking records as refunded
+	messages  []ports.MessageKind
+	reported  []string // the codes of the errors reported, in order
+}
+
+func TestHandleWebhook(t *testing.T) {
+	t.Parallel()
+	paidInFull := func(e *env, t *testing.T, b *domain.Booking) webhook { return e.pay(t, b, 0) }
+	cases := []struct {
+		name string
+		// arrange does what happens before the webhook and returns it.
+		arrange func(e *env, t *testing.T, b *domain.Booking) webhook
+		want    webhookWant
+	}{
+		{
+			name:    "a payment of the quote confirms the booking",
+			arrange: paidInFull,
+			want: webhookWant{outcome: app.OutcomeConfirmed, status: domain.StatusConfirmed, paid: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageConfirmation}},
+		},
+		{
+			name: "a forged signature changes nothing",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				wh := e.pay(t, b, 0)
+				h := http.Header{}
+				h.Set("Sandbox-Signature", "t=1773144000,v1=00ff")
+				return webhook{header: h, body: wh.body}
+			},
+			want: webhookWant{err: domain.CodeBadSignature, status: domain.StatusPending},
+		},
+		{
+			name: "a body changed after signing changes nothing",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				wh := e.pay(t, b, 0)
+				return webhook{header: wh.header, body: bytes.Replace(wh.body, []byte(`"amount":1200000`), []byte(`"amount":1200001`), 1)}
+			},
+			want: webhookWant{err: domain.CodeBadSignature, status: domain.StatusPending},
+		},
+		{
+			name: "a missing signature changes nothing",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				return webhook{header: http.Header{}, body: e.pay(t, b, 0).body}
+			},
+			want: webhookWant{err: domain.CodeBadSignature, status: domain.StatusPending},
+		},
+		{
+			name: "a replayed event changes nothing",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				wh := e.pay(t, b, 0)
+				_, err := e.deliver(wh)
+				require.NoError(t, err)
+				e.drain(t)
+				return wh
+			},
+			want: webhookWant{outcome: app.OutcomeAlreadyRecorded, duplicate: true, status: domain.StatusConfirmed, paid: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageConfirmation}},
+		},
+		{
+			name: "a replayed refund-causing event refunds once",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				wh := e.pay(t, b, 100000)
+				_, err := e.deliver(wh)
+				require.NoError(t, err)
+				e.drain(t)
+				return wh
+			},
+			want: webhookWant{outcome: app.OutcomeAlreadyRecorded, duplicate: true, status: domain.StatusPending,
+				refunds: []domain.Money{money(100000)}, refunded: 100000,
+				messages: []ports.MessageKind{ports.MessageRefund}, reported: []string{domain.CodeAmountMismatch}},
+		},
+		{
+			name: "the same payment reported again under another event id changes nothing",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				wh := e.pay(t, b, 0)
+				_, err := e.deliver(wh)
+				require.NoError(t, err)
+				e.drain(t)
+				ev := decode(t, wh)
+				ev.ID += "-again"
+				return e.signed(t, ev)
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusConfirmed, paid: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageConfirmation}},
+		},
+		{
+			name: "the same payment reported again after a cancellation refunds nothing more",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				wh := e.pay(t, b, 0)
+				_, err := e.deliver(wh)
+				require.NoError(t, err)
+				e.drain(t)
+				_, err = e.app.Bookings.Cancel(context.Background(), b.ID(), e.tokens[b.ID()])
+				require.NoError(t, err)
+				e.drain(t)
+				ev := decode(t, wh)
+				ev.ID += "-again"
+				return e.signed(t, ev)
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusCancelled, paid: bookingTotal,
+				refunds: []domain.Money{money(bookingTotal)}, refunded: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageConfirmation, ports.MessageCancellation}},
+		},
+		{
+			name:    "a payment of another amount is refunded in full and reported",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook { return e.pay(t, b, 1_000_000) },
+			want: webhookWant{outcome: app.OutcomeRefunded, status: domain.StatusPending,
+				refunds: []domain.Money{money(1_000_000)}, refunded: 1_000_000,
+				messages: []ports.MessageKind{ports.MessageRefund}, reported: []string{domain.CodeAmountMismatch}},
+		},
+		{
+			name: "a payment in another currency is refunded in full and reported",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				// The sandbox charges in the checkout's currency only, so the provider's
+				// event is made here, signed as the sandbox signs.
+				ev := decode(t, e.pay(t, b, 0))
+				ev.ID, ev.Currency = ev.ID+"-usd", "USD"
+				return e.signed(t, ev)
+			},
+			want: webhookWant{outcome: app.OutcomeRefunded, status: domain.StatusPending,
+				// The booking records refunds of its own currency only: the dollars are
+				// asked back from the gateway and reported, not added to its pesos.
+				refunds: []domain.Money{domain.NewMoney(bookingTotal, usd)}, refunded: 0,
+				messages: []ports.MessageKind{ports.MessageRefund},
+				// The sandbox never took dollars, so it refuses the refund, and that is
+				// reported too rather than retried.
+				reported: []string{domain.CodeAmountMismatch, domain.CodeCurrencyMismatch}},
+		},
+		{
+			name: "a payment after the hold ran out confirms while the slot is free",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.clock.Set(b.HoldExpiresAt().Add(time.Minute))
+				return e.pay(t, b, 0)
+			},
+			want: webhookWant{outcome: app.OutcomeConfirmed, status: domain.StatusConfirmed, paid: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageConfirmation}},
+		},
+		{
+			name: "a payment after the hold was expired confirms while the slot is free",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.clock.Set(b.HoldExpiresAt().Add(time.Minute))
+				e.drain(t)
+				require.Equal(t, domain.StatusExpired, e.stored(t, b.ID()).Status())
+				return e.pay(t, b, 0)
+			},
+			want: webhookWant{outcome: app.OutcomeConfirmed, status: domain.StatusConfirmed, paid: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageExpiry, ports.MessageConfirmation}},
+		},
+		{
+			name: "a payment after the hold ran out and the slot was taken is refunded in full",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.clock.Set(b.HoldExpiresAt())
+				e.book(t, e.brunoCmd())
+				return e.pay(t, b, 0)
+			},
+			want: webhookWant{outcome: app.OutcomeRefunded, status: domain.StatusExpired, atOnce: domain.StatusExpired,
+				refunds: []domain.Money{money(bookingTotal)}, refunded: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageRefund}},
+		},
+		{
+			name: "a payment after the hold was expired and the slot taken is refunded in full",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.clock.Set(b.HoldExpiresAt())
+				e.drain(t)
+				e.book(t, e.brunoCmd())
+				return e.pay(t, b, 0)
+			},
+			want: webhookWant{outcome: app.OutcomeRefunded, status: domain.StatusExpired,
+				refunds: []domain.Money{money(bookingTotal)}, refunded: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageExpiry, ports.MessageRefund}},
+		},
+		{
+			name: "a payment for a cancelled booking is refunded in full",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				_, err := e.app.Bookings.Cancel(context.Background(), b.ID(), e.tokens[b.ID()])
+				require.NoError(t, err)
+				e.drain(t)
+				return e.pay(t, b, 0)
+			},
+			want: webhookWant{outcome: app.OutcomeRefunded, status: domain.StatusCancelled,
+				refunds: []domain.Money{money(bookingTotal)}, refunded: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageCancellation, ports.MessageRefund}, reported: []string{domain.CodeInvalidTransition}},
+		},
+		{
+			name: "an expiry that arrives after the payment leaves the booking confirmed",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				wh := e.pay(t, b, 0)
+				_, err := e.deliver(wh)
+				require.NoError(t, err)
+				e.clock.Set(b.HoldExpiresAt().Add(time.Minute))
+				ev := decode(t, wh)
+				ev.ID, ev.Type, ev.Created = ev.ID+"-expired", string(ports.EventExpired), 0
+				return e.signed(t, ev)
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusConfirmed, paid: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageConfirmation}},
+		},
+		{
+			name: "a decline that arrives after the payment leaves the booking confirmed",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				// The customer's card is declined, then a second card pays; the decline's
+				// webhook is delivered last.
+				e.post(t, "/sandbox/checkout/"+b.PaymentRef()+"/fail")
+				declined := e.hooks.last(t)
+				require.Equal(t, string(ports.EventFailed), decode(t, declined).Type)
+				_, err := e.deliver(e.pay(t, b, 0))
+				require.NoError(t, err)
+				return declined
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusConfirmed, paid: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageConfirmation}},
+		},
+		{
+			name: "an expiry of a running hold changes nothing",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.post(t, "/sandbox/checkout/"+b.PaymentRef()+"/expire")
+				return e.hooks.last(t)
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusPending},
+		},
+		{
+			name: "an expiry of a hold that ran out expires the booking",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.clock.Set(b.HoldExpiresAt())
+				e.post(t, "/sandbox/checkout/"+b.PaymentRef()+"/expire")
+				return e.hooks.last(t)
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusExpired, atOnce: domain.StatusExpired,
+				messages: []ports.MessageKind{ports.MessageExpiry}},
+		},
+		{
+			name: "an event for an unknown booking is acknowledged and reported",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				return e.signed(t, sandboxEvent{ID: "evt_stray", Type: "paid", BookingID: "no-such-booking", PaymentRef: "pi_stray", Amount: 1000, Currency: "ARS"})
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusPending, reported: []string{domain.CodeNotFound}},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			res := e.book(t, e.bookingCmd())
+			b := res.Booking
+			e.tokens = map[string]string{b.ID(): res.AccessToken}
+			wh := c.arrange(e, t, b)
+			before := e.stored(t, b.ID())
+
+			got, err := e.deliver(wh)
+			if c.want.atOnce != "" {
+				assert.Equal(t, c.want.atOnce, e.stored(t, b.ID()).Status(), "status before the jobs run")
+			}
+			e.drain(t)
+
+			if c.want.err != "" {
+				requireCode(t, err, domain.KindUnauthorized, c.want.err)
+				assert.Equal(t, before.Record(), e.stored(t, b.ID()).Record(), "the booking is untouched")
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, c.want.outcome, got.Outcome)
+				assert.Equal(t, c.want.duplicate, got.Duplicate)
+				assert.Equal(t, decode(t, wh).ID, got.Event.EventID)
+			}
+			after := e.stored(t, b.ID())
+			assert.Equal(t, c.want.status, after.Status())
+			assert.Equal(t, c.want.paid, after.Paid().Amount(), "paid")
+			assert.Equal(t, c.want.refunded, after.Refund().Amount(), "refunded")
+			var refunds []domain.Money
+			for _, call := range e.gateway.refundCalls(b.ID()) {
+				refunds = append(refunds, call.req.Amount)
+			}
+			assert.Equal(t, c.want.refunds, refunds, "refunds asked of the gateway")
+			assert.Equal(t, c.want.messages, e.messages(b.ID()), "messages")
+			var reported []string
+			for _, r := range e.reporter.all() {
+				reported = append(reported, domain.ErrorCode(r.err))
+			}
+			assert.Equal(t, c.want.reported, reported, "reports")
+		})
+	}
+}
+
+// brunoCmd is Bruno's request for the slot of bookingCmd.
+func (e *env) brunoCmd() app.CreateBookingCommand {
+	cmd := e.bookingCmd()
+	cmd.Customer = app.CustomerInput{Name: "Bruno Díaz", Email: "bruno@example.com"}
+	return cmd
+}
+
+func TestConfirmationCarriesTheGameAsAnICalendarEvent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.book(t, e.bookingCmd())
+	e.payAndConfirm(t, res.Booking)
+
+	m := e.message(t, res.Booking.ID(), ports.MessageConfirmation)
+	assert.Equal(t, "ana@example.com", m.To)
+	assert.Contains(t, m.Text, "Ana Pérez")
+	assert.Contains(t, m.Text, "12000.00 ARS")
+	require.Len(t, m.Attachments, 1)
+	ics := m.Attachments[0]
+	assert.Equal(t, "booking.ics", ics.Name)
+	assert.Contains(t, ics.ContentType, "text/calendar")
+	for _, line := range []string{
+		"BEGIN:VCALENDAR", "BEGIN:VEVENT", "UID:" + res.Booking.ID() + "@matchpoint",
+		"DTSTART:20260311T130000Z", "DTEND:20260311T143000Z", "STATUS:CONFIRMED", "END:VCALENDAR",
+	} {
+		assert.Contains(t, string(ics.Data), line+"\r\n")
+	}
+}
+
+func TestRefundsReachTheSandbox(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.book(t, e.bookingCmd())
+	b := res.Booking
+
+	// Bruno takes the slot while Ana's hold has run out; her late payment goes back.
+	e.clock.Set(b.HoldExpiresAt())
+	e.book(t, e.brunoCmd())
+	got, err := e.deliver(e.pay(t, b, 0))
+	require.NoError(t, err)
+	require.Equal(t, app.OutcomeRefunded, got.Outcome)
+	e.drain(t)
+
+	calls := e.gateway.refundCalls(b.ID())
+	require.Len(t, calls, 1)
+	require.NoError(t, calls[0].err)
+	assert.Equal(t, got.Event.PaymentRef, calls[0].req.PaymentRef)
+	p := e.payment(t, b)
+	assert.Equal(t, ports.PaymentRefunded, p.Status, "the sandbox has given it all back")
+	assert.Equal(t, money(bookingTotal), p.Amount)
+	assert.Contains(t, e.message(t, b.ID(), ports.MessageRefund).Text, "12000.00 ARS")
+}
+
+func TestWebhookOfAnotherProviderIsNotFound(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.book(t, e.bookingCmd())
+	wh := e.pay(t, res.Booking, 0)
+
+	_, err := e.app.Payments.HandleWebhook(context.Background(), "stripe", wh.header, wh.body)
+	requireCode(t, err, domain.KindNotFound, domain.CodeNotFound)
+	assert.Equal(t, domain.StatusPending, e.stored(t, res.Booking.ID()).Status())
+}

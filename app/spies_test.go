@@ -1,0 +1,213 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/adapters/memory"
+	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// The adapters around the app under test are the real ones; these wrap them to see
+// what the use cases asked of them, or to hold a read until a test lets it go on.
+
+// spyStore is the memory store that counts the reads availability makes, to tell an
+// answer from the cache from one loaded from the store, and that lets a test hold
+// bookings reads to force an interleaving.
+type spyStore struct {
+	*memory.Store
+
+	mu         sync.Mutex
+	calls      map[string]int
+	getBooking func(ctx context.Context, id string) // runs after each GetBooking, if set
+	findByKey  func()                               // runs after each FindBookingByIdempotencyKey, if set
+}
+
+func (s *spyStore) count(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[name]++
+}
+
+// loads returns how many times each counted read has run.
+func (s *spyStore) loads() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.calls))
+	for k, v := range s.calls {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *spyStore) onGetBooking(fn func(ctx context.Context, id string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.getBooking = fn
+}
+
+func (s *spyStore) onFindByKey(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.findByKey = fn
+}
+
+func (s *spyStore) FindBookingByIdempotencyKey(ctx context.Context, clubID, key string) (*domain.Booking, error) {
+	b, err := s.Store.FindBookingByIdempotencyKey(ctx, clubID, key)
+	s.mu.Lock()
+	hook := s.findByKey
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return b, err
+}
+
+func (s *spyStore) GetClubBySlug(ctx context.Context, slug string) (domain.Club, error) {
+	s.count("GetClubBySlug")
+	return s.Store.GetClubBySlug(ctx, slug)
+}
+
+func (s *spyStore) ListCourts(ctx context.Context, clubID string) ([]domain.Court, error) {
+	s.count("ListCourts")
+	return s.Store.ListCourts(ctx, clubID)
+}
+
+func (s *spyStore) ListSeasons(ctx context.Context, clubID string) ([]domain.Season, error) {
+	s.count("ListSeasons")
+	return s.Store.ListSeasons(ctx, clubID)
+}
+
+func (s *spyStore) ListPriceRules(ctx context.Context, clubID string) ([]domain.PriceRule, error) {
+	s.count("ListPriceRules")
+	return s.Store.ListPriceRules(ctx, clubID)
+}
+
+func (s *spyStore) ListClosures(ctx context.Context, clubID string, iv domain.Interval) ([]domain.Closure, error) {
+	s.count("ListClosures")
+	return s.Store.ListClosures(ctx, clubID, iv)
+}
+
+func (s *spyStore) ListOccupancy(ctx context.Context, clubID string, iv domain.Interval) ([]domain.Occupancy, error) {
+	s.count("ListOccupancy")
+	return s.Store.ListOccupancy(ctx, clubID, iv)
+}
+
+func (s *spyStore) GetBooking(ctx context.Context, id string) (*domain.Booking, error) {
+	b, err := s.Store.GetBooking(ctx, id)
+	s.mu.Lock()
+	hook := s.getBooking
+	s.mu.Unlock()
+	if hook != nil {
+		hook(ctx, id)
+	}
+	return b, err
+}
+
+// recordingGateway is the sandbox gateway with a record of the checkouts and refunds
+// the use cases asked of it.
+type recordingGateway struct {
+	*sandbox.Gateway
+
+	mu        sync.Mutex
+	checkouts []ports.CheckoutRequest
+	refunds   []refundCall
+}
+
+// refundCall is one Refund call and what the gateway answered.
+type refundCall struct {
+	req ports.RefundRequest
+	err error
+}
+
+func (g *recordingGateway) CreateCheckout(ctx context.Context, req ports.CheckoutRequest) (ports.Checkout, error) {
+	g.mu.Lock()
+	g.checkouts = append(g.checkouts, req)
+	g.mu.Unlock()
+	return g.Gateway.CreateCheckout(ctx, req)
+}
+
+func (g *recordingGateway) Refund(ctx context.Context, req ports.RefundRequest) (ports.Refund, error) {
+	r, err := g.Gateway.Refund(ctx, req)
+	g.mu.Lock()
+	g.refunds = append(g.refunds, refundCall{req: req, err: err})
+	g.mu.Unlock()
+	return r, err
+}
+
+// refundCalls returns the Refund calls made for a booking.
+func (g *recordingGateway) refundCalls(bookingID string) []refundCall {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []refundCall
+	for _, c := range g.refunds {
+		if c.req.BookingID == bookingID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// recordingReporter is a ports.ErrorReporter that keeps what it is told.
+type recordingReporter struct {
+	mu      sync.Mutex
+	reports []report
+}
+
+type report struct {
+	err   error
+	attrs map[string]string
+}
+
+func (r *recordingReporter) Report(_ context.Context, err error, attrs map[string]string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reports = append(r.reports, report{err: err, attrs: attrs})
+}
+
+func (r *recordingReporter) all() []report {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]report(nil), r.reports...)
+}
+
+// webhook is a webhook request as a provider sends it.
+type webhook struct {
+	header http.Header
+	body   []byte
+}
+
+// webhookCatcher is the sandbox's HTTP transport: it keeps every webhook the sandbox
+// delivers and answers 200, so that a test decides when (and how often) each reaches
+// the use cases.
+type webhookCatcher struct {
+	mu  sync.Mutex
+	got []webhook
+}
+
+func (c *webhookCatcher) RoundTrip(req *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.got = append(c.got, webhook{header: req.Header.Clone(), body: body})
+	c.mu.Unlock()
+	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(nil)), Header: http.Header{}, Request: req}, nil
+}
+
+func (c *webhookCatcher) last(t *testing.T) webhook {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	require.NotEmpty(t, c.got, "the sandbox delivered no webhook")
+	return c.got[len(c.got)-1]
+}
