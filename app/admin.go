@@ -137,18 +137,11 @@ func (a *Admin) SaveClosure(ctx context.Context, club domain.Club, c domain.Clos
 	if c.ID == "" {
 		c.ID = a.IDs.NewID()
 	} else {
-		all, err := a.Store.ListClosures(ctx, club.ID, everything)
+		o, err := a.closure(ctx, club, c.ID)
 		if err != nil {
 			return domain.Closure{}, err
 		}
-		for _, o := range all {
-			if o.ID == c.ID {
-				old = append(old, o)
-			}
-		}
-		if len(old) == 0 {
-			return domain.Closure{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "closure %q not found", c.ID)
-		}
+		old = append(old, o)
 	}
 	if c.CourtID != "" {
 		if _, err := a.Store.GetCourt(ctx, club.ID, c.CourtID); err != nil {
@@ -165,7 +158,7 @@ func (a *Admin) SaveClosure(ctx context.Context, club domain.Club, c domain.Clos
 			return err
 		}
 		for _, o := range append(old, c) {
-			a.catalog.invalidateDays(ctx, club, o.Interval)
+			a.catalog.invalidateDays(ctx, club, o.Interval, a.Clock.Now())
 		}
 		return nil
 	})
@@ -174,7 +167,31 @@ func (a *Admin) SaveClosure(ctx context.Context, club domain.Club, c domain.Clos
 
 // DeleteClosure removes a closure of the club.
 func (a *Admin) DeleteClosure(ctx context.Context, club domain.Club, id string) error {
-	return a.write(ctx, func(ctx context.Context) error { return a.Store.DeleteClosure(ctx, club.ID, id) }, dayPrefix(club.ID))
+	return a.Store.WithinTx(ctx, func(ctx context.Context) error {
+		old, err := a.closure(ctx, club, id)
+		if err != nil {
+			return err
+		}
+		if err := a.Store.DeleteClosure(ctx, club.ID, id); err != nil {
+			return err
+		}
+		a.catalog.invalidateDays(ctx, club, old.Interval, a.Clock.Now())
+		return nil
+	})
+}
+
+// closure returns one of the club's closures.
+func (a *Admin) closure(ctx context.Context, club domain.Club, id string) (domain.Closure, error) {
+	all, err := a.Store.ListClosures(ctx, club.ID, everything)
+	if err != nil {
+		return domain.Closure{}, err
+	}
+	for _, c := range all {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return domain.Closure{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "closure %q not found", id)
 }
 
 // ListClosures returns the club's closures that overlap [from, to); zero bounds are open.
@@ -230,19 +247,13 @@ func (a *Admin) ListBookings(ctx context.Context, club domain.Club, f ports.Book
 	return a.Store.ListBookings(ctx, f)
 }
 
-// write runs fn in a transaction and invalidates keys (a key ending in ':' is a prefix).
-func (a *Admin) write(ctx context.Context, fn func(ctx context.Context) error, keys ...string) error {
+// write runs fn in a transaction and invalidates the cache families it changes.
+func (a *Admin) write(ctx context.Context, fn func(ctx context.Context) error, families ...string) error {
 	return a.Store.WithinTx(ctx, func(ctx context.Context) error {
 		if err := fn(ctx); err != nil {
 			return err
 		}
-		for _, k := range keys {
-			if strings.HasSuffix(k, ":") {
-				a.catalog.invalidatePrefix(ctx, k)
-			} else {
-				a.catalog.invalidate(ctx, k)
-			}
-		}
+		a.catalog.invalidate(ctx, families...)
 		return nil
 	})
 }

@@ -42,6 +42,7 @@ func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailab
 	if q.Category == domain.CategoryAny {
 		q.Category = domain.CategoryGuest
 	}
+	now := a.Clock.Now()
 	sched, err := a.catalog.schedule(ctx, club)
 	if err != nil {
 		return DayAvailability{}, err
@@ -50,13 +51,13 @@ func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailab
 	if err != nil {
 		return DayAvailability{}, err
 	}
-	day, err := a.catalog.day(ctx, club, q.Date)
+	day, err := a.catalog.day(ctx, club, q.Date, now)
 	if err != nil {
 		return DayAvailability{}, err
 	}
 	slots, err := domain.Availability(domain.AvailabilityQuery{
 		Schedule: sched, Courts: courts, Closures: day.Closures, Occupancy: day.Occupancy,
-		Date: q.Date, Sport: q.Sport, Duration: q.Duration, Category: q.Category, Now: a.Clock.Now(),
+		Date: q.Date, Sport: q.Sport, Duration: q.Duration, Category: q.Category, Now: now,
 	})
 	if err != nil {
 		return DayAvailability{}, err

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -260,4 +261,43 @@ func TestWritesChangeTheNextAvailabilityAtOnce(t *testing.T) {
 		_, err = e.app.Bookings.Create(ctx, cmd)
 		requireCode(t, err, domain.KindPolicy, domain.CodeCourtInactive)
 	})
+}
+
+// TestAReaderRacingAWriteCannotCacheTheOldValue holds a reader between loading the old
+// price rules and caching them while a new rule is saved: once the write has returned,
+// availability and bookings use the new rule, not what the slow reader cached.
+func TestAReaderRacingAWriteCannotCacheTheOldValue(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+
+	loaded, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	e.store.onListPriceRules(func() {
+		once.Do(func() {
+			close(loaded)
+			<-release
+		})
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.app.Availability.Get(ctx, padelDay(tomorrow))
+		done <- err
+	}()
+	<-loaded // the reader holds the old rules and has not cached them yet
+
+	_, err := e.app.Admin.SavePriceRule(ctx, e.club, domain.PriceRule{
+		Name: "Padel promo", Sport: domain.Padel, Weekdays: domain.EveryDay, Window: window("08:00", "01:00"),
+		Priority: 99, Rate: domain.NewMoney(100000, ars),
+	})
+	require.NoError(t, err)
+	close(release)
+	require.NoError(t, <-done)
+
+	day, err := e.app.Availability.Get(ctx, padelDay(tomorrow))
+	require.NoError(t, err)
+	require.NotEmpty(t, day.Courts[0].Slots)
+	assert.Equal(t, money(300000), day.Courts[0].Slots[0].Price, "three half hours at the new rule's rate")
+	b := e.book(t, e.bookingCmd())
+	assert.Equal(t, int64(100000), b.Booking.Quote().Lines[0].Amount.Amount(), "the booking is priced by the new rule too")
 }

@@ -90,7 +90,7 @@ func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (Create
 		if err := u.Store.CreateBooking(ctx, b, ports.CreateBookingOptions{Now: now, MaxActivePerCustomer: club.Policy.MaxActivePerCustomer}); err != nil {
 			return err
 		}
-		u.catalog.invalidateDays(ctx, club, iv)
+		u.catalog.invalidateDays(ctx, club, iv, u.Clock.Now())
 		return u.Jobs.Enqueue(ctx, ExpireHoldArgs{BookingID: id}, ports.EnqueueOptions{RunAt: b.HoldExpiresAt(), UniqueKey: "expire:" + id})
 	})
 	if err != nil {
@@ -144,7 +144,7 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 			if err := u.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error { _, err := nb.Cancel(club.Policy, now); return err }); err != nil {
 				return err
 			}
-			u.catalog.invalidateDays(ctx, club, b.Interval())
+			u.catalog.invalidateDays(ctx, club, b.Interval(), u.Clock.Now())
 			return nil
 		}); cerr != nil {
 			u.Logger.ErrorContext(ctx, "releasing a booking without checkout failed", "booking", b.ID(), "err", cerr)
@@ -249,7 +249,7 @@ func (u *Bookings) Cancel(ctx context.Context, id, token string) (Cancelled, err
 		if err != nil {
 			return err
 		}
-		u.catalog.invalidateDays(ctx, club, b.Interval())
+		u.catalog.invalidateDays(ctx, club, b.Interval(), u.Clock.Now())
 		if refund.Amount() > 0 {
 			if err := u.Jobs.Enqueue(ctx, RefundArgs{BookingID: id, PaymentRef: b.PaymentRef(), Amount: refund, Reason: "cancellation", IdempotencyKey: "cancel:" + id},
 				ports.EnqueueOptions{UniqueKey: "refund:cancel:" + id}); err != nil {

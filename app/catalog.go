@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -11,9 +13,10 @@ import (
 	"github.com/matchpoint/matchpoint/ports"
 )
 
-// The cache key scheme. Every key of a club starts with clubPrefix(id), so dropping a
-// club's whole cache is one DeletePrefix. A write invalidates exactly the keys it affects:
+// The cache key scheme. Cached values are grouped in families; every key of a club
+// starts with clubPrefix(id). A write invalidates exactly the families it affects:
 //
+//	family                          holds                     invalidated when
 //	mp:slug:{slug}                  club record by slug       club saved
 //	mp:club:{id}:club               club record by id         club saved
 //	mp:club:{id}:courts             the club's courts         court saved
@@ -23,6 +26,12 @@ import (
 //	                                around one local date     cancelled or expired; closure
 //	                                                          saved or deleted (its dates)
 //
+// A family's value lives under "{family}@{generation}", and its current generation under
+// "{family}#gen". Invalidating a family gives it a new random generation once the write
+// has committed. A reader that loaded the old state before the commit can only store it
+// under the old generation, which nobody reads any more: deleting the key instead would
+// let such a reader put the old value back after the write has returned.
+//
 // Availability itself is computed from these on every request (it depends on "now"),
 // which costs microseconds; what the cache saves is the database round trips.
 func clubPrefix(clubID string) string { return "mp:club:" + clubID + ":" }
@@ -31,10 +40,13 @@ func clubKey(clubID string) string    { return clubPrefix(clubID) + "club" }
 func courtsKey(clubID string) string  { return clubPrefix(clubID) + "courts" }
 func seasonsKey(clubID string) string { return clubPrefix(clubID) + "seasons" }
 func rulesKey(clubID string) string   { return clubPrefix(clubID) + "rules" }
-func dayPrefix(clubID string) string  { return clubPrefix(clubID) + "day:" }
 func dayKey(clubID string, d domain.LocalDate) string {
-	return dayPrefix(clubID) + d.String()
+	return clubPrefix(clubID) + "day:" + d.String()
 }
+
+// generationTTL outlives every cached value: a generation that has run out only costs
+// its family one miss.
+const generationTTL = 24 * time.Hour
 
 // dayWindow is the range of instants whose bookings and closures can affect the
 // availability of local date d: starts on d, and games of up to a day from them.
@@ -42,15 +54,25 @@ func dayWindow(d domain.LocalDate, loc *time.Location) domain.Interval {
 	return domain.Interval{Start: d.StartOfDay(loc), End: d.AddDays(2).StartOfDay(loc)}
 }
 
-// datesAffectedBy returns the local dates whose dayWindow overlaps iv.
-func datesAffectedBy(iv domain.Interval, loc *time.Location) []domain.LocalDate {
+// bookableDates returns the first and last local dates whose availability can hold a
+// start at now: from yesterday (a clock change can move a start across midnight) to
+// the day after the horizon. Only these days are cached.
+func bookableDates(club domain.Club, now time.Time) (first, last domain.LocalDate) {
+	return domain.DateOf(now, club.Location).AddDays(-1), domain.DateOf(now.Add(club.Policy.MaxHorizon), club.Location).AddDays(1)
+}
+
+// datesAffectedBy returns the cached local dates whose dayWindow overlaps iv.
+func datesAffectedBy(iv domain.Interval, club domain.Club, now time.Time) []domain.LocalDate {
+	first, last := bookableDates(club, now)
+	if d := domain.DateOf(iv.Start, club.Location).AddDays(-1); d.After(first) {
+		first = d
+	}
+	if d := domain.DateOf(iv.End, club.Location); d.Before(last) {
+		last = d
+	}
 	var ds []domain.LocalDate
-	last := domain.DateOf(iv.End, loc)
-	for d := domain.DateOf(iv.Start, loc).AddDays(-1); !d.After(last); d = d.AddDays(1) {
+	for d := first; !d.After(last); d = d.AddDays(1) {
 		ds = append(ds, d)
-		if len(ds) > 400 {
-			break
-		}
 	}
 	return ds
 }
@@ -65,12 +87,17 @@ type catalog struct {
 	zones  sync.Map // zone name → *time.Location
 }
 
-// cached returns the value under key, loading and storing it on a miss. A cache error
-// is logged and treated as a miss: the store is the truth.
-func cached[T any](ctx context.Context, c *catalog, key string, ttl time.Duration, load func() (T, error)) (T, error) {
-	if b, ok, err := c.cache.Get(ctx, key); err != nil {
+// cached returns the value of a family, loading and storing it on a miss. A cache
+// error is logged and treated as a miss: the store is the truth.
+func cached[T any](ctx context.Context, c *catalog, family string, ttl time.Duration, load func() (T, error)) (T, error) {
+	gen, ok := c.generation(ctx, family)
+	if !ok {
+		return load()
+	}
+	key := family + "@" + gen
+	if b, hit, err := c.cache.Get(ctx, key); err != nil {
 		c.log.WarnContext(ctx, "cache get failed", "key", key, "err", err)
-	} else if ok {
+	} else if hit {
 		var v T
 		if err := json.Unmarshal(b, &v); err == nil {
 			return v, nil
@@ -89,21 +116,50 @@ func cached[T any](ctx context.Context, c *catalog, key string, ttl time.Duratio
 	return v, nil
 }
 
-// invalidate deletes keys now and again once the surrounding transaction commits, so
-// that a read racing the write cannot leave the old value cached.
-func (c *catalog) invalidate(ctx context.Context, keys ...string) {
-	del := func() {
-		if err := c.cache.Delete(context.WithoutCancel(ctx), keys...); err != nil {
-			c.log.WarnContext(ctx, "cache invalidation failed", "keys", keys, "err", err)
-		}
+// generation returns the current generation of a family, starting a new one if it has
+// none. It must be read before the value is loaded from the store. false means the
+// cache is failing: load without caching.
+func (c *catalog) generation(ctx context.Context, family string) (string, bool) {
+	key := family + "#gen"
+	b, hit, err := c.cache.Get(ctx, key)
+	if err != nil {
+		c.log.WarnContext(ctx, "cache get failed", "key", key, "err", err)
+		return "", false
 	}
-	del()
-	ports.AfterCommit(ctx, del)
+	if hit {
+		return string(b), true
+	}
+	gen := newGeneration()
+	if err := c.cache.Set(ctx, key, []byte(gen), generationTTL); err != nil {
+		c.log.WarnContext(ctx, "cache set failed", "key", key, "err", err)
+		return "", false
+	}
+	return gen, true
 }
 
-// invalidateDays drops the day entries that iv can affect.
-func (c *catalog) invalidateDays(ctx context.Context, club domain.Club, iv domain.Interval) {
-	dates := datesAffectedBy(iv, club.Location)
+func newGeneration() string {
+	b := make([]byte, 9)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// invalidate gives each family a new generation once the surrounding transaction
+// commits (at once outside one), before the write returns to its caller.
+func (c *catalog) invalidate(ctx context.Context, families ...string) {
+	ports.AfterCommit(ctx, func() {
+		ctx := context.WithoutCancel(ctx)
+		for _, f := range families {
+			if err := c.cache.Set(ctx, f+"#gen", []byte(newGeneration()), generationTTL); err != nil {
+				// The old generation may be served until its values run out.
+				c.log.ErrorContext(ctx, "cache invalidation failed", "family", f, "err", err)
+			}
+		}
+	})
+}
+
+// invalidateDays invalidates the day families that iv can affect.
+func (c *catalog) invalidateDays(ctx context.Context, club domain.Club, iv domain.Interval, now time.Time) {
+	dates := datesAffectedBy(iv, club, now)
 	keys := make([]string, len(dates))
 	for i, d := range dates {
 		keys[i] = dayKey(club.ID, d)
@@ -209,8 +265,8 @@ type dayData struct {
 	Occupancy []domain.Occupancy `json:"occupancy"`
 }
 
-func (c *catalog) day(ctx context.Context, club domain.Club, d domain.LocalDate) (dayData, error) {
-	return cached(ctx, c, dayKey(club.ID, d), c.dayTTL, func() (dayData, error) {
+func (c *catalog) day(ctx context.Context, club domain.Club, d domain.LocalDate, now time.Time) (dayData, error) {
+	load := func() (dayData, error) {
 		w := dayWindow(d, club.Location)
 		closures, err := c.store.ListClosures(ctx, club.ID, w)
 		if err != nil {
@@ -218,16 +274,9 @@ func (c *catalog) day(ctx context.Context, club domain.Club, d domain.LocalDate)
 		}
 		occ, err := c.store.ListOccupancy(ctx, club.ID, w)
 		return dayData{Closures: closures, Occupancy: occ}, err
-	})
-}
-
-// invalidatePrefix drops every key under prefix now and again once the transaction commits.
-func (c *catalog) invalidatePrefix(ctx context.Context, prefix string) {
-	del := func() {
-		if err := c.cache.DeletePrefix(context.WithoutCancel(ctx), prefix); err != nil {
-			c.log.WarnContext(ctx, "cache invalidation failed", "prefix", prefix, "err", err)
-		}
 	}
-	del()
-	ports.AfterCommit(ctx, del)
+	if first, last := bookableDates(club, now); d.Before(first) || d.After(last) {
+		return load() // nothing can be booked that day: not worth a cache entry
+	}
+	return cached(ctx, c, dayKey(club.ID, d), c.dayTTL, load)
 }

@@ -94,7 +94,7 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 		return nb.ConfirmPayment(ev.Amount, ev.PaymentRef, now)
 	})
 	if err == nil {
-		p.catalog.invalidateDays(ctx, club, b.Interval())
+		p.catalog.invalidateDays(ctx, club, b.Interval(), p.Clock.Now())
 		return OutcomeConfirmed, p.notify(ctx, b.ID(), ports.MessageConfirmation)
 	}
 	var reason string
@@ -126,7 +126,7 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 	if err != nil {
 		return "", err
 	}
-	p.catalog.invalidateDays(ctx, club, b.Interval())
+	p.catalog.invalidateDays(ctx, club, b.Interval(), p.Clock.Now())
 	if err := p.Jobs.Enqueue(ctx, RefundArgs{BookingID: b.ID(), PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: "event:" + ev.EventID},
 		ports.EnqueueOptions{UniqueKey: "refund:event:" + ev.EventID}); err != nil {
 		return "", err
@@ -154,7 +154,7 @@ func (c *core) expire(ctx context.Context, club domain.Club, id string) (bool, e
 	if err != nil {
 		return false, err
 	}
-	c.catalog.invalidateDays(ctx, club, iv)
+	c.catalog.invalidateDays(ctx, club, iv, c.Clock.Now())
 	return true, c.notify(ctx, id, ports.MessageExpiry)
 }
 

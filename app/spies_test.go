@@ -29,6 +29,7 @@ type spyStore struct {
 	calls      map[string]int
 	getBooking func(ctx context.Context, id string) // runs after each GetBooking, if set
 	findByKey  func()                               // runs after each FindBookingByIdempotencyKey, if set
+	listRules  func()                               // runs after each ListPriceRules, if set
 }
 
 func (s *spyStore) count(name string) {
@@ -88,7 +89,20 @@ func (s *spyStore) ListSeasons(ctx context.Context, clubID string) ([]domain.Sea
 
 func (s *spyStore) ListPriceRules(ctx context.Context, clubID string) ([]domain.PriceRule, error) {
 	s.count("ListPriceRules")
-	return s.Store.ListPriceRules(ctx, clubID)
+	rs, err := s.Store.ListPriceRules(ctx, clubID)
+	s.mu.Lock()
+	hook := s.listRules
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return rs, err
+}
+
+func (s *spyStore) onListPriceRules(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listRules = fn
 }
 
 func (s *spyStore) ListClosures(ctx context.Context, clubID string, iv domain.Interval) ([]domain.Closure, error) {
