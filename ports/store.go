@@ -76,8 +76,8 @@ type PriceRules interface {
 type CreateBookingOptions struct {
 	// Now decides which pending holds still count as active.
 	Now time.Time
-	// MaxActivePerCustomer bounds the customer's (by email) active bookings in the club,
-	// the new one included; 0 means no limit.
+	// MaxActivePerCustomer bounds the customer's (by email) active bookings in the club
+	// that have not ended at Now, the new one included; 0 means no limit.
 	MaxActivePerCustomer int
 }
 

@@ -114,11 +114,12 @@ func (t *bookingTable) activeOverlap(r domain.BookingRecord, now time.Time) (dom
 	return found, ok
 }
 
-// countActive counts the customer's bookings in the club that are active at now.
+// countActive counts the customer's bookings in the club that are active at now and
+// have not ended.
 func (t *bookingTable) countActive(clubID, email string, now time.Time) int {
 	n := 0
 	for id := range t.byEmail[clubKey{clubID, email}] {
-		if r := t.byID[id]; domain.IsActive(r.Status, r.HoldExpiresAt, now) {
+		if r := t.byID[id]; domain.IsActive(r.Status, r.HoldExpiresAt, now) && now.Before(r.Interval.End) {
 			n++
 		}
 	}

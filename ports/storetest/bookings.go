@@ -187,6 +187,12 @@ func testBookingMaxActive(t *testing.T, f *fixture) {
 	assert.NoError(t, err, "a hold that has passed stops counting")
 	_, err = createAs(spec{email: email, start: at(18, 0)}, limit(now, 0))
 	assert.NoError(t, err, "a limit of 0 is no limit")
+
+	// The next day every game above has been played: confirmed bookings that have
+	// ended do not count, or a regular customer could never book again.
+	nextDay := at(23, 0)
+	_, err = createAs(spec{email: email, start: nextDay.Add(2 * time.Hour), made: nextDay}, limit(nextDay, 1))
+	assert.NoError(t, err, "bookings that have ended stop counting")
 }
 
 func testBookingValuesAreCopied(t *testing.T, f *fixture) {
