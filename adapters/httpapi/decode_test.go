@@ -55,7 +55,7 @@ func addSeeds(f *testing.F, valid ...string) {
 
 func FuzzDecodeBooking(f *testing.F) {
 	addSeeds(f,
-		`{"court_id":"c1","start":"2026-03-11T19:30:00-03:00","duration_minutes":90,"customer":{"name":"Ana","email":"ana@example.com","phone":"+54 11","category":"member"}}`,
+		`{"court_id":"c1","start":"2026-03-11T19:30:00-03:00","duration_minutes":90,"customer":{"name":"Ana","email":"ana@example.com","phone":"+54 11","category":"guest"}}`,
 		`{"court_id":"c1","start":"2026-03-11T22:30:00Z","duration_minutes":1440,"customer":{"name":"Ana","email":"ana@example.com"}}`,
 		`{"court_id":"c1","start":"2026-03-11T19:30:00.123456789+05:45","duration_minutes":60,"customer":{}}`,
 		`{"court_id":"c1","start":"2026-03-11T19:30:00-03:00","duration_minutes":1441,"customer":{}}`,
@@ -79,7 +79,7 @@ func FuzzDecodeBooking(f *testing.F) {
 func FuzzDecodeQuote(f *testing.F) {
 	addSeeds(f,
 		`{"court_id":"c1","start":"2026-03-11T19:30:00-03:00","duration_minutes":90}`,
-		`{"court_id":"c1","start":"2026-03-11T19:30:00-03:00","duration_minutes":90,"customer":{"category":"member"}}`,
+		`{"court_id":"c1","start":"2026-03-11T19:30:00-03:00","duration_minutes":90,"customer":{"category":"guest"}}`,
 		`{"court_id":"c1","start":"2026-03-11T19:30:00-03:00","duration_minutes":90,"customer":null}`,
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -94,7 +94,7 @@ func FuzzDecodeQuote(f *testing.F) {
 func FuzzParseAvailabilityQuery(f *testing.F) {
 	for _, s := range []string{
 		"date=2026-03-11&sport=padel&duration=90",
-		"date=2026-03-11&sport=padel&duration=90&category=member",
+		"date=2026-03-11&sport=padel&duration=90&category=guest",
 		"date=2026-03-11&sport=padel&duration=90&category=",
 		"date=2026-03-11&date=2026-03-12&sport=padel&duration=90",
 		"date=2026-02-29&sport=padel&duration=90", "date=0000-01-01&sport=padel&duration=90",
@@ -232,9 +232,12 @@ func TestDecodeQuoteDefaultsToGuest(t *testing.T) {
 
 func TestParseAvailabilityQuery(t *testing.T) {
 	t.Parallel()
-	q, err := parseAvailabilityQuery(url.Values{"date": {"2026-03-11"}, "sport": {"padel"}, "duration": {"90"}, "category": {"member"}, "utm_source": {"x"}})
+	q, err := parseAvailabilityQuery(url.Values{"date": {"2026-03-11"}, "sport": {"padel"}, "duration": {"90"}, "category": {"guest"}, "utm_source": {"x"}})
 	require.NoError(t, err)
-	assert.Equal(t, availabilityQuery{Date: domain.MustDate("2026-03-11"), Sport: domain.Padel, Duration: 90 * time.Minute, Category: domain.CategoryMember}, q)
+	assert.Equal(t, availabilityQuery{Date: domain.MustDate("2026-03-11"), Sport: domain.Padel, Duration: 90 * time.Minute, Category: domain.CategoryGuest}, q)
+
+	_, err = parseAvailabilityQuery(url.Values{"date": {"2026-03-11"}, "sport": {"padel"}, "duration": {"90"}, "category": {"member"}})
+	assert.Equal(t, domain.KindForbidden, domain.ErrorKind(err), "the public API cannot verify a membership")
 }
 
 func TestDecodePriceRule(t *testing.T) {

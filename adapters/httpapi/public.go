@@ -80,10 +80,25 @@ func parseAvailabilityQuery(q url.Values) (availabilityQuery, error) {
 	if err != nil {
 		return out, err
 	}
-	if out.Category, err = domain.ParseCategory(category); err != nil {
+	if out.Category, err = publicCategory(category); err != nil {
 		return out, err
 	}
 	return out, nil
+}
+
+// publicCategory parses the category a public request names. The public API cannot
+// tell a member from someone who says they are one, so it prices every customer as a
+// guest; a composition root that authenticates members calls the use cases with
+// domain.CategoryMember itself.
+func publicCategory(s string) (domain.CustomerCategory, error) {
+	cat, err := domain.ParseCategory(s)
+	if err != nil {
+		return "", err
+	}
+	if cat == domain.CategoryMember {
+		return "", domain.Errorf(domain.KindForbidden, domain.CodeForbidden, "member prices need a verified membership; the public API prices as a guest")
+	}
+	return cat, nil
 }
 
 func (h *Handler) availability(w http.ResponseWriter, r *http.Request) error {
@@ -164,7 +179,7 @@ func decodeBooking(body []byte) (bookingRequest, error) {
 	if in.Customer == nil {
 		return bookingRequest{}, invalidf("customer is required: {\"name\", \"email\", \"phone\", \"category\"}")
 	}
-	cat, err := domain.ParseCategory(in.Customer.Category)
+	cat, err := publicCategory(in.Customer.Category)
 	if err != nil {
 		return bookingRequest{}, err
 	}
@@ -181,7 +196,7 @@ func decodeQuote(body []byte) (quoteRequest, error) {
 	}
 	cat := domain.CategoryGuest
 	if in.Customer != nil {
-		if cat, err = domain.ParseCategory(in.Customer.Category); err != nil {
+		if cat, err = publicCategory(in.Customer.Category); err != nil {
 			return quoteRequest{}, err
 		}
 	}
