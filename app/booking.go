@@ -46,7 +46,7 @@ type CreatedBooking struct {
 }
 
 // Create validates the request against the club's policy, prices it, holds the slot
-// and opens a checkout. Within one transaction it stores the booking and schedules the
+// and opens a checkout; a booking that costs nothing is confirmed at once instead. Within one transaction it stores the booking and schedules the
 // hold's expiry. With an idempotency key, repeating the same request returns the same
 // booking and token; the same key with a different request is a conflict.
 func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (CreatedBooking, error) {
@@ -86,11 +86,21 @@ func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (Create
 	if err := u.checkClosures(ctx, club, court, iv); err != nil {
 		return CreatedBooking{}, err
 	}
+	// A game that costs nothing (a free hour for members, say) needs no payment.
+	free := quote.Total.IsZero()
+	if free {
+		if err := b.ConfirmPayment(quote.Total, "", now); err != nil {
+			return CreatedBooking{}, err
+		}
+	}
 	err = u.Store.WithinTx(ctx, func(ctx context.Context) error {
 		if err := u.Store.CreateBooking(ctx, b, ports.CreateBookingOptions{Now: now, MaxActivePerCustomer: club.Policy.MaxActivePerCustomer}); err != nil {
 			return err
 		}
-		u.catalog.invalidateDays(ctx, club, iv, u.Clock.Now())
+		u.catalog.invalidateDays(ctx, club, iv, now)
+		if free {
+			return u.notify(ctx, id, ports.MessageConfirmation)
+		}
 		return u.Jobs.Enqueue(ctx, ExpireHoldArgs{BookingID: id}, ports.EnqueueOptions{RunAt: b.HoldExpiresAt(), UniqueKey: "expire:" + id})
 	})
 	if err != nil {

@@ -59,6 +59,30 @@ func TestCreateBookingHoldsTheSlotAndOpensACheckout(t *testing.T) {
 	assert.Equal(t, 1, e.queue.Stats().Scheduled)
 }
 
+func TestAFreeBookingIsConfirmedWithoutACheckout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, err := e.app.Admin.SavePriceRule(context.Background(), e.club, domain.PriceRule{
+		Name: "Free mornings", Sport: domain.Padel, Weekdays: domain.EveryDay, Window: window("08:00", "12:00"),
+		Priority: 99, Rate: domain.NewMoney(0, ars),
+	})
+	require.NoError(t, err)
+
+	res := e.book(t, e.bookingCmd())
+
+	assert.Equal(t, domain.StatusConfirmed, res.Booking.Status())
+	assert.True(t, res.Booking.Quote().Total.IsZero())
+	assert.Empty(t, res.CheckoutURL, "nothing to pay")
+	e.gateway.mu.Lock()
+	assert.Empty(t, e.gateway.checkouts)
+	e.gateway.mu.Unlock()
+	e.drain(t)
+	assert.Equal(t, []ports.MessageKind{ports.MessageConfirmation}, e.messages(res.Booking.ID()))
+	e.clock.Advance(time.Hour)
+	e.drain(t)
+	assert.Equal(t, domain.StatusConfirmed, e.stored(t, res.Booking.ID()).Status(), "no hold runs out")
+}
+
 func TestCreateBookingRefusals(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

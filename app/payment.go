@@ -104,6 +104,8 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 		p.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "event": ev.EventID, "paid": ev.Amount.String(), "quote": b.Quote().Total.String()})
 	case domain.CodeSlotUnavailable:
 		reason = "slot_taken"
+	case domain.CodeBookingStarted:
+		reason = "too_late"
 	case domain.CodeInvalidTransition:
 		if !b.Paid().IsZero() && b.PaymentRef() == ev.PaymentRef && b.Paid().Equal(ev.Amount) {
 			// The provider reported the payment that confirmed the booking again: it
@@ -158,8 +160,9 @@ func (c *core) expire(ctx context.Context, club domain.Club, id string) (bool, e
 	return true, c.notify(ctx, id, ports.MessageExpiry)
 }
 
-// errUnchanged makes UpdateBooking store nothing when there is nothing to change.
-var errUnchanged = domain.Errorf(domain.KindConflict, "unchanged", "nothing to change")
+// errUnchanged makes UpdateBooking store nothing when there is nothing to change; it
+// never leaves the package.
+var errUnchanged = errors.New("app: nothing to change")
 
 // ExpireHolds expires up to limit pending bookings whose hold has run out and returns
 // how many it expired. The worker runs it periodically as a safety net behind the

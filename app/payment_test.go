@@ -195,6 +195,17 @@ func TestHandleWebhook(t *testing.T) {
 				messages: []ports.MessageKind{ports.MessageExpiry, ports.MessageRefund}},
 		},
 		{
+			name: "a payment that arrives once the game has started is refunded in full",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.clock.Set(b.Interval().Start)
+				return e.pay(t, b, 0)
+			},
+			// The refund message tells the customer; the hold ends with it.
+			want: webhookWant{outcome: app.OutcomeRefunded, status: domain.StatusExpired,
+				refunds: []domain.Money{money(bookingTotal)}, refunded: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageRefund}},
+		},
+		{
 			name: "a payment for a cancelled booking is refunded in full",
 			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
 				_, err := e.app.Bookings.Cancel(context.Background(), b.ID(), e.tokens[b.ID()])

@@ -213,16 +213,25 @@ func (b *Booking) invalidTransition(to Status) error {
 	return Errorf(KindConflict, CodeInvalidTransition, "a %s booking cannot become %s", b.r.Status, to)
 }
 
-// SetPaymentRef records the gateway's reference for the booking's checkout.
-func (b *Booking) SetPaymentRef(ref string) { b.r.PaymentRef = ref }
+// SetPaymentRef records the gateway's reference for the booking's checkout while the
+// booking is pending. Once a payment has confirmed it, the payment's own reference
+// stays: refunds and duplicate events are matched against it.
+func (b *Booking) SetPaymentRef(ref string) {
+	if b.r.Status == StatusPending {
+		b.r.PaymentRef = ref
+	}
+}
 
 // ConfirmPayment confirms the booking for a payment of paid. A pending booking is
 // confirmed even if its hold has passed, and an expired one is confirmed again: the
 // store refuses the change with slot_unavailable if the slot has been taken since.
-// The payment must match the quote.
+// The payment must match the quote and arrive before the booking starts.
 func (b *Booking) ConfirmPayment(paid Money, ref string, now time.Time) error {
 	if b.r.Status != StatusPending && b.r.Status != StatusExpired {
 		return b.invalidTransition(StatusConfirmed)
+	}
+	if !now.Before(b.r.Interval.Start) {
+		return Errorf(KindConflict, CodeBookingStarted, "the payment arrived after the booking's start at %s", b.r.Interval.Start.Format(time.RFC3339))
 	}
 	if !paid.Equal(b.r.Quote.Total) {
 		return Errorf(KindConflict, CodeAmountMismatch, "payment of %s does not match the quote of %s", paid, b.r.Quote.Total)

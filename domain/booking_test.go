@@ -199,22 +199,23 @@ func bookingIn(t *testing.T, f bookingFixture, status domain.Status) *domain.Boo
 func TestBookingTransitions(t *testing.T) {
 	t.Parallel()
 
-	// Every action is tried an hour after the game ended, when no clock rule stands in
-	// the way: only the state decides.
+	// Every action is tried when no clock rule stands in the way, so that only the state
+	// decides: an hour after the game ended, or for a payment, a minute before it starts.
 	type action struct {
 		name string
 		do   func(b *domain.Booking, f bookingFixture, now time.Time) error
+		when func(f bookingFixture) time.Time // nil: an hour after the end
 	}
 	confirm := action{"confirm payment", func(b *domain.Booking, f bookingFixture, now time.Time) error {
 		return b.ConfirmPayment(f.quote.Total, "pay-2", now)
-	}}
-	expire := action{"expire", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.Expire(now) }}
+	}, func(f bookingFixture) time.Time { return f.start.Add(-time.Minute) }}
+	expire := action{"expire", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.Expire(now) }, nil}
 	cancel := action{"cancel", func(b *domain.Booking, f bookingFixture, now time.Time) error {
 		_, err := b.Cancel(f.club.Policy, now)
 		return err
-	}}
-	complete := action{"complete", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.Complete(now) }}
-	noShow := action{"mark no-show", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.MarkNoShow(now) }}
+	}, nil}
+	complete := action{"complete", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.Complete(now) }, nil}
+	noShow := action{"mark no-show", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.MarkNoShow(now) }, nil}
 
 	const invalid = domain.Status("") // the action is refused with invalid_transition
 	tests := []struct {
@@ -267,6 +268,9 @@ func TestBookingTransitions(t *testing.T) {
 			b := bookingIn(t, f, tt.from)
 			before := b.Record()
 			now := f.end.Add(time.Hour)
+			if tt.action.when != nil {
+				now = tt.action.when(f)
+			}
 
 			err := tt.action.do(b, f, now)
 
@@ -498,4 +502,16 @@ func TestRefundsAddUp(t *testing.T) {
 	_, err := b.Cancel(f.club.Policy, f.now.Add(10*time.Minute))
 	require.NoError(t, err)
 	assert.Equal(t, int64(100000)+b.Paid().Amount(), b.Refund().Amount(), "the cancellation's refund adds to the earlier one")
+}
+
+func TestAPaymentAfterTheStartConfirmsNothing(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t, nil)
+	for _, from := range []domain.Status{domain.StatusPending, domain.StatusExpired} {
+		b := bookingIn(t, f, from)
+		before := b.Record()
+		err := b.ConfirmPayment(f.quote.Total, "pay-late", f.start)
+		assertCode(t, err, domain.CodeBookingStarted)
+		assert.Equal(t, before, b.Record(), "a late payment changes nothing")
+	}
 }
