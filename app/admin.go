@@ -19,8 +19,8 @@ type Admin struct{ *core }
 // apiKeyPrefix marks Match Point admin keys, so that a leaked one is recognisable.
 const apiKeyPrefix = "mpk_"
 
-// Authenticate returns the club an admin API key belongs to. A missing key is
-// unauthorized; a key of another club, or an unknown key, is forbidden.
+// Authenticate returns the club an admin API key belongs to. A missing or unknown key
+// is unauthorized; a key of another club is forbidden.
 func (a *Admin) Authenticate(ctx context.Context, clubSlug, key string) (domain.Club, error) {
 	if key == "" {
 		return domain.Club{}, domain.Errorf(domain.KindUnauthorized, domain.CodeUnauthorized, "an API key is required")
@@ -28,7 +28,7 @@ func (a *Admin) Authenticate(ctx context.Context, clubSlug, key string) (domain.
 	forbidden := domain.Errorf(domain.KindForbidden, domain.CodeForbidden, "this API key may not administer club %q", clubSlug)
 	k, err := a.Store.FindAPIKey(ctx, hashToken(key))
 	if domain.ErrorKind(err) == domain.KindNotFound {
-		return domain.Club{}, forbidden
+		return domain.Club{}, domain.Errorf(domain.KindUnauthorized, domain.CodeUnauthorized, "the API key is not valid")
 	}
 	if err != nil {
 		return domain.Club{}, err

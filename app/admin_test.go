@@ -39,11 +39,11 @@ func TestAuthenticate(t *testing.T) {
 		kind            domain.Kind
 	}{
 		{"no key", clubSlug, "", domain.KindUnauthorized},
-		{"an unknown key", clubSlug, "mpk_not-a-key", domain.KindForbidden},
+		{"an unknown key", clubSlug, "mpk_not-a-key", domain.KindUnauthorized},
 		{"another club's key", clubSlug, otherKey, domain.KindForbidden},
 		{"a key for another club", "club-two", e.apiKey, domain.KindForbidden},
 		{"a key for an unknown club", "no-such-club", e.apiKey, domain.KindForbidden},
-		{"the key's hash", clubSlug, hashOf(e.apiKey), domain.KindForbidden},
+		{"the key's hash", clubSlug, hashOf(e.apiKey), domain.KindUnauthorized},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

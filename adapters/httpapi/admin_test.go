@@ -30,7 +30,7 @@ func TestAdminAuthentication(t *testing.T) {
 	missing := e.get(adminBase+"/courts", nil)
 	assertProblem(t, missing, http.StatusUnauthorized, "unauthorized")
 	assert.NotEmpty(t, missing.Header().Get("WWW-Authenticate"))
-	assertProblem(t, e.get(adminBase+"/courts", bearer("mpk_unknown")), http.StatusForbidden, "forbidden")
+	assertProblem(t, e.get(adminBase+"/courts", bearer("mpk_unknown")), http.StatusUnauthorized, "unauthorized")
 	assert.Equal(t, http.StatusOK, e.get(adminBase+"/courts", map[string]string{"X-API-Key": e.apiKey}).Code)
 	assert.Equal(t, http.StatusOK, e.get(adminBase+"/courts", e.admin()).Code)
 
