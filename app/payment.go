@@ -117,7 +117,20 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 	default:
 		return "", err
 	}
-	// The payment did not confirm the booking: give it back, in full, once.
+	// The payment did not confirm the booking: give it back, in full, once. A provider
+	// may report one payment under several events (created, then updated): the refund is
+	// recorded per payment, in the same transaction, so the second changes nothing.
+	refundKey := "payment:" + ev.PaymentRef
+	if ev.PaymentRef == "" {
+		refundKey = "event:" + ev.EventID
+	}
+	first, err := p.Store.RecordPaymentEvent(ctx, ev.Provider, "refund-of-"+refundKey, now)
+	if err != nil {
+		return "", err
+	}
+	if !first {
+		return OutcomeIgnored, nil
+	}
 	err = p.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
 		nb.AddRefund(ev.Amount)
 		if nb.Status() == domain.StatusPending && !now.Before(nb.HoldExpiresAt()) {
@@ -129,8 +142,8 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 		return "", err
 	}
 	p.catalog.invalidateDays(ctx, club, b.Interval(), p.Clock.Now())
-	if err := p.Jobs.Enqueue(ctx, RefundArgs{BookingID: b.ID(), PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: "event:" + ev.EventID},
-		ports.EnqueueOptions{UniqueKey: "refund:event:" + ev.EventID}); err != nil {
+	if err := p.Jobs.Enqueue(ctx, RefundArgs{BookingID: b.ID(), PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: refundKey},
+		ports.EnqueueOptions{UniqueKey: "refund:" + refundKey}); err != nil {
 		return "", err
 	}
 	return OutcomeRefunded, p.notify(ctx, b.ID(), ports.MessageRefund)

@@ -218,6 +218,23 @@ func TestHandleWebhook(t *testing.T) {
 				messages: []ports.MessageKind{ports.MessageCancellation, ports.MessageRefund}, reported: []string{domain.CodeInvalidTransition}},
 		},
 		{
+			name: "one payment reported under a second event id is refunded once",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				_, err := e.app.Bookings.Cancel(context.Background(), b.ID(), e.tokens[b.ID()])
+				require.NoError(t, err)
+				e.drain(t)
+				first := e.pay(t, b, 0)
+				_, err = e.deliver(first)
+				require.NoError(t, err)
+				again := decode(t, first)
+				again.ID += "-updated"
+				return e.signed(t, again)
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusCancelled,
+				refunds: []domain.Money{money(bookingTotal)}, refunded: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageCancellation, ports.MessageRefund}, reported: []string{domain.CodeInvalidTransition, domain.CodeInvalidTransition}},
+		},
+		{
 			name: "an expiry that arrives after the payment leaves the booking confirmed",
 			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
 				wh := e.pay(t, b, 0)
