@@ -43,6 +43,10 @@ func Example() {
 	for kind, handle := range mp.JobHandlers() {
 		queue.Register(kind, handle)
 	}
+	if err := queue.Start(ctx); err != nil { // hold expiry, refunds and emails run here
+		panic(err)
+	}
+	defer func() { _ = queue.Stop(ctx) }()
 
 	// A club with one padel court, open 08:00–01:00, at 4 000 pesos per half hour.
 	club, _, err := mp.Admin.CreateClub(ctx, app.CreateClubCommand{
