@@ -179,12 +179,7 @@ func (u *Bookings) checkClosures(ctx context.Context, club domain.Club, court do
 	if err != nil {
 		return err
 	}
-	for _, c := range closures {
-		if c.Applies(court.ID) && c.Interval.Overlaps(iv) {
-			return domain.Errorf(domain.KindPolicy, domain.CodeClosed, "court %q is closed then (%s)", court.Name, c.Reason)
-		}
-	}
-	return nil
+	return domain.CheckClosures(closures, court, iv)
 }
 
 // Get returns a booking to the holder of its access token. A wrong token and an

@@ -128,3 +128,14 @@ func (c Closure) Validate() error {
 
 // Applies reports whether the closure affects court.
 func (c Closure) Applies(courtID string) bool { return c.CourtID == "" || c.CourtID == courtID }
+
+// CheckClosures returns a policy error with code closed if a closure of the list keeps
+// court closed during any part of iv.
+func CheckClosures(closures []Closure, court Court, iv Interval) error {
+	for _, c := range closures {
+		if c.Applies(court.ID) && c.Interval.Overlaps(iv) {
+			return Errorf(KindPolicy, CodeClosed, "court %q is closed then (%s)", court.Name, c.Reason)
+		}
+	}
+	return nil
+}

@@ -124,3 +124,36 @@ func TestClosure(t *testing.T) {
 	noID.ID = ""
 	assertCode(t, noID.Validate(), domain.CodeInvalid)
 }
+
+func TestCheckClosures(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	iv := domain.Interval{Start: start, End: start.Add(90 * time.Minute)}
+	court := domain.Court{ID: "c1", Name: "Court 1"}
+	closure := func(courtID string, from, to time.Duration) domain.Closure {
+		return domain.Closure{CourtID: courtID, Reason: "works", Interval: domain.Interval{Start: start.Add(from), End: start.Add(to)}}
+	}
+	tests := []struct {
+		name     string
+		closures []domain.Closure
+		closed   bool
+	}{
+		{"none", nil, false},
+		{"the whole club, overlapping", []domain.Closure{closure("", time.Hour, 2*time.Hour)}, true},
+		{"this court, overlapping", []domain.Closure{closure("c1", -time.Hour, time.Minute)}, true},
+		{"another court", []domain.Closure{closure("c2", 0, time.Hour)}, false},
+		{"ending as the game starts", []domain.Closure{closure("", -time.Hour, 0)}, false},
+		{"starting as the game ends", []domain.Closure{closure("c1", 90*time.Minute, 2*time.Hour)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := domain.CheckClosures(tt.closures, court, iv)
+			if tt.closed {
+				assert.Equal(t, domain.CodeClosed, domain.ErrorCode(err))
+			} else {
+				assert.NoError(t, err)
+			}
+		})
+	}
+}
