@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,8 +112,11 @@ func (a *Admin) ListCourts(ctx context.Context, club domain.Club) ([]domain.Cour
 func (a *Admin) SaveSeason(ctx context.Context, club domain.Club, s domain.Season) (domain.Season, error) {
 	if s.ID == "" {
 		s.ID = a.IDs.NewID()
-	} else if err := a.owns(ctx, club, s.ID, a.seasonIDs); err != nil {
-		return domain.Season{}, err
+	} else {
+		seasons, err := a.Store.ListSeasons(ctx, club.ID)
+		if err := owned(seasons, err, s.ID, func(s domain.Season) string { return s.ID }); err != nil {
+			return domain.Season{}, err
+		}
 	}
 	s.ClubID, s.Name = club.ID, strings.TrimSpace(s.Name)
 	if err := s.Validate(); err != nil {
@@ -213,8 +217,11 @@ var everything = domain.Interval{Start: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 func (a *Admin) SavePriceRule(ctx context.Context, club domain.Club, r domain.PriceRule) (domain.PriceRule, error) {
 	if r.ID == "" {
 		r.ID = a.IDs.NewID()
-	} else if err := a.owns(ctx, club, r.ID, a.ruleIDs); err != nil {
-		return domain.PriceRule{}, err
+	} else {
+		rules, err := a.Store.ListPriceRules(ctx, club.ID)
+		if err := owned(rules, err, r.ID, func(r domain.PriceRule) string { return r.ID }); err != nil {
+			return domain.PriceRule{}, err
+		}
 	}
 	r.ClubID = club.ID
 	if r.CourtID != "" {
@@ -258,34 +265,14 @@ func (a *Admin) write(ctx context.Context, fn func(ctx context.Context) error, f
 	})
 }
 
-func (a *Admin) seasonIDs(ctx context.Context, club domain.Club) ([]string, error) {
-	ss, err := a.Store.ListSeasons(ctx, club.ID)
-	ids := make([]string, len(ss))
-	for i, s := range ss {
-		ids[i] = s.ID
-	}
-	return ids, err
-}
-
-func (a *Admin) ruleIDs(ctx context.Context, club domain.Club) ([]string, error) {
-	rs, err := a.Store.ListPriceRules(ctx, club.ID)
-	ids := make([]string, len(rs))
-	for i, r := range rs {
-		ids[i] = r.ID
-	}
-	return ids, err
-}
-
-// owns returns not_found unless id is among the club's records that list returns.
-func (a *Admin) owns(ctx context.Context, club domain.Club, id string, list func(context.Context, domain.Club) ([]string, error)) error {
-	ids, err := list(ctx, club)
+// owned returns not_found unless one of items, as a list call returned them (with its
+// error), has the id.
+func owned[T any](items []T, err error, id string, idOf func(T) string) error {
 	if err != nil {
 		return err
 	}
-	for _, x := range ids {
-		if x == id {
-			return nil
-		}
+	if slices.ContainsFunc(items, func(x T) bool { return idOf(x) == id }) {
+		return nil
 	}
-	return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "%q not found in club %q", id, club.Slug)
+	return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "%q not found", id)
 }
