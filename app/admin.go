@@ -254,6 +254,21 @@ func (a *Admin) ListBookings(ctx context.Context, club domain.Club, f ports.Book
 	return a.Store.ListBookings(ctx, f)
 }
 
+// MarkNoShow records that the customer of a confirmed booking of the club did not come;
+// it may be done once the booking has started.
+func (a *Admin) MarkNoShow(ctx context.Context, club domain.Club, id string) (*domain.Booking, error) {
+	var out *domain.Booking
+	now := a.Clock.Now()
+	err := a.Store.UpdateBooking(ctx, id, now, func(b *domain.Booking) error {
+		if b.ClubID() != club.ID {
+			return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "booking %q not found", id)
+		}
+		out = b
+		return b.MarkNoShow(now)
+	})
+	return out, err
+}
+
 // write runs fn in a transaction and invalidates the cache families it changes.
 func (a *Admin) write(ctx context.Context, fn func(ctx context.Context) error, families ...string) error {
 	return a.Store.WithinTx(ctx, func(ctx context.Context) error {

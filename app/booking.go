@@ -99,6 +99,9 @@ func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (Create
 		}
 		u.catalog.invalidateDays(ctx, club, iv, now)
 		if free {
+			if err := u.scheduleCompletion(ctx, b); err != nil {
+				return err
+			}
 			return u.notify(ctx, id, ports.MessageConfirmation)
 		}
 		return u.Jobs.Enqueue(ctx, ExpireHoldArgs{BookingID: id}, ports.EnqueueOptions{RunAt: b.HoldExpiresAt(), UniqueKey: "expire:" + id})

@@ -144,3 +144,40 @@ func TestExpireHoldsCountsOnlyWhatItExpired(t *testing.T) {
 	assert.Zero(t, n, "the hold was paid, not expired")
 	assert.Equal(t, domain.StatusConfirmed, e.stored(t, res.Booking.ID()).Status())
 }
+
+func TestAConfirmedBookingIsCompletedWhenItEnds(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.book(t, e.bookingCmd()).Booking
+	e.payAndConfirm(t, b)
+
+	e.clock.Set(b.Interval().End.Add(-time.Second))
+	e.drain(t)
+	assert.Equal(t, domain.StatusConfirmed, e.stored(t, b.ID()).Status(), "not before its end")
+	e.clock.Set(b.Interval().End)
+	e.drain(t)
+	assert.Equal(t, domain.StatusCompleted, e.stored(t, b.ID()).Status())
+}
+
+func TestMarkNoShow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.book(t, e.bookingCmd()).Booking
+	e.payAndConfirm(t, b)
+
+	_, err := e.app.Admin.MarkNoShow(ctx, e.club, b.ID())
+	requireCode(t, err, domain.KindConflict, domain.CodeInvalidTransition) // not started yet
+
+	other, _ := e.seedClub(t, "club-two", domain.DefaultPolicy())
+	e.clock.Set(b.Interval().Start.Add(10 * time.Minute))
+	_, err = e.app.Admin.MarkNoShow(ctx, other, b.ID())
+	requireCode(t, err, domain.KindNotFound, domain.CodeNotFound)
+
+	got, err := e.app.Admin.MarkNoShow(ctx, e.club, b.ID())
+	require.NoError(t, err)
+	assert.Equal(t, domain.StatusNoShow, got.Status())
+	e.clock.Set(b.Interval().End)
+	e.drain(t)
+	assert.Equal(t, domain.StatusNoShow, e.stored(t, b.ID()).Status(), "the completion job leaves a no-show alone")
+}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,6 +16,7 @@ const (
 	KindExpireHold = "booking.expire_hold"
 	KindRefund     = "payment.refund"
 	KindNotify     = "notify.booking"
+	KindComplete   = "booking.complete"
 )
 
 // ExpireHoldArgs expires a booking's hold once it has run out.
@@ -36,6 +38,34 @@ type RefundArgs struct {
 
 // Kind implements ports.JobArgs.
 func (RefundArgs) Kind() string { return KindRefund }
+
+// CompleteArgs marks a confirmed booking as played once it has ended.
+type CompleteArgs struct {
+	BookingID string `json:"booking_id"`
+}
+
+// Kind implements ports.JobArgs.
+func (CompleteArgs) Kind() string { return KindComplete }
+
+// scheduleCompletion marks the booking played when it ends, with the transaction in ctx.
+func (c *core) scheduleCompletion(ctx context.Context, b *domain.Booking) error {
+	return c.Jobs.Enqueue(ctx, CompleteArgs{BookingID: b.ID()}, ports.EnqueueOptions{RunAt: b.Interval().End, UniqueKey: "complete:" + b.ID()})
+}
+
+// complete marks a confirmed booking that has ended as played; anything else is left as it is.
+func (c *core) complete(ctx context.Context, id string) error {
+	now := c.Clock.Now()
+	err := c.Store.UpdateBooking(ctx, id, now, func(b *domain.Booking) error {
+		if b.Status() != domain.StatusConfirmed || now.Before(b.Interval().End) {
+			return errUnchanged // cancelled, marked a no-show, or not over yet
+		}
+		return b.Complete(now)
+	})
+	if errors.Is(err, errUnchanged) || domain.ErrorKind(err) == domain.KindNotFound {
+		return nil
+	}
+	return err
+}
 
 // NotifyArgs sends a customer a message about their booking.
 type NotifyArgs struct {
@@ -79,6 +109,13 @@ func (a *App) JobHandlers() map[string]ports.JobHandler {
 				return nil
 			}
 			return err
+		},
+		KindComplete: func(ctx context.Context, raw []byte) error {
+			var args CompleteArgs
+			if err := json.Unmarshal(raw, &args); err != nil {
+				return fmt.Errorf("decode %s: %w", KindComplete, err)
+			}
+			return c.complete(ctx, args.BookingID)
 		},
 		KindNotify: func(ctx context.Context, raw []byte) error {
 			var args NotifyArgs

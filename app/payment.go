@@ -95,6 +95,9 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 	})
 	if err == nil {
 		p.catalog.invalidateDays(ctx, club, b.Interval(), p.Clock.Now())
+		if err := p.scheduleCompletion(ctx, b); err != nil {
+			return "", err
+		}
 		return OutcomeConfirmed, p.notify(ctx, b.ID(), ports.MessageConfirmation)
 	}
 	var reason string

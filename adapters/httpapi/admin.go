@@ -356,3 +356,12 @@ func (h *Handler) listBookings(w http.ResponseWriter, r *http.Request, club doma
 	h.writeJSON(w, r, http.StatusOK, out)
 	return nil
 }
+
+func (h *Handler) markNoShow(w http.ResponseWriter, r *http.Request, club domain.Club) error {
+	b, err := h.app.Admin.MarkNoShow(r.Context(), club, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	h.writeJSON(w, r, http.StatusOK, bookingResponse{Booking: bookingOf(b, club)})
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -197,4 +198,23 @@ func TestAdminBookings(t *testing.T) {
 	b := arr(e.get(adminBase+"/bookings?limit=1", e.admin()).json, "bookings")[0].(map[string]any)
 	assert.Equal(t, "pending", b["status"])
 	assert.NotContains(t, b, "access_token", "an admin never sees a customer's token")
+}
+
+func TestAdminMarksANoShow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id, _ := e.book(e.padel[0].ID, "2026-03-11T19:30", 90, "ana@example.com")
+	path := adminBase + "/bookings/" + id + "/no-show"
+
+	assertProblem(t, e.post(path, "", e.admin()), http.StatusConflict, "invalid_transition") // pending
+	paid := e.webhook(webhookEvent{EventID: "evt_ns", Type: "paid", BookingID: id, Ref: "co_" + id, Amount: 1800000, Currency: "ARS"})
+	require.Equal(t, http.StatusOK, paid.Code, paid.Body.String())
+	assertProblem(t, e.post(path, "", e.admin()), http.StatusConflict, "invalid_transition") // not started
+	assertProblem(t, e.post(adminBase+"/bookings/nope/no-show", "", e.admin()), http.StatusNotFound, "not_found")
+	assertProblem(t, e.post(path, "", nil), http.StatusUnauthorized, "unauthorized")
+
+	e.clock.Set(time.Date(2026, 3, 11, 22, 45, 0, 0, time.UTC)) // 19:45 in the club
+	res := e.post(path, "", e.admin())
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	assert.Equal(t, "no_show", obj(res.json, "booking")["status"])
 }

@@ -120,6 +120,7 @@ func (h *Handler) table() []route {
 		{"PUT /v1/admin/clubs/{club}/price-rules/{id}", h.admin(h.replacePriceRule)},
 		{"DELETE /v1/admin/clubs/{club}/price-rules/{id}", h.admin(h.deletePriceRule)},
 		{"GET /v1/admin/clubs/{club}/bookings", h.admin(h.listBookings)},
+		{"POST /v1/admin/clubs/{club}/bookings/{id}/no-show", h.admin(h.markNoShow)},
 	}
 }
 
