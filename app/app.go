@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/wire"
+
 	"github.com/matchpoint/matchpoint/ports"
 )
 
@@ -76,3 +78,7 @@ func New(deps Deps, cfg Config) (*App, error) {
 		Admin:        &Admin{c},
 	}, nil
 }
+
+// ProviderSet provides the App from its Deps, each taken from the injector, and a Config
+// the composition root provides.
+var ProviderSet = wire.NewSet(New, wire.Struct(new(Deps), "*"))

@@ -28,7 +28,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		system.ProviderSet, system.ReporterSet,
 		sandbox.ProviderSet, provideSandboxConfig,
 		provideListener, providePublicURL,
-		wire.Struct(new(app.Deps), "*"), provideAppConfig, app.New,
+		app.ProviderSet, provideAppConfig,
 		httpapi.ProviderSet, provideHTTPOptions,
 		wire.Struct(new(Server), "*"),
 	)
