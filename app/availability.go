@@ -39,9 +39,6 @@ func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailab
 	if q.Date.IsZero() {
 		return DayAvailability{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "date is required")
 	}
-	if q.Category == domain.CategoryAny {
-		q.Category = domain.CategoryGuest
-	}
 	now := a.Clock.Now()
 	sched, err := a.catalog.schedule(ctx, club)
 	if err != nil {
@@ -94,9 +91,6 @@ func (c *core) quote(ctx context.Context, club domain.Club, court domain.Court, 
 	}
 	if !club.Policy.AllowsDuration(court.Sport, d) {
 		return domain.Quote{}, domain.Errorf(domain.KindPolicy, domain.CodeDurationNotAllowed, "%s may not be booked for %d minutes", court.Sport, int(d.Minutes()))
-	}
-	if cat == domain.CategoryAny {
-		cat = domain.CategoryGuest
 	}
 	sched, err := c.catalog.schedule(ctx, club)
 	if err != nil {

@@ -150,7 +150,7 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 		if len(g.open) == 0 {
 			continue
 		}
-		g.cands = q.Schedule.candidates(plan, q.Category)
+		g.cands = q.Schedule.candidates(plan, q.Category.OrGuest())
 		g.perCourt = slices.ContainsFunc(g.cands, func(r *PriceRule) bool { return r.CourtID != "" })
 		if !g.perCourt { // every court of the sport is priced alike
 			g.amounts, g.unpriced = g.price(out[0].Court, nil, nil)

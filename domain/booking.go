@@ -32,10 +32,7 @@ type Customer struct {
 
 // NewCustomer validates and normalises a customer: the email is lower-cased.
 func NewCustomer(name, email, phone string, cat CustomerCategory) (Customer, error) {
-	c := Customer{Name: strings.TrimSpace(name), Email: strings.ToLower(strings.TrimSpace(email)), Phone: strings.TrimSpace(phone), Category: cat}
-	if c.Category == CategoryAny {
-		c.Category = CategoryGuest
-	}
+	c := Customer{Name: strings.TrimSpace(name), Email: strings.ToLower(strings.TrimSpace(email)), Phone: strings.TrimSpace(phone), Category: cat.OrGuest()}
 	switch {
 	case c.Name == "" || len(c.Name) > 100:
 		return Customer{}, invalidf("customer name must have 1 to 100 characters")

@@ -38,6 +38,14 @@ const (
 	CategoryGuest  CustomerCategory = "guest"
 )
 
+// OrGuest returns c, or CategoryGuest for a customer whose category is not given.
+func (c CustomerCategory) OrGuest() CustomerCategory {
+	if c == CategoryAny {
+		return CategoryGuest
+	}
+	return c
+}
+
 // ParseCategory validates a customer category; "" is a guest.
 func ParseCategory(s string) (CustomerCategory, error) {
 	switch CustomerCategory(s) {

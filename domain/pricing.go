@@ -191,7 +191,8 @@ func match(cands []*PriceRule, court Court, c ClockTime) *PriceRule {
 	return nil
 }
 
-// Quote prices a booking of court over iv for a customer of category cat, slot by slot.
+// Quote prices a booking of court over iv for a customer of category cat (no category
+// is a guest), slot by slot.
 // The interval must start on the granularity, last a whole number of slots and lie
 // within one opening of the club; every slot must be priced by some rule.
 func (s Schedule) Quote(court Court, iv Interval, cat CustomerCategory) (Quote, error) {
@@ -216,7 +217,7 @@ func (s Schedule) Quote(court Court, iv Interval, cat CustomerCategory) (Quote, 
 	if plan == nil {
 		return Quote{}, Errorf(KindPolicy, CodeOutsideOpeningHours, "the club is not open for all of %s–%s", iv.Start.In(loc).Format("2006-01-02 15:04"), iv.End.In(loc).Format("15:04"))
 	}
-	cands := s.candidates(*plan, cat)
+	cands := s.candidates(*plan, cat.OrGuest())
 	q := Quote{Total: NewMoney(0, s.Club.Currency)}
 	for t := iv.Start; t.Before(iv.End); t = t.Add(gran) {
 		r := match(cands, court, ClockOf(t, loc))
