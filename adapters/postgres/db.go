@@ -1,0 +1,101 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/migrate"
+)
+
+// Option tunes the pool Open makes.
+type Option func(*sql.DB)
+
+// WithMaxOpenConns bounds the pool's open connections; the zero value of database/sql
+// (no bound) is kept when the option is not given.
+func WithMaxOpenConns(n int) Option {
+	return func(db *sql.DB) {
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+	}
+}
+
+// WithConnMaxLifetime closes pooled connections once they are older than d, so that
+// a pool spreads over new servers (or PgBouncer instances) as they appear.
+func WithConnMaxLifetime(d time.Duration) Option {
+	return func(db *sql.DB) { db.SetConnMaxLifetime(d) }
+}
+
+// Open connects to the database at dsn (a postgres:// URL or key=value string) and
+// returns a Bun handle over a database/sql pool of pgx connections. Queries use the
+// simple protocol whatever dsn says, so the pool works through PgBouncer in
+// transaction mode. Open pings the server before it returns.
+func Open(ctx context.Context, dsn string, opts ...Option) (*bun.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse database URL: %w", err)
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	sqldb := stdlib.OpenDB(*cfg)
+	for _, o := range opts {
+		o(sqldb)
+	}
+	db := bun.NewDB(sqldb, pgdialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("postgres: connect to %s:%d/%s: %w", cfg.Host, cfg.Port, cfg.Database, err)
+	}
+	return db, nil
+}
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the schema's migrations, embedded in the binary.
+func Migrations() (*migrate.Migrations, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	m := migrate.NewMigrations()
+	if err := m.Discover(sub); err != nil {
+		return nil, fmt.Errorf("postgres: read migrations: %w", err)
+	}
+	return m, nil
+}
+
+// Migrate applies the migrations db has not applied yet; with none left it changes
+// nothing. Each migration runs in its own transaction. Two processes migrating at
+// once do not both apply a migration: the second fails on the migration lock.
+func Migrate(ctx context.Context, db *bun.DB) error {
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	m := migrate.NewMigrator(db, ms, migrate.WithMarkAppliedOnSuccess(true))
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("postgres: prepare migrations: %w", err)
+	}
+	status, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: read applied migrations: %w", err)
+	}
+	if len(status.Unapplied()) == 0 {
+		return nil
+	}
+	if err := m.Lock(ctx); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer func() { _ = m.Unlock(context.WithoutCancel(ctx)) }()
+	if _, err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	return nil
+}

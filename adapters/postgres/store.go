@@ -1,0 +1,255 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/google/wire"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// ProviderSet provides a *Store as the ports.Store of a Wire injector.
+var ProviderSet = wire.NewSet(New, wire.Bind(new(ports.Store), new(*Store)))
+
+// Store is a ports.Store on PostgreSQL. It is safe for concurrent use.
+//
+// A call made outside a transaction runs in a transaction of its own (READ COMMITTED),
+// retried a few times on a serialization failure or a deadlock. A call made with the
+// context of a WithinTx runs in that transaction, under a savepoint when it writes, so
+// that a refused write leaves the transaction usable.
+type Store struct {
+	db *bun.DB
+}
+
+var _ ports.Store = (*Store)(nil)
+
+// New returns a store over db, whose schema Migrate has brought up to date.
+func New(db *bun.DB) *Store { return &Store{db: db} }
+
+// maxAttempts bounds how often a write is tried when the database aborts it for a
+// serialization failure or a deadlock.
+const maxAttempts = 5
+
+// txKey keys a store's transaction in a context; it holds the store so that one
+// store's transaction is never mistaken for another's.
+type txKey struct{ s *Store }
+
+// txState is a transaction in progress.
+type txState struct {
+	// mu serialises the calls of goroutines sharing the transaction's context: one
+	// connection runs one statement at a time, and a savepoint must not interleave
+	// with another call's statements.
+	mu   sync.Mutex
+	tx   bun.Tx
+	done bool
+}
+
+// errTxEnded refuses calls made with the context of a transaction that has ended.
+var errTxEnded = domain.Errorf(domain.KindInternal, domain.CodeInternal, "the transaction of this context has ended")
+
+func (s *Store) txOf(ctx context.Context) *txState {
+	st, _ := ctx.Value(txKey{s}).(*txState)
+	return st
+}
+
+// WithinTx runs fn in a database transaction: every write made with the context fn
+// receives commits if fn returns nil and rolls back if it returns an error or
+// panics. A WithinTx called with a transaction's context joins it. Hooks registered
+// with ports.AfterCommit run after the commit, before WithinTx returns.
+func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if st := s.txOf(ctx); st != nil {
+		st.mu.Lock()
+		done := st.done
+		st.mu.Unlock()
+		if done {
+			return errTxEnded
+		}
+		return fn(ctx)
+	}
+	var end func(committed bool)
+	if !ports.InTx(ctx) { // inside another transactor's transaction its hooks are ours
+		ctx, end = ports.WithCommitHooks(ctx)
+	}
+	committed := false
+	defer func() {
+		if end != nil {
+			end(committed)
+		}
+	}()
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return unavailable("begin a transaction", err)
+	}
+	st := &txState{tx: tx}
+	finish := func() {
+		st.mu.Lock()
+		st.done = true
+		st.mu.Unlock()
+	}
+	defer func() {
+		if !committed {
+			finish()
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{s}, st)); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil { // a cancelled transaction does not commit
+		return err
+	}
+	finish()
+	if err := tx.Commit(); err != nil {
+		return mapError(err)
+	}
+	committed = true
+	return nil
+}
+
+// read runs fn on the context's transaction, or on the pool.
+func (s *Store) read(ctx context.Context, fn func(ctx context.Context, db bun.IDB) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if st := s.txOf(ctx); st != nil {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if st.done {
+			return errTxEnded
+		}
+		return mapError(fn(ctx, st.tx))
+	}
+	return mapError(fn(ctx, s.db))
+}
+
+// write runs fn atomically: in a transaction of its own, or inside the context's
+// transaction under a savepoint that is rolled back if fn fails. A serialization
+// failure or a deadlock runs fn again, a bounded number of times.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	attempt := func() error { return s.db.RunInTx(ctx, nil, fn) }
+	if st := s.txOf(ctx); st != nil {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if st.done {
+			return errTxEnded
+		}
+		attempt = func() error { return savepoint(ctx, st.tx, fn) }
+	}
+	var err error
+	for range maxAttempts {
+		if err = attempt(); !retryable(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	return mapError(err)
+}
+
+// savepoint runs fn under a savepoint of tx, rolled back to if fn fails, so that the
+// transaction stays usable.
+func savepoint(ctx context.Context, tx bun.Tx, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT matchpoint_call"); err != nil {
+		return err
+	}
+	if err := fn(ctx, tx); err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT matchpoint_call"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		if _, rerr := tx.ExecContext(ctx, "RELEASE SAVEPOINT matchpoint_call"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT matchpoint_call")
+	return err
+}
+
+// SQLSTATE codes the store acts on.
+const (
+	codeUniqueViolation     = "23505"
+	codeForeignKeyViolation = "23503"
+	codeCheckViolation      = "23514"
+	codeExclusionViolation  = "23P01"
+	codeSerialization       = "40001"
+	codeDeadlock            = "40P01"
+)
+
+func pgCode(err error) (string, string) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code, pgErr.ConstraintName
+	}
+	return "", ""
+}
+
+func retryable(err error) bool {
+	code, _ := pgCode(err)
+	return code == codeSerialization || code == codeDeadlock
+}
+
+// mapError turns what the database refused into domain errors; domain errors and
+// context errors pass unchanged.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	code, constraint := pgCode(err)
+	switch code {
+	case codeExclusionViolation:
+		if constraint == "seasons_no_overlap" {
+			return domain.Errorf(domain.KindConflict, domain.CodeSeasonOverlap, "the season shares a day with another season of the club")
+		}
+		return domain.Errorf(domain.KindConflict, domain.CodeSlotUnavailable, "the court is already booked then")
+	case codeUniqueViolation:
+		return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, "a record with the same key exists (%s)", constraint)
+	case codeForeignKeyViolation:
+		return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "a record it refers to does not exist (%s)", constraint)
+	case codeCheckViolation:
+		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "the database refused the values (%s)", constraint)
+	case codeSerialization, codeDeadlock:
+		return unavailable("write under contention", err)
+	}
+	return fmt.Errorf("postgres: %w", err)
+}
+
+func unavailable(what string, err error) error {
+	return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "postgres: %s: %w", what, err)
+}
+
+func notFound(format string, args ...any) error {
+	return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, format, args...)
+}
+
+// rowsAffected returns how many rows a statement changed.
+func rowsAffected(res sql.Result) (int64, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("postgres: rows affected: %w", err)
+	}
+	return n, nil
+}
+
+// nonNil returns an empty slice for nil, so that an empty list is never nil.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
