@@ -27,6 +27,12 @@ type Config struct {
 	SandboxSecret []byte
 	// Seed creates the demo club at start when it does not exist (MATCHPOINT_SEED, default true).
 	Seed bool
+	// DatabaseURL selects the Postgres store (MATCHPOINT_DATABASE_URL, a postgres:// URL);
+	// empty runs on the memory store.
+	DatabaseURL string
+	// MigrateAtStart applies the database migrations when the server starts
+	// (MATCHPOINT_MIGRATE=auto); otherwise run `server migrate` before starting.
+	MigrateAtStart bool
 	// LogLevel is debug, info, warn or error (MATCHPOINT_LOG_LEVEL, default info).
 	LogLevel slog.Level
 	// ShutdownTimeout bounds a graceful shutdown (MATCHPOINT_SHUTDOWN_TIMEOUT, default 10s).
@@ -61,6 +67,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if c.Seed, err = strconv.ParseBool(v); err != nil {
 			return Config{}, fmt.Errorf("MATCHPOINT_SEED=%q: want true or false", v)
 		}
+	}
+	if v := getenv("MATCHPOINT_DATABASE_URL"); v != "" {
+		if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+			return Config{}, fmt.Errorf("MATCHPOINT_DATABASE_URL: want a postgres:// URL")
+		}
+		c.DatabaseURL = v
+	}
+	switch v := getenv("MATCHPOINT_MIGRATE"); v {
+	case "", "off":
+	case "auto":
+		c.MigrateAtStart = true
+	default:
+		return Config{}, fmt.Errorf("MATCHPOINT_MIGRATE=%q: want auto or off", v)
 	}
 	if v := getenv("MATCHPOINT_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

@@ -27,13 +27,26 @@ type testServer struct {
 
 func startServer(t *testing.T) *testServer {
 	t.Helper()
-	cfg, err := LoadConfig(func(k string) string {
-		return map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_LOG_LEVEL": "warn"}[k]
-	})
+	return startServerWith(t, nil)
+}
+
+// startServerWith starts the server with extra environment; with
+// MATCHPOINT_DATABASE_URL it runs on Postgres.
+func startServerWith(t *testing.T, env map[string]string) *testServer {
+	t.Helper()
+	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_LOG_LEVEL": "warn"}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := LoadConfig(func(k string) string { return vars[k] })
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, cleanup, err := NewServer(ctx, cfg, log)
+	compose := NewServer
+	if cfg.DatabaseURL != "" {
+		compose = NewPostgresServer
+	}
+	srv, cleanup, err := compose(ctx, cfg, log)
 	require.NoError(t, err)
 	ready := make(chan Demo, 1)
 	done := make(chan error, 1)
@@ -278,6 +291,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"MATCHPOINT_LOG_LEVEL":        "loud",
 		"MATCHPOINT_SHUTDOWN_TIMEOUT": "-1s",
 		"MATCHPOINT_PUBLIC_URL":       "ftp://x",
+		"MATCHPOINT_DATABASE_URL":     "mysql://x",
+		"MATCHPOINT_MIGRATE":          "sometimes",
 	} {
 		_, err := LoadConfig(func(k string) string {
 			if k == name {

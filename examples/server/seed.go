@@ -18,7 +18,7 @@ type Demo struct {
 	Courts []domain.Court
 }
 
-// SeedDemo creates the demo club "demo" in Buenos Aires, charging in pesos: four padel
+// SeedDemo creates the demo club "demo", unless it exists, in Buenos Aires, charging in pesos: four padel
 // and two tennis courts, a season open 08:00–01:00 every day around today, off-peak and
 // peak prices for guests and members, and a closure of one court tomorrow morning.
 func SeedDemo(ctx context.Context, a *app.App, now time.Time) (Demo, error) {
@@ -26,6 +26,9 @@ func SeedDemo(ctx context.Context, a *app.App, now time.Time) (Demo, error) {
 		Slug: DemoSlug, Name: "Demo Padel & Tennis", Zone: "America/Argentina/Buenos_Aires",
 		Currency: "ARS", Policy: domain.DefaultPolicy(),
 	})
+	if domain.ErrorCode(err) == domain.CodeDuplicate {
+		return Demo{}, nil // seeded before, in a database that outlives the server
+	}
 	if err != nil {
 		return Demo{}, err
 	}

@@ -8,29 +8,19 @@ import (
 
 	"github.com/google/wire"
 
-	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
-	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/memory"
-	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
-	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
-	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
-	"github.com/matchpoint/matchpoint/adapters/system"
-	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/adapters/postgres"
 )
 
-// NewServer composes the example server on its embedded default.
+// NewServer composes the example server on its embedded default: the memory store.
 func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
-	wire.Build(
-		memory.ProviderSet,
-		bigcache.ProviderSet, provideCacheConfig,
-		inproc.ProviderSet, provideQueueOptions,
-		outbox.ProviderSet, provideOutboxOptions,
-		system.ProviderSet, system.ReporterSet,
-		sandbox.ProviderSet, provideSandboxConfig,
-		provideListener, providePublicURL,
-		app.ProviderSet, provideAppConfig,
-		httpapi.ProviderSet, provideHTTPOptions,
-		wire.Struct(new(Server), "*"),
-	)
+	wire.Build(memory.ProviderSet, noReadiness, embeddedSet)
+	return nil, nil, nil
+}
+
+// NewPostgresServer composes the example server on the Postgres store of
+// MATCHPOINT_DATABASE_URL; it is ready while the database answers.
+func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
+	wire.Build(postgres.ProviderSet, provideDB, dbReadiness, embeddedSet)
 	return nil, nil, nil
 }

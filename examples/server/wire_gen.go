@@ -13,6 +13,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/memory"
 	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
+	"github.com/matchpoint/matchpoint/adapters/postgres"
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
 	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
@@ -21,7 +22,7 @@ import (
 
 // Injectors from wire.go:
 
-// NewServer composes the example server on its embedded default.
+// NewServer composes the example server on its embedded default: the memory store.
 func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
 	listener, cleanup, err := provideListener(cfg)
 	if err != nil {
@@ -67,7 +68,8 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		cleanup()
 		return nil, nil, err
 	}
-	httpapiOptions := provideHTTPOptions(log, gateway)
+	readiness := noReadiness()
+	httpapiOptions := provideHTTPOptions(log, gateway, readiness)
 	handler := httpapi.New(appApp, httpapiOptions)
 	server := &Server{
 		Config:   cfg,
@@ -81,6 +83,82 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Clock:    clock,
 	}
 	return server, func() {
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// NewPostgresServer composes the example server on the Postgres store of
+// MATCHPOINT_DATABASE_URL; it is ready while the database answers.
+func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
+	listener, cleanup, err := provideListener(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, cleanup2, err := provideDB(ctx, cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	store := postgres.New(db)
+	config := provideCacheConfig()
+	cache, cleanup3, err := bigcache.Provide(config)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	publicURL := providePublicURL(cfg, listener)
+	clock := system.NewClock()
+	iDs := system.NewIDs()
+	sandboxConfig := provideSandboxConfig(cfg, publicURL, clock, iDs, log)
+	gateway, err := sandbox.New(sandboxConfig)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	options := provideOutboxOptions(log)
+	outboxOutbox := outbox.New(options)
+	inprocOptions := provideQueueOptions(log, clock)
+	queue := inproc.New(inprocOptions)
+	reporter := system.NewReporter(log)
+	deps := app.Deps{
+		Store:    store,
+		Cache:    cache,
+		Payments: gateway,
+		Notifier: outboxOutbox,
+		Jobs:     queue,
+		Clock:    clock,
+		IDs:      iDs,
+		Reporter: reporter,
+		Logger:   log,
+	}
+	appConfig := provideAppConfig(cfg)
+	appApp, err := app.New(deps, appConfig)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	readiness := dbReadiness(db)
+	httpapiOptions := provideHTTPOptions(log, gateway, readiness)
+	handler := httpapi.New(appApp, httpapiOptions)
+	server := &Server{
+		Config:   cfg,
+		Logger:   log,
+		Listener: listener,
+		App:      appApp,
+		API:      handler,
+		Queue:    queue,
+		Outbox:   outboxOutbox,
+		Sandbox:  gateway,
+		Clock:    clock,
+	}
+	return server, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil
