@@ -9,14 +9,11 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/wire"
-
 	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
-	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/ports"
 )
@@ -148,17 +145,3 @@ func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids port
 func provideHTTPOptions(log *slog.Logger, gw *sandbox.Gateway, ready Readiness) httpapi.Options {
 	return httpapi.Options{Logger: log, Extra: gw.Handler(), Ready: ready}
 }
-
-// embeddedSet is everything but the store: the in-process cache, queue and notifier,
-// the sandbox gateway, the use cases and the HTTP API.
-var embeddedSet = wire.NewSet(
-	bigcache.ProviderSet, provideCacheConfig,
-	inproc.ProviderSet, provideQueueOptions,
-	outbox.ProviderSet, provideOutboxOptions,
-	system.ProviderSet, system.ReporterSet,
-	sandbox.ProviderSet, provideSandboxConfig,
-	provideListener, providePublicURL,
-	app.ProviderSet, provideAppConfig,
-	httpapi.ProviderSet, provideHTTPOptions,
-	wire.Struct(new(Server), "*"),
-)

@@ -8,8 +8,15 @@ import (
 
 	"github.com/google/wire"
 
+	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
+	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/memory"
+	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
+	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/adapters/postgres"
+	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
+	"github.com/matchpoint/matchpoint/adapters/system"
+	"github.com/matchpoint/matchpoint/app"
 )
 
 // NewServer composes the example server on its embedded default: the memory store.
@@ -24,3 +31,17 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	wire.Build(postgres.ProviderSet, provideDB, dbReadiness, embeddedSet)
 	return nil, nil, nil
 }
+
+// embeddedSet is everything but the store: the in-process cache, queue and notifier,
+// the sandbox gateway, the use cases and the HTTP API.
+var embeddedSet = wire.NewSet(
+	bigcache.ProviderSet, provideCacheConfig,
+	inproc.ProviderSet, provideQueueOptions,
+	outbox.ProviderSet, provideOutboxOptions,
+	system.ProviderSet, system.ReporterSet,
+	sandbox.ProviderSet, provideSandboxConfig,
+	provideListener, providePublicURL,
+	app.ProviderSet, provideAppConfig,
+	httpapi.ProviderSet, provideHTTPOptions,
+	wire.Struct(new(Server), "*"),
+)

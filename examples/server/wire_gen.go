@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"github.com/google/wire"
 	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/memory"
@@ -163,3 +164,11 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		cleanup()
 	}, nil
 }
+
+// wire.go:
+
+// embeddedSet is everything but the store: the in-process cache, queue and notifier,
+// the sandbox gateway, the use cases and the HTTP API.
+var embeddedSet = wire.NewSet(bigcache.ProviderSet, provideCacheConfig, inproc.ProviderSet, provideQueueOptions, outbox.ProviderSet, provideOutboxOptions, system.ProviderSet, system.ReporterSet, sandbox.ProviderSet, provideSandboxConfig,
+	provideListener, providePublicURL, app.ProviderSet, provideAppConfig, httpapi.ProviderSet, provideHTTPOptions, wire.Struct(new(Server), "*"),
+)
