@@ -38,7 +38,7 @@ const (
 // the retries. won/op is the share of asks that booked: a third when each slot has
 // exactly one winner.
 func BenchmarkContention(b *testing.B) {
-	s, db := schemaStore(b)
+	s, db := newStore(b)
 	f := newCourtFixture(b, s, db)
 	bare := func(ctx context.Context, bk *domain.Booking) error {
 		r := bk.Record()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ import (
 
 // TestConcurrency runs the concurrency cases on the server directly; TestThroughPgBouncer
 // runs them through PgBouncer.
-func TestConcurrency(t *testing.T) { runConcurrencyCases(t, schemaStore) }
+func TestConcurrency(t *testing.T) { runConcurrencyCases(t, newStore) }
 
 // storeOpener returns a migrated, empty store isolated from every other, with the
 // pool under it.
@@ -42,24 +41,6 @@ func runConcurrencyCases(t *testing.T, open storeOpener) {
 			c.test(t, newCourtFixture(t, s, db))
 		})
 	}
-}
-
-// schemaStore is the direct harness's store (a schema of its own in the run's
-// database), returned with its pool so that tests can check the tables themselves.
-func schemaStore(tb testing.TB) (*postgres.Store, *bun.DB) {
-	tb.Helper()
-	ctx := context.Background()
-	schema := fmt.Sprintf("store_%d", schemas.Add(1))
-	_, err := testDB.ExecContext(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(tb, err)
-	db, err := postgres.Open(ctx, databaseURL(testName, schema+",public"), postgres.WithMaxOpenConns(8))
-	require.NoError(tb, err)
-	tb.Cleanup(func() {
-		_ = db.Close()
-		_, _ = testDB.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-	})
-	require.NoError(tb, postgres.Migrate(ctx, db))
-	return postgres.New(db), db
 }
 
 // bookingNow is the instant the cases work at; they book the next day.

@@ -98,22 +98,27 @@ func databaseURL(name, searchPath string) string {
 
 // newStore returns a store over a schema of its own in the run's database, migrated
 // and empty: the contract suite wants each store isolated from every other.
-func newStore(t *testing.T) *postgres.Store {
-	t.Helper()
+// newStore returns a migrated store in a schema of its own, dropped when the test ends,
+// with the database handle it runs on.
+func newStore(tb testing.TB) (*postgres.Store, *bun.DB) {
+	tb.Helper()
 	ctx := context.Background()
 	schema := fmt.Sprintf("store_%d", schemas.Add(1))
 	_, err := testDB.ExecContext(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	db, err := postgres.Open(ctx, databaseURL(testName, schema+",public"), postgres.WithMaxOpenConns(8))
-	require.NoError(t, err)
-	t.Cleanup(func() {
+	require.NoError(tb, err)
+	tb.Cleanup(func() {
 		_ = db.Close()
 		_, _ = testDB.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 	})
-	require.NoError(t, postgres.Migrate(ctx, db))
-	return postgres.New(db)
+	require.NoError(tb, postgres.Migrate(ctx, db))
+	return postgres.New(db), db
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) ports.Store { return newStore(t) })
+	storetest.Run(t, func(t *testing.T) ports.Store {
+		s, _ := newStore(t)
+		return s
+	})
 }
