@@ -18,7 +18,7 @@ import (
 )
 
 // The contention benchmark: 8 clients over a pool of 8 connections chase the 10
-// slots of a court. Each slot is asked for three times, whole, by its first hour and
+// slots of a court, free ones or ones already booked. Each slot is asked for three times, whole, by its first hour and
 // by its last hour; any two of those overlap, so one wins and two are refused. The
 // three asks for a slot come one after the other, so the clients in flight contend
 // for the same two or three slots. After 30 asks the court is full and the next
@@ -58,11 +58,17 @@ func BenchmarkContention(b *testing.B) {
 	viaStore := func(ctx context.Context, bk *domain.Booking) error {
 		return s.CreateBooking(ctx, bk, ports.CreateBookingOptions{Now: bookingNow})
 	}
-	b.Run("insert-into-constraint", func(b *testing.B) { benchContention(b, f, bare) })
-	b.Run("store", func(b *testing.B) { benchContention(b, f, viaStore) })
+	b.Run("free/insert-into-constraint", func(b *testing.B) { benchContention(b, f, bare, false) })
+	b.Run("free/store", func(b *testing.B) { benchContention(b, f, viaStore, false) })
+	// The slots were booked before: every ask finds a committed winner, the case of
+	// many customers chasing a few popular slots.
+	b.Run("taken/insert-into-constraint", func(b *testing.B) { benchContention(b, f, bare, true) })
+	b.Run("taken/store", func(b *testing.B) { benchContention(b, f, viaStore, true) })
 }
 
-func benchContention(b *testing.B, f *courtFixture, book func(ctx context.Context, bk *domain.Booking) error) {
+// benchContention books asks as described above; with taken, a winner of each slot is
+// booked before the clock starts, so that every ask is refused.
+func benchContention(b *testing.B, f *courtFixture, book func(ctx context.Context, bk *domain.Booking) error, taken bool) {
 	ctx := context.Background()
 	f.db.SetMaxOpenConns(contentionClients)
 	f.db.SetMaxIdleConns(contentionClients)
@@ -92,6 +98,14 @@ func benchContention(b *testing.B, f *courtFixture, book func(ctx context.Contex
 			start, d = slot.Add(30*time.Minute), time.Hour
 		}
 		asks[k] = f.booking(b, courts[k/asksPerCourt], start, d, bookingNow)
+	}
+	if taken {
+		for _, c := range courts {
+			for i := range contestedSlots {
+				slot := nextDay(8, 0).Add(time.Duration(i) * 90 * time.Minute)
+				require.NoError(b, f.store.CreateBooking(ctx, f.booking(b, c, slot, 90*time.Minute, bookingNow), ports.CreateBookingOptions{Now: bookingNow}))
+			}
+		}
 	}
 
 	var next, won, refused, deadlocks atomic.Int64
