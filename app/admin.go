@@ -14,7 +14,8 @@ import (
 
 // Admin holds a club's administration use cases: setting up a club, its courts,
 // seasons, closures and price rules, and reading its bookings. Every write invalidates
-// the cached entries it affects once it commits.
+// the cached entries it affects once it commits. Its List methods are reports: the
+// store may serve them from a read replica.
 type Admin struct{ *core }
 
 // apiKeyPrefix marks Match Point admin keys, so that a leaked one is recognisable.
@@ -105,7 +106,7 @@ func (a *Admin) SaveCourt(ctx context.Context, club domain.Club, c domain.Court)
 
 // ListCourts returns the club's courts.
 func (a *Admin) ListCourts(ctx context.Context, club domain.Club) ([]domain.Court, error) {
-	return a.Store.ListCourts(ctx, club.ID)
+	return a.Store.ListCourts(ports.ReplicaReadsOK(ctx), club.ID)
 }
 
 // SaveSeason creates a season (empty ID) or replaces one; seasons may not overlap.
@@ -132,7 +133,7 @@ func (a *Admin) DeleteSeason(ctx context.Context, club domain.Club, id string) e
 
 // ListSeasons returns the club's seasons.
 func (a *Admin) ListSeasons(ctx context.Context, club domain.Club) ([]domain.Season, error) {
-	return a.Store.ListSeasons(ctx, club.ID)
+	return a.Store.ListSeasons(ports.ReplicaReadsOK(ctx), club.ID)
 }
 
 // SaveClosure creates a closure (empty ID) or replaces one of the club's closures.
@@ -207,7 +208,7 @@ func (a *Admin) ListClosures(ctx context.Context, club domain.Club, from, to tim
 	if !to.IsZero() {
 		iv.End = to
 	}
-	return a.Store.ListClosures(ctx, club.ID, iv)
+	return a.Store.ListClosures(ports.ReplicaReadsOK(ctx), club.ID, iv)
 }
 
 // everything is an interval wider than any booking system will see.
@@ -242,7 +243,7 @@ func (a *Admin) DeletePriceRule(ctx context.Context, club domain.Club, id string
 
 // ListPriceRules returns the club's price rules.
 func (a *Admin) ListPriceRules(ctx context.Context, club domain.Club) ([]domain.PriceRule, error) {
-	return a.Store.ListPriceRules(ctx, club.ID)
+	return a.Store.ListPriceRules(ports.ReplicaReadsOK(ctx), club.ID)
 }
 
 // ListBookings returns the club's bookings a filter selects (its ClubID is the club's).
@@ -251,7 +252,7 @@ func (a *Admin) ListBookings(ctx context.Context, club domain.Club, f ports.Book
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	return a.Store.ListBookings(ctx, f)
+	return a.Store.ListBookings(ports.ReplicaReadsOK(ctx), f)
 }
 
 // MarkNoShow records that the customer of a confirmed booking of the club did not come;

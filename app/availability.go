@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
 )
 
 // Availability answers the public questions: which courts are free when, and at what price.
@@ -29,9 +30,10 @@ type DayAvailability struct {
 }
 
 // Get returns every active court of the sport with its free starts and their prices.
-// It may read data up to a few moments stale (a replica, the cache); the booking
-// decision is made again on the primary when a customer books.
+// Its reads decide nothing (the booking decision is made again on the primary when a
+// customer books), so the store may serve them from a read replica.
 func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailability, error) {
+	ctx = ports.ReplicaReadsOK(ctx)
 	club, err := a.catalog.clubBySlug(ctx, q.ClubSlug)
 	if err != nil {
 		return DayAvailability{}, err
@@ -72,7 +74,9 @@ type QuoteCommand struct {
 }
 
 // Quote prices a booking slot by slot, checking it against the club's opening hours.
+// Its reads may be served by a read replica, as Get's.
 func (a *Availability) Quote(ctx context.Context, cmd QuoteCommand) (domain.Club, domain.Quote, error) {
+	ctx = ports.ReplicaReadsOK(ctx)
 	club, err := a.catalog.clubBySlug(ctx, cmd.ClubSlug)
 	if err != nil {
 		return domain.Club{}, domain.Quote{}, err

@@ -357,9 +357,10 @@ func (s *Store) ListOccupancy(ctx context.Context, clubID string, iv domain.Inte
 	var out []domain.Occupancy
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
 		var rows []occupancyRow
-		if err := db.NewRaw(`SELECT id, court_id, lower(during) AS starts_at, upper(during) AS ends_at, status, hold_expires_at
-			FROM bookings WHERE club_id = ? AND during && tstzrange(?, ?, '[)')
-			ORDER BY lower(during), id COLLATE "C"`, clubID, iv.Start.UTC(), iv.End.UTC()).Scan(ctx, &rows); err != nil {
+		if err := db.NewSelect().
+			ColumnExpr(`id, court_id, lower(during) AS starts_at, upper(during) AS ends_at, status, hold_expires_at`).
+			TableExpr("bookings").Where("club_id = ?", clubID).Where("during && tstzrange(?, ?, '[)')", iv.Start.UTC(), iv.End.UTC()).
+			OrderExpr(`lower(during), id COLLATE "C"`).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		out = make([]domain.Occupancy, len(rows))
@@ -378,31 +379,35 @@ func (s *Store) ListBookings(ctx context.Context, f ports.BookingFilter) ([]*dom
 	if limit <= 0 {
 		limit = defaultLimit
 	}
-	where, args := "WHERE true", []any{}
-	if f.ClubID != "" {
-		where, args = where+" AND club_id = ?", append(args, f.ClubID)
-	}
-	if f.CourtID != "" {
-		where, args = where+" AND court_id = ?", append(args, f.CourtID)
-	}
-	if f.Status != "" {
-		where, args = where+" AND status = ?", append(args, string(f.Status))
-	}
-	if !f.From.IsZero() {
-		where, args = where+" AND upper(during) > ?", append(args, f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		where, args = where+" AND lower(during) < ?", append(args, f.To.UTC())
-	}
 	var out []*domain.Booking
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
-		rs, err := queryBookings(ctx, db, where+` ORDER BY lower(during), id COLLATE "C" LIMIT ?`, append(args, limit)...)
-		if err != nil {
+		q := db.NewSelect().ColumnExpr(bookingColumns).TableExpr("bookings")
+		if f.ClubID != "" {
+			q = q.Where("club_id = ?", f.ClubID)
+		}
+		if f.CourtID != "" {
+			q = q.Where("court_id = ?", f.CourtID)
+		}
+		if f.Status != "" {
+			q = q.Where("status = ?", string(f.Status))
+		}
+		if !f.From.IsZero() {
+			q = q.Where("upper(during) > ?", f.From.UTC())
+		}
+		if !f.To.IsZero() {
+			q = q.Where("lower(during) < ?", f.To.UTC())
+		}
+		var rows []bookingRow
+		if err := q.OrderExpr(`lower(during), id COLLATE "C"`).Limit(int64(limit)).Scan(ctx, &rows); err != nil {
 			return err
 		}
-		out = make([]*domain.Booking, len(rs))
-		for i, r := range rs {
-			out[i] = domain.RestoreBooking(r.BookingRecord)
+		out = make([]*domain.Booking, len(rows))
+		for i, row := range rows {
+			r, err := row.record()
+			if err != nil {
+				return err
+			}
+			out[i] = domain.RestoreBooking(r)
 		}
 		return nil
 	})

@@ -139,8 +139,8 @@ func (s *Store) getClub(ctx context.Context, column, value string) (domain.Club,
 	var c domain.Club
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
 		var rows []clubRow
-		if err := db.NewRaw(`SELECT id, slug, name, time_zone, currency, policy::text AS policy FROM clubs WHERE ? = ?`,
-			bun.Ident(column), value).Scan(ctx, &rows); err != nil {
+		if err := db.NewSelect().ColumnExpr(`id, slug, name, time_zone, currency, policy::text AS policy`).TableExpr("clubs").
+			Where("? = ?", bun.Ident(column), value).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		if len(rows) == 0 {
@@ -202,8 +202,8 @@ func (s *Store) ListCourts(ctx context.Context, clubID string) ([]domain.Court, 
 	var out []domain.Court
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
 		var rows []courtRow
-		if err := db.NewRaw(`SELECT `+courtColumns+` FROM courts WHERE club_id = ? ORDER BY name COLLATE "C", id COLLATE "C"`,
-			clubID).Scan(ctx, &rows); err != nil {
+		if err := db.NewSelect().ColumnExpr(courtColumns).TableExpr("courts").Where("club_id = ?", clubID).
+			OrderExpr(`name COLLATE "C", id COLLATE "C"`).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {

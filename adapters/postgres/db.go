@@ -15,22 +15,37 @@ import (
 	"github.com/uptrace/bun/migrate"
 )
 
-// Option tunes the pool Open makes.
-type Option func(*sql.DB)
+// Option tunes what Open makes.
+type Option func(*options)
+
+type options struct {
+	pool     []func(*sql.DB)
+	replicas *ReplicaRouter
+}
 
 // WithMaxOpenConns bounds the pool's open connections; the zero value of database/sql
 // (no bound) is kept when the option is not given.
 func WithMaxOpenConns(n int) Option {
-	return func(db *sql.DB) {
-		db.SetMaxOpenConns(n)
-		db.SetMaxIdleConns(n)
+	return func(o *options) {
+		o.pool = append(o.pool, func(db *sql.DB) {
+			db.SetMaxOpenConns(n)
+			db.SetMaxIdleConns(n)
+		})
 	}
 }
 
 // WithConnMaxLifetime closes pooled connections once they are older than d, so that
 // a pool spreads over new servers (or PgBouncer instances) as they appear.
 func WithConnMaxLifetime(d time.Duration) Option {
-	return func(db *sql.DB) { db.SetConnMaxLifetime(d) }
+	return func(o *options) {
+		o.pool = append(o.pool, func(db *sql.DB) { db.SetConnMaxLifetime(d) })
+	}
+}
+
+// WithReplicas routes the reads that may be served by a replica through r (see
+// ReplicaRouter); closing the DB closes r.
+func WithReplicas(r *ReplicaRouter) Option {
+	return func(o *options) { o.replicas = r }
 }
 
 // Open connects to the database at dsn (a postgres:// URL or key=value string) and
@@ -38,21 +53,38 @@ func WithConnMaxLifetime(d time.Duration) Option {
 // simple protocol whatever dsn says, so the pool works through PgBouncer in
 // transaction mode. Open pings the server before it returns.
 func Open(ctx context.Context, dsn string, opts ...Option) (*bun.DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	sqldb, err := openPool(dsn, o)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	var dbOpts []bun.DBOption
+	if o.replicas != nil {
+		dbOpts = append(dbOpts, bun.WithConnResolver(o.replicas))
+	}
+	db := bun.NewDB(sqldb, pgdialect.New(), dbOpts...)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	return db, nil
+}
+
+// openPool returns a pool of pgx connections to dsn using the simple protocol.
+func openPool(dsn string, o options) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse database URL: %w", err)
+		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	sqldb := stdlib.OpenDB(*cfg)
-	for _, o := range opts {
-		o(sqldb)
+	for _, tune := range o.pool {
+		tune(sqldb)
 	}
-	db := bun.NewDB(sqldb, pgdialect.New())
-	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("postgres: connect to %s:%d/%s: %w", cfg.Host, cfg.Port, cfg.Database, err)
-	}
-	return db, nil
+	return sqldb, nil
 }
 
 //go:embed migrations/*.sql

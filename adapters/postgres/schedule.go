@@ -83,8 +83,8 @@ func (s *Store) ListSeasons(ctx context.Context, clubID string) ([]domain.Season
 	var out []domain.Season
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
 		var rows []seasonRow
-		if err := db.NewRaw(`SELECT `+seasonColumns+` FROM seasons WHERE club_id = ? ORDER BY first_day, id COLLATE "C"`,
-			clubID).Scan(ctx, &rows); err != nil {
+		if err := db.NewSelect().ColumnExpr(seasonColumns).TableExpr("seasons").Where("club_id = ?", clubID).
+			OrderExpr(`first_day, id COLLATE "C"`).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -129,11 +129,10 @@ func (s *Store) ListClosures(ctx context.Context, clubID string, iv domain.Inter
 	var out []domain.Closure
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
 		var rows []closureRow
-		if err := db.NewRaw(`SELECT id, club_id, coalesce(court_id, '') AS court_id, lower(during) AS starts_at,
-				upper(during) AS ends_at, reason
-			FROM closures WHERE club_id = ? AND during && tstzrange(?, ?, '[)')
-			ORDER BY lower(during), id COLLATE "C"`,
-			clubID, iv.Start.UTC(), iv.End.UTC()).Scan(ctx, &rows); err != nil {
+		if err := db.NewSelect().
+			ColumnExpr(`id, club_id, coalesce(court_id, '') AS court_id, lower(during) AS starts_at, upper(during) AS ends_at, reason`).
+			TableExpr("closures").Where("club_id = ?", clubID).Where("during && tstzrange(?, ?, '[)')", iv.Start.UTC(), iv.End.UTC()).
+			OrderExpr(`lower(during), id COLLATE "C"`).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -187,8 +186,8 @@ func (s *Store) ListPriceRules(ctx context.Context, clubID string) ([]domain.Pri
 	var out []domain.PriceRule
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
 		var rows []priceRuleRow
-		if err := db.NewRaw(`SELECT `+priceRuleColumns+` FROM price_rules WHERE club_id = ? ORDER BY id COLLATE "C"`,
-			clubID).Scan(ctx, &rows); err != nil {
+		if err := db.NewSelect().ColumnExpr(priceRuleColumns).TableExpr("price_rules").Where("club_id = ?", clubID).
+			OrderExpr(`id COLLATE "C"`).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {

@@ -24,6 +24,13 @@ var ProviderSet = wire.NewSet(New, wire.Bind(new(ports.Store), new(*Store)))
 // retried a few times on a serialization failure or a deadlock. A call made with the
 // context of a WithinTx runs in that transaction, under a savepoint when it writes, so
 // that a refused write leaves the transaction usable.
+//
+// On a DB opened WithReplicas, the reads that show rather than decide (GetClub,
+// GetClubBySlug, ListCourts, ListSeasons, ListClosures, ListPriceRules, ListOccupancy,
+// ListBookings) go to a replica when their context is marked ports.ReplicaReadsOK and
+// the replica has caught up (see ReplicaRouter). They are written as Bun SELECT
+// queries, which is what lets the router take them; every other statement is raw SQL
+// and runs on the primary, as does everything inside a transaction.
 type Store struct {
 	db *bun.DB
 }

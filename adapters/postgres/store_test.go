@@ -50,6 +50,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer drop()
+	defer func() {
+		if err := stopStreamingPair(); err != nil {
+			fmt.Fprintln(os.Stderr, "stop the streaming pair:", err)
+		}
+	}()
 	testName = name
 	testDB, err = postgres.Open(ctx, databaseURL(name, ""), postgres.WithMaxOpenConns(4))
 	if err != nil {

@@ -30,6 +30,11 @@ type Config struct {
 	// DatabaseURL selects the Postgres store (MATCHPOINT_DATABASE_URL, a postgres:// URL);
 	// empty runs on the memory store.
 	DatabaseURL string
+	// ReplicaURLs are streaming read replicas of the database
+	// (MATCHPOINT_DATABASE_REPLICA_URLS, postgres:// URLs separated by commas). Public
+	// availability, quotes and the admin lists read from them once they have replayed
+	// the primary's latest writes; every other read and every write goes to the primary.
+	ReplicaURLs []string
 	// MigrateAtStart applies the database migrations when the server starts
 	// (MATCHPOINT_MIGRATE=auto); otherwise run `server migrate` before starting.
 	MigrateAtStart bool
@@ -73,6 +78,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("MATCHPOINT_DATABASE_URL: want a postgres:// URL")
 		}
 		c.DatabaseURL = v
+	}
+	if v := getenv("MATCHPOINT_DATABASE_REPLICA_URLS"); v != "" {
+		if c.DatabaseURL == "" {
+			return Config{}, fmt.Errorf("MATCHPOINT_DATABASE_REPLICA_URLS: set MATCHPOINT_DATABASE_URL too")
+		}
+		for u := range strings.SplitSeq(v, ",") {
+			u = strings.TrimSpace(u)
+			if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+				return Config{}, fmt.Errorf("MATCHPOINT_DATABASE_REPLICA_URLS: want postgres:// URLs separated by commas")
+			}
+			c.ReplicaURLs = append(c.ReplicaURLs, u)
+		}
 	}
 	switch v := getenv("MATCHPOINT_MIGRATE"); v {
 	case "", "off":

@@ -286,13 +286,14 @@ func TestAdminChangesShowAtOnce(t *testing.T) {
 
 func TestConfigErrorsNameTheVariable(t *testing.T) {
 	for name, val := range map[string]string{
-		"MATCHPOINT_TOKEN_SECRET":     "short",
-		"MATCHPOINT_SEED":             "maybe",
-		"MATCHPOINT_LOG_LEVEL":        "loud",
-		"MATCHPOINT_SHUTDOWN_TIMEOUT": "-1s",
-		"MATCHPOINT_PUBLIC_URL":       "ftp://x",
-		"MATCHPOINT_DATABASE_URL":     "mysql://x",
-		"MATCHPOINT_MIGRATE":          "sometimes",
+		"MATCHPOINT_TOKEN_SECRET":          "short",
+		"MATCHPOINT_SEED":                  "maybe",
+		"MATCHPOINT_LOG_LEVEL":             "loud",
+		"MATCHPOINT_SHUTDOWN_TIMEOUT":      "-1s",
+		"MATCHPOINT_PUBLIC_URL":            "ftp://x",
+		"MATCHPOINT_DATABASE_URL":          "mysql://x",
+		"MATCHPOINT_MIGRATE":               "sometimes",
+		"MATCHPOINT_DATABASE_REPLICA_URLS": "mysql://x",
 	} {
 		_, err := LoadConfig(func(k string) string {
 			if k == name {

@@ -14,10 +14,19 @@ type Readiness func(ctx context.Context) error
 
 func noReadiness() Readiness { return nil }
 
-// provideDB opens the Postgres database of MATCHPOINT_DATABASE_URL and, with
-// MATCHPOINT_MIGRATE=auto, brings its schema up to date.
+// provideDB opens the Postgres database of MATCHPOINT_DATABASE_URL, with the read
+// replicas of MATCHPOINT_DATABASE_REPLICA_URLS, and, with MATCHPOINT_MIGRATE=auto,
+// brings its schema up to date.
 func provideDB(ctx context.Context, cfg Config) (*bun.DB, func(), error) {
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	var opts []postgres.Option
+	if len(cfg.ReplicaURLs) > 0 {
+		replicas, err := postgres.OpenReplicas(cfg.ReplicaURLs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("MATCHPOINT_DATABASE_REPLICA_URLS: %w", err)
+		}
+		opts = append(opts, postgres.WithReplicas(replicas))
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("MATCHPOINT_DATABASE_URL: %w", err)
 	}
