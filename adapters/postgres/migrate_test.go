@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
 
 	"github.com/matchpoint/matchpoint/adapters/postgres"
 )
@@ -46,6 +47,73 @@ func TestMigrateEmptyDatabaseTwice(t *testing.T) {
 
 	require.NoError(t, postgres.Migrate(ctx, db), "migrating an up-to-date database")
 	assert.Equal(t, applied, appliedMigrations(t, db), "the second run applied nothing")
+}
+
+// TestEachMigrationFromThePreviousVersion applies every migration to a database at the
+// version before it (the first to an empty database), rolls it back to that version,
+// and applies it again.
+func TestEachMigrationFromThePreviousVersion(t *testing.T) {
+	t.Parallel()
+	ms, err := postgres.Migrations()
+	require.NoError(t, err)
+	all := ms.Sorted()
+	require.NotEmpty(t, all)
+	for i, m := range all {
+		t.Run(m.Name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			db := emptyDatabase(t)
+			if i > 0 {
+				_, err := migrator(t, db, all[:i]).Migrate(ctx)
+				require.NoError(t, err, "bring the database to the previous version")
+			}
+			before := schemaOf(t, db)
+
+			this := migrator(t, db, all[:i+1])
+			group, err := this.Migrate(ctx)
+			require.NoError(t, err)
+			require.Len(t, group.Migrations, 1, "only this migration was left to apply")
+			assert.Equal(t, m.Name, group.Migrations[0].Name)
+			after := schemaOf(t, db)
+			assert.NotEqual(t, before, after, "the migration changes the schema")
+
+			_, err = this.Rollback(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, before, schemaOf(t, db), "rolling back returns to the previous version")
+			_, err = this.Migrate(ctx)
+			require.NoError(t, err, "the migration applies again after its rollback")
+			assert.Equal(t, after, schemaOf(t, db))
+		})
+	}
+}
+
+// migrator returns a migrator over ms only.
+func migrator(t *testing.T, db *bun.DB, ms migrate.MigrationSlice) *migrate.Migrator {
+	t.Helper()
+	sub := migrate.NewMigrations()
+	for _, m := range ms {
+		sub.Add(m)
+	}
+	mg := migrate.NewMigrator(db, sub, migrate.WithMarkAppliedOnSuccess(true))
+	require.NoError(t, mg.Init(t.Context()))
+	return mg
+}
+
+// schemaOf describes the public schema's columns and constraints, leaving out the
+// migration bookkeeping.
+func schemaOf(t *testing.T, db *bun.DB) []string {
+	t.Helper()
+	var out []string
+	require.NoError(t, db.NewRaw(`
+		SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')
+		FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE 'bun_%'
+		UNION ALL
+		SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+		FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text NOT LIKE 'bun_%'
+		UNION ALL
+		SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'bun_%'
+		ORDER BY 1`).Scan(t.Context(), &out))
+	return out
 }
 
 func appliedMigrations(t *testing.T, db *bun.DB) []string {
