@@ -263,6 +263,44 @@ func TestWritesChangeTheNextAvailabilityAtOnce(t *testing.T) {
 	})
 }
 
+// TestConcurrentMissesLoadOnce has many readers miss the same cold entry while its
+// first load is held: they share that load rather than each asking the store.
+func TestConcurrentMissesLoadOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.app.Admin.SavePriceRule(ctx, e.club, domain.PriceRule{ // a write: the rules' entry is cold
+		Name: "Padel promo", Sport: domain.Padel, Weekdays: domain.EveryDay, Window: window("08:00", "01:00"),
+		Priority: 99, Rate: domain.NewMoney(100000, ars),
+	})
+	require.NoError(t, err)
+	before := e.store.loads()["ListPriceRules"]
+
+	loaded, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	e.store.onListPriceRules(func() {
+		once.Do(func() {
+			close(loaded)
+			<-release
+		})
+	})
+	const readers = 16
+	errs := make(chan error, readers)
+	for range readers {
+		go func() {
+			_, err := e.app.Availability.Get(ctx, padelDay(tomorrow))
+			errs <- err
+		}()
+	}
+	<-loaded
+	time.Sleep(50 * time.Millisecond) // let the other readers reach the held load
+	close(release)
+	for range readers {
+		require.NoError(t, <-errs)
+	}
+	assert.Equal(t, 1, e.store.loads()["ListPriceRules"]-before, "one load for all the readers")
+}
+
 // TestAReaderRacingAWriteCannotCacheTheOldValue holds a reader between loading the old
 // price rules and caching them while a new rule is saved: once the write has returned,
 // availability and bookings use the new rule, not what the slow reader cached.

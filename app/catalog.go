@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
@@ -26,11 +29,18 @@ import (
 //	                                around one local date     cancelled or expired; closure
 //	                                                          saved or deleted (its dates)
 //
-// A family's value lives under "{family}@{generation}", and its current generation under
-// "{family}#gen". Invalidating a family gives it a new random generation once the write
-// has committed. A reader that loaded the old state before the commit can only store it
-// under the old generation, which nobody reads any more: deleting the key instead would
-// let such a reader put the old value back after the write has returned.
+// A family's value lives under "{family}@{generation}", and its current generation
+// under "{family}#gen". Invalidating a family deletes its generation key once the write
+// has committed; the next reader starts a new random generation. A reader that loaded
+// the old state before the commit can only store it under the old generation, which
+// nobody reads any more: deleting the value key instead would let such a reader put the
+// old value back after the write has returned. A generation is always set before the
+// values stored under it are loaded, so a value under a live generation was loaded after
+// the last invalidation of its family.
+//
+// Invalidation is a Delete, the one operation whose effect ports.Cache promises to
+// every process sharing the cache at once (the tiered cache waits for every instance to
+// drop the keys from its L1).
 //
 // Availability itself is computed from these on every request (it depends on "now"),
 // which costs microseconds; what the cache saves is the database round trips.
@@ -85,11 +95,14 @@ type catalog struct {
 	dayTTL time.Duration
 	log    *slog.Logger
 	zones  sync.Map // zone name → *time.Location
+	loads  singleflight.Group
 }
 
-// cached returns the value of a family, loading and storing it on a miss. A cache
-// error is logged and treated as a miss: the store is the truth.
+// cached returns the value of a family, loading and storing it on a miss; concurrent
+// misses of one key in this process load it once. A cache error is logged and treated
+// as a miss: the store is the truth.
 func cached[T any](ctx context.Context, c *catalog, family string, ttl time.Duration, load func() (T, error)) (T, error) {
+	var v T
 	gen, ok := c.generation(ctx, family)
 	if !ok {
 		return load()
@@ -98,20 +111,31 @@ func cached[T any](ctx context.Context, c *catalog, family string, ttl time.Dura
 	if b, hit, err := c.cache.Get(ctx, key); err != nil {
 		c.log.WarnContext(ctx, "cache get failed", "key", key, "err", err)
 	} else if hit {
-		var v T
 		if err := json.Unmarshal(b, &v); err == nil {
 			return v, nil
 		}
 		c.log.WarnContext(ctx, "cache value undecodable", "key", key)
 	}
-	v, err := load()
-	if err != nil {
-		return v, err
-	}
-	if b, err := json.Marshal(v); err == nil {
+	// The callers sharing a load each decode their own copy of its encoding.
+	shared, err, _ := c.loads.Do(key, func() (any, error) {
+		v, err := load()
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("app: encode %s for the cache: %w", family, err)
+		}
 		if err := c.cache.Set(ctx, key, b, ttl); err != nil {
 			c.log.WarnContext(ctx, "cache set failed", "key", key, "err", err)
 		}
+		return b, nil
+	})
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(shared.([]byte), &v); err != nil {
+		return v, fmt.Errorf("app: decode %s: %w", family, err)
 	}
 	return v, nil
 }
@@ -129,12 +153,17 @@ func (c *catalog) generation(ctx context.Context, family string) (string, bool) 
 	if hit {
 		return string(b), true
 	}
-	gen := newGeneration()
-	if err := c.cache.Set(ctx, key, []byte(gen), generationTTL); err != nil {
+	// Concurrent readers of this process start one generation between them, so that
+	// they share the load of its value.
+	gen, err, _ := c.loads.Do(key, func() (any, error) {
+		gen := newGeneration()
+		return gen, c.cache.Set(ctx, key, []byte(gen), generationTTL)
+	})
+	if err != nil {
 		c.log.WarnContext(ctx, "cache set failed", "key", key, "err", err)
 		return "", false
 	}
-	return gen, true
+	return gen.(string), true
 }
 
 func newGeneration() string {
@@ -143,16 +172,17 @@ func newGeneration() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// invalidate gives each family a new generation once the surrounding transaction
+// invalidate deletes each family's generation once the surrounding transaction
 // commits (at once outside one), before the write returns to its caller.
 func (c *catalog) invalidate(ctx context.Context, families ...string) {
+	keys := make([]string, len(families))
+	for i, f := range families {
+		keys[i] = f + "#gen"
+	}
 	ports.AfterCommit(ctx, func() {
-		ctx := context.WithoutCancel(ctx)
-		for _, f := range families {
-			if err := c.cache.Set(ctx, f+"#gen", []byte(newGeneration()), generationTTL); err != nil {
-				// The old generation may be served until its values run out.
-				c.log.ErrorContext(ctx, "cache invalidation failed", "family", f, "err", err)
-			}
+		if err := c.cache.Delete(context.WithoutCancel(ctx), keys...); err != nil {
+			// The old generation may be served until its values run out.
+			c.log.ErrorContext(ctx, "cache invalidation failed", "families", families, "err", err)
 		}
 	})
 }
