@@ -339,3 +339,20 @@ func TestAReaderRacingAWriteCannotCacheTheOldValue(t *testing.T) {
 	b := e.book(t, e.bookingCmd())
 	assert.Equal(t, int64(100000), b.Booking.Quote().Lines[0].Amount.Amount(), "the booking is priced by the new rule too")
 }
+
+func TestCacheFamily(t *testing.T) {
+	for key, want := range map[string]string{
+		"mp:slug:demo@abc":               "slug",
+		"mp:slug:demo#gen":               "slug.gen",
+		"mp:club:01J:club@x":             "club",
+		"mp:club:01J:courts@x":           "courts",
+		"mp:club:01J:seasons#gen":        "seasons.gen",
+		"mp:club:01J:rules@x":            "rules",
+		"mp:club:01J:day:2026-11-28@x":   "day",
+		"mp:club:01J:day:2026-11-28#gen": "day.gen",
+		"mp:club:01J:unknown@x":          "other",
+		"something-else":                 "other",
+	} {
+		assert.Equal(t, want, app.CacheFamily(key), key)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,35 @@ func seasonsKey(clubID string) string { return clubPrefix(clubID) + "seasons" }
 func rulesKey(clubID string) string   { return clubPrefix(clubID) + "rules" }
 func dayKey(clubID string, d domain.LocalDate) string {
 	return clubPrefix(clubID) + "day:" + d.String()
+}
+
+// CacheFamily names the family of a cache key of the scheme above, for counters: slug,
+// club, courts, seasons, rules or day, with ".gen" for a generation key, and "other"
+// for a key outside the scheme.
+func CacheFamily(key string) string {
+	suffix := ""
+	if k, ok := strings.CutSuffix(key, "#gen"); ok {
+		key, suffix = k, ".gen"
+	} else if i := strings.LastIndexByte(key, '@'); i >= 0 {
+		key = key[:i]
+	}
+	if strings.HasPrefix(key, "mp:slug:") {
+		return "slug" + suffix
+	}
+	rest, ok := strings.CutPrefix(key, "mp:club:")
+	if !ok {
+		return "other"
+	}
+	_, name, ok := strings.Cut(rest, ":")
+	if !ok {
+		return "other"
+	}
+	name, _, _ = strings.Cut(name, ":")
+	switch name {
+	case "club", "courts", "seasons", "rules", "day":
+		return name + suffix
+	}
+	return "other"
 }
 
 // generationTTL outlives every cached value: a generation that has run out only costs

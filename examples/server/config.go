@@ -35,6 +35,10 @@ type Config struct {
 	// availability, quotes and the admin lists read from them once they have replayed
 	// the primary's latest writes; every other read and every write goes to the primary.
 	ReplicaURLs []string
+	// RedisURL selects the two-tier cache: an in-process L1 in front of this Redis,
+	// shared by every instance (MATCHPOINT_REDIS_URL, a redis:// URL); empty keeps the
+	// in-process cache alone, right for a single instance.
+	RedisURL string
 	// MigrateAtStart applies the database migrations when the server starts
 	// (MATCHPOINT_MIGRATE=auto); otherwise run `server migrate` before starting.
 	MigrateAtStart bool
@@ -90,6 +94,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			}
 			c.ReplicaURLs = append(c.ReplicaURLs, u)
 		}
+	}
+	if v := getenv("MATCHPOINT_REDIS_URL"); v != "" {
+		if !strings.HasPrefix(v, "redis://") && !strings.HasPrefix(v, "rediss://") && !strings.HasPrefix(v, "unix://") {
+			return Config{}, fmt.Errorf("MATCHPOINT_REDIS_URL: want a redis:// URL")
+		}
+		c.RedisURL = v
 	}
 	switch v := getenv("MATCHPOINT_MIGRATE"); v {
 	case "", "off":

@@ -294,6 +294,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"MATCHPOINT_DATABASE_URL":          "mysql://x",
 		"MATCHPOINT_MIGRATE":               "sometimes",
 		"MATCHPOINT_DATABASE_REPLICA_URLS": "mysql://x",
+		"MATCHPOINT_REDIS_URL":             "http://x",
 	} {
 		_, err := LoadConfig(func(k string) string {
 			if k == name {

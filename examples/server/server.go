@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
+	"github.com/matchpoint/matchpoint/adapters/cache/redis"
+	"github.com/matchpoint/matchpoint/adapters/cache/tiered"
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
@@ -24,6 +26,7 @@ type Server struct {
 	Logger   *slog.Logger
 	Listener net.Listener
 	App      *app.App
+	Cache    ports.Cache
 	API      *httpapi.Handler
 	Queue    *inproc.Queue
 	Outbox   *outbox.Outbox
@@ -118,8 +121,40 @@ func provideAppConfig(cfg Config) app.Config {
 	return app.Config{TokenSecret: cfg.TokenSecret}
 }
 
-func provideCacheConfig() bigcache.Config {
-	return bigcache.Config{MaxSizeMB: 256}
+// provideCache returns the in-process cache, or with MATCHPOINT_REDIS_URL the tiered
+// cache: that cache as L1 in front of Redis, with invalidations shared by every
+// instance on the same Redis.
+func provideCache(ctx context.Context, cfg Config, log *slog.Logger) (ports.Cache, func(), error) {
+	l1, err := bigcache.New(bigcache.Config{MaxSizeMB: 256})
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.RedisURL == "" {
+		return l1, func() { _ = l1.Close() }, nil
+	}
+	rdb, err := redis.Open(cfg.RedisURL)
+	if err != nil {
+		_ = l1.Close()
+		return nil, nil, fmt.Errorf("MATCHPOINT_REDIS_URL: %w", err)
+	}
+	c, err := tiered.New(tiered.Config{L1: l1, L2: redis.New(rdb, "mp:"), Family: app.CacheFamily, Logger: log})
+	if err != nil {
+		_ = rdb.Close()
+		_ = l1.Close()
+		return nil, nil, err
+	}
+	// Start without Redis if need be: the cache then serves from L1 and the database
+	// until the subscription comes up.
+	wait, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := c.WaitSubscribed(wait); err != nil {
+		log.Warn("cache: Redis does not answer yet; starting without it", "err", err)
+	}
+	return c, func() {
+		_ = c.Close()
+		_ = rdb.Close()
+		_ = l1.Close()
+	}, nil
 }
 
 func provideQueueOptions(log *slog.Logger, clock ports.Clock) inproc.Options {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/wire"
 
-	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/memory"
 	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
@@ -32,10 +31,11 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	return nil, nil, nil
 }
 
-// embeddedSet is everything but the store: the in-process cache, queue and notifier,
+// embeddedSet is everything but the store: the cache (in process, or tiered over Redis
+// with MATCHPOINT_REDIS_URL), the in-process queue and notifier,
 // the sandbox gateway, the use cases and the HTTP API.
 var embeddedSet = wire.NewSet(
-	bigcache.ProviderSet, provideCacheConfig,
+	provideCache,
 	inproc.ProviderSet, provideQueueOptions,
 	outbox.ProviderSet, provideOutboxOptions,
 	system.ProviderSet, system.ReporterSet,

@@ -9,7 +9,6 @@ package main
 import (
 	"context"
 	"github.com/google/wire"
-	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/memory"
 	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
@@ -30,8 +29,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		return nil, nil, err
 	}
 	store := memory.New()
-	config := provideCacheConfig()
-	cache, cleanup2, err := bigcache.Provide(config)
+	cache, cleanup2, err := provideCache(ctx, cfg, log)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -39,8 +37,8 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 	publicURL := providePublicURL(cfg, listener)
 	clock := system.NewClock()
 	iDs := system.NewIDs()
-	sandboxConfig := provideSandboxConfig(cfg, publicURL, clock, iDs, log)
-	gateway, err := sandbox.New(sandboxConfig)
+	config := provideSandboxConfig(cfg, publicURL, clock, iDs, log)
+	gateway, err := sandbox.New(config)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -77,6 +75,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Logger:   log,
 		Listener: listener,
 		App:      appApp,
+		Cache:    cache,
 		API:      handler,
 		Queue:    queue,
 		Outbox:   outboxOutbox,
@@ -102,8 +101,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		return nil, nil, err
 	}
 	store := postgres.New(db)
-	config := provideCacheConfig()
-	cache, cleanup3, err := bigcache.Provide(config)
+	cache, cleanup3, err := provideCache(ctx, cfg, log)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -112,8 +110,8 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	publicURL := providePublicURL(cfg, listener)
 	clock := system.NewClock()
 	iDs := system.NewIDs()
-	sandboxConfig := provideSandboxConfig(cfg, publicURL, clock, iDs, log)
-	gateway, err := sandbox.New(sandboxConfig)
+	config := provideSandboxConfig(cfg, publicURL, clock, iDs, log)
+	gateway, err := sandbox.New(config)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -152,6 +150,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Logger:   log,
 		Listener: listener,
 		App:      appApp,
+		Cache:    cache,
 		API:      handler,
 		Queue:    queue,
 		Outbox:   outboxOutbox,
@@ -167,8 +166,10 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 
 // wire.go:
 
-// embeddedSet is everything but the store: the in-process cache, queue and notifier,
+// embeddedSet is everything but the store: the cache (in process, or tiered over Redis
+// with MATCHPOINT_REDIS_URL), the in-process queue and notifier,
 // the sandbox gateway, the use cases and the HTTP API.
-var embeddedSet = wire.NewSet(bigcache.ProviderSet, provideCacheConfig, inproc.ProviderSet, provideQueueOptions, outbox.ProviderSet, provideOutboxOptions, system.ProviderSet, system.ReporterSet, sandbox.ProviderSet, provideSandboxConfig,
+var embeddedSet = wire.NewSet(
+	provideCache, inproc.ProviderSet, provideQueueOptions, outbox.ProviderSet, provideOutboxOptions, system.ProviderSet, system.ReporterSet, sandbox.ProviderSet, provideSandboxConfig,
 	provideListener, providePublicURL, app.ProviderSet, provideAppConfig, httpapi.ProviderSet, provideHTTPOptions, wire.Struct(new(Server), "*"),
 )
