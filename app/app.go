@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/wire"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/matchpoint/matchpoint/ports"
 )
@@ -70,7 +71,11 @@ func New(deps Deps, cfg Config) (*App, error) {
 		cfg.DayCacheTTL = time.Minute
 	}
 	c := &core{Deps: deps, cfg: cfg}
-	c.catalog = &catalog{store: deps.Store, cache: deps.Cache, ttl: cfg.CacheTTL, dayTTL: cfg.DayCacheTTL, log: deps.Logger}
+	decoded, err := lru.New[string, decodedValue](decodedEntries)
+	if err != nil {
+		return nil, err
+	}
+	c.catalog = &catalog{store: deps.Store, cache: deps.Cache, ttl: cfg.CacheTTL, dayTTL: cfg.DayCacheTTL, log: deps.Logger, decoded: decoded}
 	return &App{
 		Availability: &Availability{c},
 		Bookings:     &Bookings{c},

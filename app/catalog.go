@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/matchpoint/matchpoint/domain"
@@ -119,18 +120,23 @@ func datesAffectedBy(iv domain.Interval, club domain.Club, now time.Time) []doma
 
 // catalog reads a club's configuration and day data through the cache.
 type catalog struct {
-	store  ports.Store
-	cache  ports.Cache
-	ttl    time.Duration
-	dayTTL time.Duration
-	log    *slog.Logger
-	zones  sync.Map // zone name → *time.Location
-	loads  singleflight.Group
+	store   ports.Store
+	cache   ports.Cache
+	ttl     time.Duration
+	dayTTL  time.Duration
+	log     *slog.Logger
+	zones   sync.Map // zone name → *time.Location
+	loads   singleflight.Group
+	decoded *lru.Cache[string, decodedValue]
 }
 
 // cached returns the value of a family, loading and storing it on a miss; concurrent
 // misses of one key in this process load it once. A cache error is logged and treated
 // as a miss: the store is the truth.
+//
+// A value under a generation never changes, so the process also keeps it decoded, keyed
+// by family and generation, for the value's TTL: a request reads the generation from the
+// cache (which is what invalidation changes) and skips decoding the value.
 func cached[T any](ctx context.Context, c *catalog, family string, ttl time.Duration, load func() (T, error)) (T, error) {
 	var v T
 	gen, ok := c.generation(ctx, family)
@@ -138,10 +144,15 @@ func cached[T any](ctx context.Context, c *catalog, family string, ttl time.Dura
 		return load()
 	}
 	key := family + "@" + gen
+	now := time.Now()
+	if m, ok := c.decoded.Get(key); ok && now.Before(m.expires) {
+		return m.value.(T), nil
+	}
 	if b, hit, err := c.cache.Get(ctx, key); err != nil {
 		c.log.WarnContext(ctx, "cache get failed", "key", key, "err", err)
 	} else if hit {
 		if err := json.Unmarshal(b, &v); err == nil {
+			c.decoded.Add(key, decodedValue{value: v, expires: now.Add(ttl)})
 			return v, nil
 		}
 		c.log.WarnContext(ctx, "cache value undecodable", "key", key)
@@ -167,8 +178,20 @@ func cached[T any](ctx context.Context, c *catalog, family string, ttl time.Dura
 	if err := json.Unmarshal(shared.([]byte), &v); err != nil {
 		return v, fmt.Errorf("app: decode %s: %w", family, err)
 	}
+	c.decoded.Add(key, decodedValue{value: v, expires: now.Add(ttl)})
 	return v, nil
 }
+
+// decodedValue is a cached value already decoded, shared by the requests that read it
+// while its generation lives: nobody may modify it.
+type decodedValue struct {
+	value   any
+	expires time.Time
+}
+
+// decodedEntries bounds the decoded values a process keeps: enough for the
+// configuration and bookable days of a few dozen clubs.
+const decodedEntries = 4096
 
 // generation returns the current generation of a family, starting a new one if it has
 // none. It must be read before the value is loaded from the store. false means the

@@ -52,8 +52,8 @@ func TestTwoServersShareOneCache(t *testing.T) {
 	// Warm B's cache (twice: the second answer comes from its L1).
 	require.Equal(t, float64(1600000), price(b, at("17:30")))
 	require.Equal(t, float64(1600000), price(b, at("17:30")))
-	hits := b.Cache.(*tiered.Cache).Snapshot()[tiered.Counter{Tier: "l1", Family: "rules", Event: "hit"}]
-	require.Positive(t, hits, "B served the rules from its L1")
+	hits := b.Cache.(*tiered.Cache).Snapshot()[tiered.Counter{Tier: "l1", Family: "rules.gen", Event: "hit"}]
+	require.Positive(t, hits, "B checked the rules' generation in its L1")
 
 	admin := map[string]string{"Authorization": "Bearer " + a.demo.APIKey}
 	rule := `{"name":"Padel promo","sport":"padel","weekdays":["sun","mon","tue","wed","thu","fri","sat"],"from":"08:00","to":"23:00","priority":90,"rate":{"amount":100000}}`

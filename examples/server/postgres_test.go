@@ -20,7 +20,7 @@ import (
 
 // testDatabase creates a database with a random name on the local Postgres server and
 // drops it when the test ends; it returns its URL.
-func testDatabase(t *testing.T) string {
+func testDatabase(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv("MATCHPOINT_TEST_POSTGRES_URL")
 	if admin == "" {

@@ -38,24 +38,30 @@ func newPrefix() string {
 
 // newInstance returns a tiered cache with an L1 of its own on the Redis at url under
 // prefix, subscribed, closed when the test ends.
-func newInstance(t *testing.T, url, prefix string) *tiered.Cache {
-	t.Helper()
-	rdb, err := redis.Open(url)
-	require.NoError(t, err)
+func newInstance(tb testing.TB, url, prefix string) *tiered.Cache {
+	tb.Helper()
 	l1, err := bigcache.New(bigcache.Config{})
-	require.NoError(t, err)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = l1.Close() })
+	return newInstanceOver(tb, l1, url, prefix)
+}
+
+// newInstanceOver is newInstance with the given L1.
+func newInstanceOver(tb testing.TB, l1 ports.Cache, url, prefix string) *tiered.Cache {
+	tb.Helper()
+	rdb, err := redis.Open(url)
+	require.NoError(tb, err)
 	l2 := redis.New(rdb, prefix)
 	c, err := tiered.New(tiered.Config{L1: l1, L2: l2, AckTimeout: 2 * time.Second, DegradedTTL: 300 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(func() {
+	require.NoError(tb, err)
+	tb.Cleanup(func() {
 		_ = c.Close()
-		_ = l1.Close()
 		_ = l2.DeletePrefix(context.Background(), "")
 		_ = rdb.Close()
 	})
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	require.NoError(t, c.WaitSubscribed(ctx), "the local Redis server must run (make services)")
+	require.NoError(tb, c.WaitSubscribed(ctx), "the local Redis server must run (make services)")
 	return c
 }
 
