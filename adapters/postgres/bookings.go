@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -145,10 +146,16 @@ func queryBookings(ctx context.Context, db bun.IDB, query string, args ...any) (
 // taken, an active booking holds its court, or the customer has too many active
 // bookings. On success b itself is at version 1.
 //
-// The checks come before the insert, so that customers chasing one slot are turned
-// away by a read rather than by the exclusion constraint; the constraint and the
-// unique indexes still decide races. Pending bookings whose hold has run out at
-// opts.Now give their slot up (slot_released) but keep their state and version.
+// The insert goes first and refuses itself: ON CONFLICT DO NOTHING looks for a row
+// the unique indexes or the exclusion constraint would hold against the booking
+// before it writes anything, so customers chasing one slot are turned away by an
+// index read, and the constraint still decides races. Only a booking that was not
+// stored pays for a second read, which names the refusal (see create). Outside a
+// transaction and with no limit per customer the insert runs alone, atomic by itself,
+// in one round trip. A limit needs a lock taken before the count, and pending
+// bookings whose hold has run out at opts.Now must give their slot up (slot_released,
+// keeping their state and version) before the insert: those run in a transaction, or
+// under a savepoint of the context's transaction.
 func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports.CreateBookingOptions) error {
 	if b == nil {
 		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "no booking to create")
@@ -158,93 +165,209 @@ func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports
 		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "booking id is empty")
 	}
 	r.Version = 1
-	lines, err := encodeLines(r.Quote.Lines)
+	row, err := rowOf(r)
 	if err != nil {
-		return fmt.Errorf("postgres: encode quote: %w", err)
+		return err
 	}
-	now := opts.Now.UTC()
-	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if opts.MaxActivePerCustomer > 0 {
-			// Two bookings of one customer must not both pass the count: serialise them.
-			if _, err := tx.NewRaw(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,
-				"customer:"+r.ClubID+":"+r.Customer.Email).Exec(ctx); err != nil {
-				return err
+	p := createParams{bookingRow: row, Now: opts.Now.UTC(), Most: max(opts.MaxActivePerCustomer, 0)}
+	alone := p.Most == 0 && s.txOf(ctx) == nil
+	if alone {
+		err = s.createAlone(ctx, p)
+	}
+	if !alone || errors.Is(err, errHoldsInTheWay) {
+		err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if p.Most > 0 {
+				// Two bookings of one customer must not both pass the count: serialise
+				// them. The count runs in the next statement, whose snapshot is taken
+				// once the lock is held.
+				if _, err := tx.NewRaw(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,
+					"customer:"+r.ClubID+":"+r.Customer.Email).Exec(ctx); err != nil {
+					return err
+				}
 			}
-		}
-		var taken []string
-		if err := tx.NewRaw(`SELECT id FROM bookings WHERE id = ?`, r.ID).Scan(ctx, &taken); err != nil {
-			return err
-		}
-		if len(taken) > 0 {
-			return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, "a booking with id %q exists", r.ID)
-		}
-		if r.IdempotencyKey != "" {
-			if err := tx.NewRaw(`SELECT id FROM bookings WHERE club_id = ? AND idempotency_key = ?`,
-				r.ClubID, r.IdempotencyKey).Scan(ctx, &taken); err != nil {
-				return err
-			}
-			if len(taken) > 0 {
-				return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, "a booking with idempotency key %q exists", r.IdempotencyKey)
-			}
-		}
-		if err := takeSlot(ctx, tx, r, now); err != nil {
-			return err
-		}
-		if most := opts.MaxActivePerCustomer; most > 0 {
-			var n int
-			if err := tx.NewRaw(`SELECT count(*) FROM bookings
-				WHERE club_id = ? AND customer_email = ? AND upper(during) > ? AND `+activeAt,
-				r.ClubID, r.Customer.Email, now, now).Scan(ctx, &n); err != nil {
-				return err
-			}
-			if n+1 > most {
-				return domain.Errorf(domain.KindPolicy, domain.CodeTooManyActive, "a customer may hold at most %d active bookings", most)
-			}
-		}
-		_, err := tx.NewRaw(`INSERT INTO bookings (id, club_id, court_id, sport, customer_name, customer_email,
-				customer_phone, customer_category, during, currency, quote_total, quote_lines, status, hold_expires_at,
-				payment_ref, paid_amount, paid_currency, refund_amount, refund_currency, token_hash, idempotency_key,
-				request_hash, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, tstzrange(?, ?, '[)'), ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.ClubID, r.CourtID, string(r.Sport), r.Customer.Name, r.Customer.Email, r.Customer.Phone,
-			string(r.Customer.Category), r.Interval.Start.UTC(), r.Interval.End.UTC(), r.Quote.Total.Currency().Code(),
-			r.Quote.Total.Amount(), lines, string(r.Status), r.HoldExpiresAt.UTC(), r.PaymentRef, r.Paid.Amount(),
-			r.Paid.Currency().Code(), r.Refund.Amount(), r.Refund.Currency().Code(), r.TokenHash, r.IdempotencyKey,
-			r.RequestHash, r.Version, r.CreatedAt.UTC(), r.UpdatedAt.UTC()).Exec(ctx)
-		return err
-	})
+			return create(ctx, tx, p, true)
+		})
+	}
 	if err != nil {
-		return err
+		return mapError(err)
 	}
 	*b = *domain.RestoreBooking(r)
 	return nil
 }
 
+// createAlone runs create on the pool, outside any transaction: each of its
+// statements is atomic by itself and needs no BEGIN or COMMIT. Like write, it tries
+// again, a bounded number of times, when the database aborts a statement for a
+// serialization failure or a deadlock.
+func (s *Store) createAlone(ctx context.Context, p createParams) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var err error
+	for range maxAttempts {
+		if err = create(ctx, s.db, p, false); !retryable(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	return err
+}
+
+// errHoldsInTheWay reports that only pending bookings whose hold has run out stand in
+// a new booking's way: they must give their slot up first, in a transaction.
+var errHoldsInTheWay = errors.New("postgres: lapsed holds in the way")
+
+// createParams are the named arguments of insertSQL and probeSQL.
+type createParams struct {
+	bookingRow
+	Now  time.Time `bun:"now"`  // decides which holds still count
+	Most int       `bun:"most"` // the customer's limit of active bookings; 0 for none
+}
+
+// insertSQL stores a booking unless its customer is at the limit or a row conflicts
+// with it. ON CONFLICT DO NOTHING, over the unique indexes and the exclusion
+// constraint alike, checks before it writes: a refused booking leaves no dead row,
+// and one that meets a row still being written waits for that transaction, as a
+// plain INSERT would, but without the deadlock two plain INSERTs checking each
+// other's new rows can reach (found only after deadlock_timeout, a second by
+// default). A refusal is not an error, so it leaves a caller's transaction usable.
+// Bun inlines the arguments, so with no limit (most is 0) the planner drops the count.
+const insertSQL = `INSERT INTO bookings (id, club_id, court_id, sport, customer_name, customer_email,
+		customer_phone, customer_category, during, currency, quote_total, quote_lines, status, hold_expires_at,
+		payment_ref, paid_amount, paid_currency, refund_amount, refund_currency, token_hash, idempotency_key,
+		request_hash, version, created_at, updated_at)
+	SELECT ?id, ?club_id, ?court_id, ?sport, ?customer_name, ?customer_email,
+		?customer_phone, ?customer_category, tstzrange(?starts_at, ?ends_at, '[)'), ?currency, ?quote_total,
+		?quote_lines::jsonb, ?status, ?hold_expires_at, ?payment_ref, ?paid_amount, ?paid_currency, ?refund_amount,
+		?refund_currency, ?token_hash, ?idempotency_key, ?request_hash, ?version, ?created_at, ?updated_at
+	WHERE ?most = 0 OR (` + activeOfCustomerSQL + `) < ?most
+	ON CONFLICT DO NOTHING`
+
+// activeOfCustomerSQL counts the customer's bookings in the club that are active at
+// now and have not ended.
+const activeOfCustomerSQL = `SELECT count(*) FROM bookings
+	WHERE club_id = ?club_id AND customer_email = ?customer_email AND upper(during) > ?now
+		AND (status = 'confirmed' OR (status = 'pending' AND hold_expires_at > ?now))`
+
+// probeSQL reads what keeps a booking out, every reason at once; create ranks them.
+// in_way is what the exclusion constraint holds against the booking, active at now
+// or not.
+const probeSQL = `WITH in_way AS (
+		SELECT status = 'confirmed' OR hold_expires_at > ?now AS active
+		FROM bookings
+		WHERE court_id = ?court_id AND during && tstzrange(?starts_at, ?ends_at, '[)')
+			AND status IN ('pending', 'confirmed') AND NOT slot_released
+	)
+	SELECT EXISTS (SELECT FROM bookings WHERE id = ?id) AS id_taken,
+		?idempotency_key <> '' AND EXISTS (SELECT FROM bookings
+			WHERE club_id = ?club_id AND idempotency_key = ?idempotency_key) AS key_taken,
+		EXISTS (SELECT FROM in_way WHERE active) AS slot_taken,
+		?most > 0 AND (` + activeOfCustomerSQL + `) >= ?most AS too_many,
+		EXISTS (SELECT FROM in_way WHERE NOT active) AS holds_lapsed`
+
+// probe is what probeSQL found.
+type probe struct {
+	IDTaken     bool `bun:"id_taken"`
+	KeyTaken    bool `bun:"key_taken"`
+	SlotTaken   bool `bun:"slot_taken"`   // an active booking overlaps on the court
+	TooMany     bool `bun:"too_many"`     // the customer is at the limit
+	HoldsLapsed bool `bun:"holds_lapsed"` // lapsed holds keep the slot in the constraint's sense
+}
+
+// create inserts the booking and, if that stored nothing, probes for the reason,
+// ranked as the contract ranks them: a request repeated with its idempotency key is
+// a duplicate even where the first one holds the slot. The probe is a statement of
+// its own, so it sees what the insert waited for. Lapsed holds in the way give their
+// slot up when release is set (db must then be a transaction), and the insert is
+// tried again; without release, create returns errHoldsInTheWay for them. A probe
+// that finds nothing means the row in the way has gone since: the insert is tried
+// again, a bounded number of times.
+func create(ctx context.Context, db bun.IDB, p createParams, release bool) error {
+	for range maxAttempts {
+		res, err := db.NewRaw(insertSQL, p).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, err := rowsAffected(res); err != nil || n == 1 {
+			return err // stored, or the driver could not say
+		}
+		var why probe
+		if err := db.NewRaw(probeSQL, p).Scan(ctx, &why); err != nil {
+			return err
+		}
+		switch {
+		case why.IDTaken:
+			return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, "a booking with id %q exists", p.ID)
+		case why.KeyTaken:
+			return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, "a booking with idempotency key %q exists", p.IdempotencyKey)
+		case why.SlotTaken:
+			return slotUnavailable(p.Start, p.End)
+		case why.TooMany:
+			return domain.Errorf(domain.KindPolicy, domain.CodeTooManyActive, "a customer may hold at most %d active bookings", p.Most)
+		case why.HoldsLapsed && !release:
+			return errHoldsInTheWay
+		case why.HoldsLapsed:
+			if err := releaseLapsedHolds(ctx, db, p.CourtID, p.ID, p.Start, p.End, p.Now); err != nil {
+				return err
+			}
+		}
+	}
+	return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the slot of booking %q kept changing hands; retry", p.ID)
+}
+
+// rowOf returns the row that stores r.
+func rowOf(r domain.BookingRecord) (bookingRow, error) {
+	lines, err := encodeLines(r.Quote.Lines)
+	if err != nil {
+		return bookingRow{}, fmt.Errorf("postgres: encode quote: %w", err)
+	}
+	return bookingRow{
+		ID: r.ID, ClubID: r.ClubID, CourtID: r.CourtID, Sport: string(r.Sport),
+		CustomerName: r.Customer.Name, CustomerEmail: r.Customer.Email, CustomerPhone: r.Customer.Phone,
+		CustomerCategory: string(r.Customer.Category), Start: r.Interval.Start.UTC(), End: r.Interval.End.UTC(),
+		Currency: r.Quote.Total.Currency().Code(), QuoteTotal: r.Quote.Total.Amount(), QuoteLines: lines,
+		Status: string(r.Status), HoldExpiresAt: r.HoldExpiresAt.UTC(), PaymentRef: r.PaymentRef,
+		PaidAmount: r.Paid.Amount(), PaidCurrency: r.Paid.Currency().Code(),
+		RefundAmount: r.Refund.Amount(), RefundCurrency: r.Refund.Currency().Code(),
+		TokenHash: r.TokenHash, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash,
+		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}, nil
+}
+
 // takeSlot makes room for r on its court at now: it fails with slot_unavailable if
 // another booking active at now overlaps r, and otherwise releases the slots of the
 // overlapping pending bookings whose hold has run out, so that the exclusion
-// constraint lets r in.
+// constraint lets r in. It looks only at the rows the constraint holds, so that the
+// constraint's index on (court_id, during) serves the read; the index on (club_id,
+// during) would visit every court's bookings at that time.
 func takeSlot(ctx context.Context, tx bun.Tx, r domain.BookingRecord, now time.Time) error {
 	start, end := r.Interval.Start.UTC(), r.Interval.End.UTC()
 	var active []string
 	if err := tx.NewRaw(`SELECT id FROM bookings
-		WHERE court_id = ? AND id <> ? AND during && tstzrange(?, ?, '[)') AND `+activeAt+` LIMIT 1`,
+		WHERE court_id = ? AND id <> ? AND during && tstzrange(?, ?, '[)')
+			AND status IN ('pending', 'confirmed') AND NOT slot_released AND `+activeAt+` LIMIT 1`,
 		r.CourtID, r.ID, start, end, now).Scan(ctx, &active); err != nil {
 		return err
 	}
 	if len(active) > 0 {
-		return slotUnavailable(r)
+		return slotUnavailable(start, end)
 	}
-	_, err := tx.NewRaw(`UPDATE bookings SET slot_released = true
+	return releaseLapsedHolds(ctx, tx, r.CourtID, r.ID, start, end, now)
+}
+
+// releaseLapsedHolds gives up the slots of the pending bookings on court, other than
+// booking id, that overlap start–end and whose hold ran out at or before now: they
+// keep their state, and the expiry job ends them.
+func releaseLapsedHolds(ctx context.Context, db bun.IDB, court, id string, start, end, now time.Time) error {
+	_, err := db.NewRaw(`UPDATE bookings SET slot_released = true
 		WHERE court_id = ? AND id <> ? AND during && tstzrange(?, ?, '[)')
 			AND status = 'pending' AND hold_expires_at <= ? AND NOT slot_released`,
-		r.CourtID, r.ID, start, end, now).Exec(ctx)
+		court, id, start, end, now).Exec(ctx)
 	return err
 }
 
-func slotUnavailable(r domain.BookingRecord) error {
+func slotUnavailable(start, end time.Time) error {
 	return domain.Errorf(domain.KindConflict, domain.CodeSlotUnavailable, "the court is already booked between %s and %s",
-		r.Interval.Start.Format(time.RFC3339), r.Interval.End.Format(time.RFC3339))
+		start.Format(time.RFC3339), end.Format(time.RFC3339))
 }
 
 // GetBooking returns a booking by id.

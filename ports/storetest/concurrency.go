@@ -19,6 +19,7 @@ var concurrencyCases = []contract{
 	{"UpdateBookingRace", func(t *testing.T, f *fixture) { testUpdateRace(t, f, false) }},
 	{"UpdateBookingRaceInTx", func(t *testing.T, f *fixture) { testUpdateRace(t, f, true) }},
 	{"IdempotencyKeyRace", testIdempotencyKeyRace},
+	{"IdempotencyKeyRaceSameSlot", testIdempotencyKeyRaceSameSlot},
 	{"MaxActiveRace", testMaxActiveRace},
 	{"SeasonOverlapRace", testSeasonOverlapRace},
 	{"PaymentEventRace", testPaymentEventRace},
@@ -148,6 +149,29 @@ func testIdempotencyKeyRace(t *testing.T, f *fixture) {
 	found, err := f.store.FindBookingByIdempotencyKey(f.ctx, f.club.ID, "checkout-1")
 	require.NoError(t, err)
 	assert.Equal(t, winner, found.ID())
+}
+
+// testIdempotencyKeyRaceSameSlot races the same request repeated under one key (a
+// customer's retry): the losers learn that the key is taken, not that the slot is,
+// so that the use case can answer with the first booking.
+func testIdempotencyKeyRaceSameSlot(t *testing.T, f *fixture) {
+	const workers = 16
+	bookings := make([]*domain.Booking, workers)
+	for i := range bookings {
+		bookings[i] = f.booking(t, spec{start: at(10, 0), key: "checkout-1"})
+	}
+	errs := race(workers, func(i int) error {
+		return f.store.CreateBooking(f.ctx, bookings[i], ports.CreateBookingOptions{Now: now})
+	})
+	won := 0
+	for _, err := range errs {
+		if err == nil {
+			won++
+			continue
+		}
+		assertError(t, err, domain.KindConflict, domain.CodeDuplicate)
+	}
+	assert.Equal(t, 1, won)
 }
 
 func testMaxActiveRace(t *testing.T, f *fixture) {
