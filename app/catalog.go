@@ -60,29 +60,47 @@ func dayKey(clubID string, d domain.LocalDate) string {
 // club, courts, seasons, rules or day, with ".gen" for a generation key, and "other"
 // for a key outside the scheme.
 func CacheFamily(key string) string {
-	suffix := ""
-	if k, ok := strings.CutSuffix(key, "#gen"); ok {
-		key, suffix = k, ".gen"
-	} else if i := strings.LastIndexByte(key, '@'); i >= 0 {
-		key = key[:i]
-	}
+	gen := strings.HasSuffix(key, "#gen")
 	if strings.HasPrefix(key, "mp:slug:") {
-		return "slug" + suffix
+		return pick(gen, "slug.gen", "slug")
 	}
 	rest, ok := strings.CutPrefix(key, "mp:club:")
 	if !ok {
 		return "other"
 	}
-	_, name, ok := strings.Cut(rest, ":")
-	if !ok {
+	i := strings.IndexByte(rest, ':') // after the club id
+	if i < 0 {
 		return "other"
 	}
-	name, _, _ = strings.Cut(name, ":")
-	switch name {
-	case "club", "courts", "seasons", "rules", "day":
-		return name + suffix
+	rest = rest[i+1:]
+	for j := 0; j < len(rest); j++ {
+		if c := rest[j]; c == ':' || c == '@' || c == '#' {
+			rest = rest[:j]
+			break
+		}
+	}
+	switch rest {
+	case "club":
+		return pick(gen, "club.gen", "club")
+	case "courts":
+		return pick(gen, "courts.gen", "courts")
+	case "seasons":
+		return pick(gen, "seasons.gen", "seasons")
+	case "rules":
+		return pick(gen, "rules.gen", "rules")
+	case "day":
+		return pick(gen, "day.gen", "day")
 	}
 	return "other"
+}
+
+// pick returns a if cond holds, else b. CacheFamily runs on every cache read, so it
+// returns constants rather than building names.
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
 }
 
 // generationTTL outlives every cached value: a generation that has run out only costs

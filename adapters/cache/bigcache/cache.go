@@ -49,8 +49,8 @@ type Config struct {
 	// oldest entries make room for new ones, and a value larger than a shard's share
 	// of it is refused. Zero means no bound.
 	MaxSizeMB int
-	// Now returns the current time for entries' deadlines. Nil means time.Now; tests
-	// pass a fake to expire entries without waiting.
+	// Now returns the current time for entries' deadlines. Nil means the monotonic
+	// clock; tests pass a fake to expire entries without waiting.
 	Now func() time.Time
 }
 
@@ -58,7 +58,8 @@ type Config struct {
 // to stop its background clean-up.
 type Cache struct {
 	bc     *bigcache.BigCache
-	now    func() time.Time
+	now    func() time.Time // nil: the monotonic clock
+	base   time.Time        // the instant clock counts from
 	window time.Duration
 
 	seq   atomic.Uint64             // the write sequence shared by Set and DeletePrefix
@@ -70,6 +71,7 @@ type Cache struct {
 
 // markTable is an immutable set of invalidation marks.
 type markTable struct {
+	all      uint64 // the mark of the empty prefix, kept apart since it is checked on every Get
 	byPrefix map[string]mark
 	lengths  []int // the distinct lengths of the prefixes, ascending
 }
@@ -77,7 +79,7 @@ type markTable struct {
 // mark hides values under a prefix written with a sequence number below seq.
 type mark struct {
 	seq uint64
-	at  time.Time // when it was made; it can hide nothing after at plus the life window
+	at  int64 // when it was made (clock); it can hide nothing after at plus the life window
 }
 
 // New returns an empty cache configured by cfg.
@@ -90,9 +92,6 @@ func New(cfg Config) (*Cache, error) {
 	}
 	if cfg.MaxEntrySize == 0 {
 		cfg.MaxEntrySize = DefaultMaxEntrySize
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	switch {
 	case cfg.Shards < 0 || bits.OnesCount(uint(cfg.Shards)) != 1:
@@ -117,7 +116,10 @@ func New(cfg Config) (*Cache, error) {
 		return nil, fmt.Errorf("bigcache: %w", err)
 	}
 
-	c := &Cache{bc: bc, now: cfg.Now, window: cfg.LifeWindow}
+	c := &Cache{bc: bc, now: cfg.Now, base: time.Now(), window: cfg.LifeWindow}
+	if cfg.Now != nil {
+		c.base = cfg.Now()
+	}
 	c.marks.Store(&markTable{})
 	return c, nil
 }
@@ -143,9 +145,21 @@ func (c *Cache) Close() error {
 	return nil
 }
 
-// An entry is the value with a header: the deadline in Unix nanoseconds and the write
+// An entry is the value with a header: the deadline on the cache's clock and the write
 // sequence number, both big-endian.
+//
+// The clock counts nanoseconds since the cache was made, on the monotonic clock: entries
+// live in this process only, and reading it costs half of reading the wall clock, which
+// matters on a path that takes a fraction of a microsecond.
 const headerLen = 16
+
+// clock returns the cache's time in nanoseconds since it was made.
+func (c *Cache) clock() int64 {
+	if c.now != nil {
+		return int64(c.now().Sub(c.base))
+	}
+	return int64(time.Since(c.base))
+}
 
 // Get returns the value of key, or a miss when it is absent, past its deadline or
 // invalidated by DeletePrefix.
@@ -161,7 +175,7 @@ func (c *Cache) Get(_ context.Context, key string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	deadline := int64(binary.BigEndian.Uint64(raw[0:8]))
-	if c.now().UnixNano() >= deadline {
+	if c.clock() >= deadline {
 		return nil, false, nil
 	}
 	if c.invalidated(key, binary.BigEndian.Uint64(raw[8:16])) {
@@ -174,6 +188,9 @@ func (c *Cache) Get(_ context.Context, key string) ([]byte, bool, error) {
 // invalidated reports whether a mark on a prefix of key hides a value written with seq.
 func (c *Cache) invalidated(key string, seq uint64) bool {
 	t := c.marks.Load()
+	if seq < t.all {
+		return true
+	}
 	for _, n := range t.lengths {
 		if n > len(key) {
 			break
@@ -195,9 +212,9 @@ func (c *Cache) Set(_ context.Context, key string, value []byte, ttl time.Durati
 	}
 	// The time is read before the sequence number is drawn: a mark that hides this
 	// value then has a time no earlier than it, which lets DeletePrefix forget marks.
-	deadline := c.now().Add(min(ttl, c.window))
+	deadline := c.clock() + int64(min(ttl, c.window))
 	entry := make([]byte, headerLen+len(value))
-	binary.BigEndian.PutUint64(entry[0:8], uint64(deadline.UnixNano()))
+	binary.BigEndian.PutUint64(entry[0:8], uint64(deadline))
 	binary.BigEndian.PutUint64(entry[8:16], c.seq.Add(1))
 	copy(entry[headerLen:], value)
 	if err := c.bc.Set(key, entry); err != nil {
@@ -225,17 +242,21 @@ func (c *Cache) DeletePrefix(_ context.Context, prefix string) error {
 	// The sequence number is drawn before the time is read, so that every value the
 	// mark hides read its deadline's base time no later than the mark's time.
 	seq := c.seq.Add(1)
-	now := c.now()
+	now := c.clock()
 	old := c.marks.Load()
-	t := &markTable{byPrefix: make(map[string]mark, len(old.byPrefix)+1)}
+	t := &markTable{all: old.all, byPrefix: make(map[string]mark, len(old.byPrefix)+1)}
 	for p, m := range old.byPrefix {
 		// Every value m hides has a deadline at most m.at plus the window; past that,
 		// the deadline check hides it anyway.
-		if now.Sub(m.at) <= c.window {
+		if now-m.at <= int64(c.window) {
 			t.byPrefix[p] = m
 		}
 	}
-	t.byPrefix[prefix] = mark{seq: seq, at: now}
+	if prefix == "" {
+		t.all = seq // it hides every value written before it, forever
+	} else {
+		t.byPrefix[prefix] = mark{seq: seq, at: now}
+	}
 	for p := range t.byPrefix {
 		t.lengths = append(t.lengths, len(p))
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -77,7 +78,9 @@ type Cache struct {
 	pendingMu sync.Mutex
 	pending   []invalidation // not yet delivered: Redis was unreachable
 
-	counters sync.Map // Counter → *atomic.Uint64
+	families   atomic.Pointer[map[string]*events] // never nil
+	familiesMu sync.Mutex                         // serialises adding a family
+	pubsub     [pubsubEvents]atomic.Uint64
 
 	subscription *goredis.PubSub
 	stop         context.CancelFunc
@@ -123,6 +126,7 @@ func New(cfg Config) (*Cache, error) {
 		stop: stop, done: make(chan struct{}), ready: make(chan struct{}),
 	}
 	c.redisUp.Store(true)
+	c.families.Store(&map[string]*events{})
 	c.subscription = c.rdb.Subscribe(ctx, c.channel)
 	go c.listen(ctx)
 	return c, nil
@@ -156,17 +160,17 @@ const headerLen = 8
 
 // Get reads L1, then L2; an unreachable Redis is a miss.
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	family := c.family(key)
+	ev := c.eventsOf(key)
 	if v, hit, err := c.l1.Get(ctx, key); err != nil {
-		c.count("l1", family, "error")
+		ev.l1Error.Add(1)
 	} else if hit {
-		c.count("l1", family, "hit")
+		ev.l1Hit.Add(1)
 		return v, true, nil
 	}
-	c.count("l1", family, "miss")
+	ev.l1Miss.Add(1)
 	if !c.subscribed.Load() {
 		// Without the channel Redis is likely gone: do not wait on it for every read.
-		c.count("l2", family, "skipped")
+		ev.l2Skipped.Add(1)
 		return nil, false, nil
 	}
 
@@ -179,22 +183,22 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 		return raw, nil
 	})
 	if err != nil {
-		c.count("l2", family, "error")
+		ev.l2Error.Add(1)
 		c.redisFailed(err)
 		return nil, false, nil
 	}
 	c.redisAnswered()
 	raw, _ := shared.([]byte)
 	if len(raw) < headerLen {
-		c.count("l2", family, "miss")
+		ev.l2Miss.Add(1)
 		return nil, false, nil
 	}
 	left := time.Duration(int64(binary.BigEndian.Uint64(raw)) - c.now().UnixNano())
 	if left <= 0 {
-		c.count("l2", family, "miss")
+		ev.l2Miss.Add(1)
 		return nil, false, nil
 	}
-	c.count("l2", family, "hit")
+	ev.l2Hit.Add(1)
 	value := bytes.Clone(raw[headerLen:]) // the callers sharing the read each own a copy
 	c.fill(ctx, key, value, left, epoch)
 	return value, true, nil
@@ -210,9 +214,9 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	binary.BigEndian.PutUint64(raw, uint64(c.now().Add(ttl).UnixNano()))
 	copy(raw[headerLen:], value)
 	if !c.subscribed.Load() {
-		c.count("l2", c.family(key), "skipped")
+		c.eventsOf(key).l2Skipped.Add(1)
 	} else if err := c.l2.Set(ctx, key, raw, ttl); err != nil {
-		c.count("l2", c.family(key), "error")
+		c.eventsOf(key).l2Error.Add(1)
 		c.redisFailed(err)
 	} else {
 		c.redisAnswered()
@@ -232,7 +236,7 @@ func (c *Cache) fill(ctx context.Context, key string, value []byte, ttl time.Dur
 		return
 	}
 	if err := c.l1.Set(ctx, key, value, ttl); err != nil {
-		c.count("l1", c.family(key), "error")
+		c.eventsOf(key).l1Error.Add(1)
 	}
 }
 
@@ -261,7 +265,7 @@ func (c *Cache) invalidate(ctx context.Context, inv invalidation) error {
 	}
 	if err != nil {
 		c.redisFailed(err)
-		c.count("pubsub", "all", "deferred")
+		c.pubsub[evDeferred].Add(1)
 		c.pendingMu.Lock()
 		c.pending = append(c.pending, inv)
 		c.pendingMu.Unlock()
@@ -327,7 +331,7 @@ func (c *Cache) deliver(ctx context.Context, inv invalidation) error {
 // ackTimedOut records instances that did not acknowledge an invalidation in time. The
 // invalidation is not sent again: they received it and will apply it late.
 func (c *Cache) ackTimedOut(receivers, got int64) error {
-	c.count("pubsub", "all", "ack_timeout")
+	c.pubsub[evAckTimeout].Add(1)
 	c.log.Warn("cache invalidation not acknowledged in time by every instance",
 		"instances", receivers, "acknowledged", got, "timeout", c.ackTimeout)
 	return nil
@@ -390,7 +394,7 @@ func (c *Cache) lost(ctx context.Context, err error) {
 	if !c.subscribed.Swap(false) {
 		return
 	}
-	c.count("pubsub", "all", "lost")
+	c.pubsub[evLost].Add(1)
 	c.log.Warn("cache: invalidation channel lost; L1 emptied, its entries now live at most "+c.degraded.String(), "err", err)
 	if err := c.applyLocally(ctx, invalidation{Prefix: new(string)}); err != nil {
 		c.log.Error("cache: empty L1", "err", err)
@@ -409,7 +413,7 @@ func (c *Cache) subscribedAgain(ctx context.Context) {
 	first := false
 	c.readyOnce.Do(func() { first = true; close(c.ready) })
 	if !first {
-		c.count("pubsub", "all", "recovered")
+		c.pubsub[evRecovered].Add(1)
 		c.log.Info("cache: invalidation channel back; L1 emptied")
 	}
 	go c.sendPending(ctx)
@@ -447,28 +451,71 @@ func (c *Cache) redisAnswered() {
 }
 
 // Counter names one count: a tier ("l1", "l2" or "pubsub"), a key family and an event
-// ("hit", "miss", "error"; "lost", "recovered", "deferred", "ack_timeout" for pubsub).
+// ("hit", "miss", "error", "skipped"; "lost", "recovered", "deferred", "ack_timeout" for
+// pubsub).
 type Counter struct {
 	Tier, Family, Event string
 }
 
-// Snapshot returns the counts so far.
+// events are the counts kept per key family: a family's counts are found with one
+// lookup of its name, and each is a field, so that counting costs an L1 hit little.
+type events struct {
+	l1Hit, l1Miss, l1Error, l2Hit, l2Miss, l2Error, l2Skipped atomic.Uint64
+}
+
+// The pubsub events, counted under family "all".
+const (
+	evLost = iota
+	evRecovered
+	evDeferred
+	evAckTimeout
+	pubsubEvents
+)
+
+var pubsubNames = [pubsubEvents]string{"lost", "recovered", "deferred", "ack_timeout"}
+
+// Snapshot returns the counts so far, the ones that are not zero.
 func (c *Cache) Snapshot() map[Counter]uint64 {
 	out := map[Counter]uint64{}
-	c.counters.Range(func(k, v any) bool {
-		out[k.(Counter)] = v.(*atomic.Uint64).Load()
-		return true
-	})
+	put := func(tier, family, event string, v *atomic.Uint64) {
+		if n := v.Load(); n > 0 {
+			out[Counter{Tier: tier, Family: family, Event: event}] = n
+		}
+	}
+	for f, e := range *c.families.Load() {
+		put("l1", f, "hit", &e.l1Hit)
+		put("l1", f, "miss", &e.l1Miss)
+		put("l1", f, "error", &e.l1Error)
+		put("l2", f, "hit", &e.l2Hit)
+		put("l2", f, "miss", &e.l2Miss)
+		put("l2", f, "error", &e.l2Error)
+		put("l2", f, "skipped", &e.l2Skipped)
+	}
+	for i := range c.pubsub {
+		put("pubsub", "all", pubsubNames[i], &c.pubsub[i])
+	}
 	return out
 }
 
-func (c *Cache) count(tier, family, event string) {
-	k := Counter{Tier: tier, Family: family, Event: event}
-	v, ok := c.counters.Load(k)
-	if !ok {
-		v, _ = c.counters.LoadOrStore(k, new(atomic.Uint64))
+// eventsOf returns the counts of key's family. The families are few and are all met
+// early, so they live in an immutable map replaced as a whole when one is added: a read
+// is a plain map lookup.
+func (c *Cache) eventsOf(key string) *events {
+	family := c.family(key)
+	if e, ok := (*c.families.Load())[family]; ok {
+		return e
 	}
-	v.(*atomic.Uint64).Add(1)
+	c.familiesMu.Lock()
+	defer c.familiesMu.Unlock()
+	old := *c.families.Load()
+	if e, ok := old[family]; ok {
+		return e
+	}
+	m := make(map[string]*events, len(old)+1)
+	maps.Copy(m, old)
+	m[family] = new(events)
+	c.families.Store(&m)
+	return m[family]
 }
 
 func randomID() string {

@@ -43,16 +43,16 @@ func newInstance(tb testing.TB, url, prefix string) *tiered.Cache {
 	l1, err := bigcache.New(bigcache.Config{})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = l1.Close() })
-	return newInstanceOver(tb, l1, url, prefix)
+	return newInstanceOver(tb, l1, url, prefix, nil)
 }
 
-// newInstanceOver is newInstance with the given L1.
-func newInstanceOver(tb testing.TB, l1 ports.Cache, url, prefix string) *tiered.Cache {
+// newInstanceOver is newInstance with the given L1 and key families (nil: "all").
+func newInstanceOver(tb testing.TB, l1 ports.Cache, url, prefix string, family func(string) string) *tiered.Cache {
 	tb.Helper()
 	rdb, err := redis.Open(url)
 	require.NoError(tb, err)
 	l2 := redis.New(rdb, prefix)
-	c, err := tiered.New(tiered.Config{L1: l1, L2: l2, AckTimeout: 2 * time.Second, DegradedTTL: 300 * time.Millisecond})
+	c, err := tiered.New(tiered.Config{L1: l1, L2: l2, AckTimeout: 2 * time.Second, DegradedTTL: 300 * time.Millisecond, Family: family})
 	require.NoError(tb, err)
 	tb.Cleanup(func() {
 		_ = c.Close()
