@@ -87,9 +87,20 @@ func (p *Payments) apply(ctx context.Context, ev ports.PaymentEvent) (string, er
 	}
 }
 
-// paid applies a payment to its booking.
+// paid applies a payment to its booking, once per payment: a provider may report one
+// payment under several events (created, then updated), and a payment refunded because
+// it could not confirm the booking must not confirm it later, when the slot has freed.
 func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking, ev ports.PaymentEvent) (string, error) {
 	now := p.Clock.Now()
+	if ev.PaymentRef != "" {
+		first, err := p.Store.RecordPaymentEvent(ctx, ev.Provider, "payment:"+ev.PaymentRef, now)
+		if err != nil {
+			return "", err
+		}
+		if !first {
+			return OutcomeIgnored, nil // applied already: confirmed, or given back
+		}
+	}
 	err := p.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
 		return nb.ConfirmPayment(ev.Amount, ev.PaymentRef, now)
 	})

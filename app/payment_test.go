@@ -195,6 +195,25 @@ func TestHandleWebhook(t *testing.T) {
 				messages: []ports.MessageKind{ports.MessageExpiry, ports.MessageRefund}},
 		},
 		{
+			name: "a payment refunded because the slot was taken does not confirm when reported again after the slot frees",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.clock.Set(b.HoldExpiresAt())
+				bruno := e.book(t, e.brunoCmd())
+				first := e.pay(t, b, 0)
+				res, err := e.deliver(first)
+				require.NoError(t, err)
+				require.Equal(t, app.OutcomeRefunded, res.Outcome)
+				_, err = e.app.Bookings.Cancel(context.Background(), bruno.Booking.ID(), bruno.AccessToken)
+				require.NoError(t, err)
+				again := decode(t, first)
+				again.ID += "-updated"
+				return e.signed(t, again)
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusExpired, atOnce: domain.StatusExpired,
+				refunds: []domain.Money{money(bookingTotal)}, refunded: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageRefund}},
+		},
+		{
 			name: "a payment that arrives once the game has started is refunded in full",
 			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
 				e.clock.Set(b.Interval().Start)
@@ -232,7 +251,7 @@ func TestHandleWebhook(t *testing.T) {
 			},
 			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusCancelled,
 				refunds: []domain.Money{money(bookingTotal)}, refunded: bookingTotal,
-				messages: []ports.MessageKind{ports.MessageCancellation, ports.MessageRefund}, reported: []string{domain.CodeInvalidTransition, domain.CodeInvalidTransition}},
+				messages: []ports.MessageKind{ports.MessageCancellation, ports.MessageRefund}, reported: []string{domain.CodeInvalidTransition}},
 		},
 		{
 			name: "an expiry that arrives after the payment leaves the booking confirmed",
