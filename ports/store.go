@@ -88,7 +88,10 @@ type BookingFilter struct {
 	Status  domain.Status
 	From    time.Time // bookings ending after From
 	To      time.Time // bookings starting before To
-	Limit   int       // 0 means 100
+	// CreatedBefore keeps the bookings made before it (reconciliation looks for
+	// checkouts left open too long); zero keeps every booking.
+	CreatedBefore time.Time
+	Limit         int // 0 means 100
 }
 
 // Ids of courts, seasons, closures and price rules are unique across clubs (the app

@@ -520,6 +520,9 @@ func (s *Store) ListBookings(ctx context.Context, f ports.BookingFilter) ([]*dom
 		if !f.To.IsZero() {
 			q = q.Where("lower(during) < ?", f.To.UTC())
 		}
+		if !f.CreatedBefore.IsZero() {
+			q = q.Where("created_at < ?", f.CreatedBefore.UTC())
+		}
 		var rows []bookingRow
 		if err := q.OrderExpr(`lower(during), id COLLATE "C"`).Limit(int64(limit)).Scan(ctx, &rows); err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 var bookingListCases = []contract{
 	{"OccupancyOverlappingInAnyState", testListOccupancy},
 	{"FilterFields", testListBookingsFilters},
+	{"FilterCreatedBefore", testListBookingsCreatedBefore},
 	{"DefaultLimit", testListBookingsDefaultLimit},
 	{"ExpiredHolds", testListExpiredHolds},
 }
@@ -137,4 +138,24 @@ func testListExpiredHolds(t *testing.T, f *fixture) {
 	got, err = f.store.ListExpiredHolds(f.ctx, now.Add(-time.Hour), 10)
 	require.NoError(t, err)
 	assert.Empty(t, got)
+}
+
+func testListBookingsCreatedBefore(t *testing.T, f *fixture) {
+	old := f.create(t, spec{start: at(10, 0), made: now.Add(-2 * time.Hour)})
+	recent := f.create(t, spec{start: at(8, 0), made: now.Add(-30 * time.Minute)})
+	fresh := f.create(t, spec{start: at(12, 0)})
+	for _, tc := range []struct {
+		name   string
+		before time.Time
+		want   []*domain.Booking
+	}{
+		{"an hour ago", now.Add(-time.Hour), []*domain.Booking{old}},
+		{"ten minutes ago", now.Add(-10 * time.Minute), []*domain.Booking{recent, old}},
+		{"made at the instant", now, []*domain.Booking{recent, old}},
+		{"any time", time.Time{}, []*domain.Booking{recent, old, fresh}},
+	} {
+		got, err := f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID, Status: domain.StatusPending, CreatedBefore: tc.before})
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, ids(tc.want), ids(got), tc.name)
+	}
 }
