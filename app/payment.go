@@ -42,8 +42,19 @@ func (p *Payments) HandleWebhook(ctx context.Context, provider string, header ht
 		p.Logger.WarnContext(ctx, "webhook rejected", "provider", provider, "code", domain.ErrorCode(err), "bytes", len(body))
 		return WebhookResult{}, err
 	}
+	res, err := p.applyOnce(ctx, ev)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	p.Logger.InfoContext(ctx, "webhook processed", "provider", provider, "event", ev.EventID, "type", ev.Type, "booking", ev.BookingID, "outcome", res.Outcome)
+	return res, nil
+}
+
+// applyOnce applies a verified event unless its id has been recorded, recording it in
+// the same transaction as its effect.
+func (p *Payments) applyOnce(ctx context.Context, ev ports.PaymentEvent) (WebhookResult, error) {
 	res := WebhookResult{Event: ev}
-	err = p.Store.WithinTx(ctx, func(ctx context.Context) error {
+	err := p.Store.WithinTx(ctx, func(ctx context.Context) error {
 		fresh, err := p.Store.RecordPaymentEvent(ctx, ev.Provider, ev.EventID, p.Clock.Now())
 		if err != nil {
 			return err
@@ -55,11 +66,7 @@ func (p *Payments) HandleWebhook(ctx context.Context, provider string, header ht
 		res.Outcome, err = p.apply(ctx, ev)
 		return err
 	})
-	if err != nil {
-		return WebhookResult{}, err
-	}
-	p.Logger.InfoContext(ctx, "webhook processed", "provider", provider, "event", ev.EventID, "type", ev.Type, "booking", ev.BookingID, "outcome", res.Outcome)
-	return res, nil
+	return res, err
 }
 
 func (p *Payments) apply(ctx context.Context, ev ports.PaymentEvent) (string, error) {

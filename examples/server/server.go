@@ -84,7 +84,8 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 }
 
 // sweepHolds expires run-out holds every half minute, a safety net behind the expiry
-// job each booking schedules.
+// job each booking schedules, and reconciles the payments of checkouts left pending,
+// a safety net behind the webhooks.
 func (s *Server) sweepHolds(ctx context.Context) {
 	t := time.NewTicker(30 * time.Second)
 	defer t.Stop()
@@ -97,6 +98,13 @@ func (s *Server) sweepHolds(ctx context.Context) {
 				s.Logger.Warn("hold sweep failed", "err", err)
 			} else if n > 0 {
 				s.Logger.Info("holds expired", "count", n)
+			}
+			// Checkouts left pending for five minutes are asked about: a lost webhook
+			// would otherwise leave a paid booking unconfirmed.
+			if r, err := s.App.Payments.Reconcile(ctx, 5*time.Minute, 100); err != nil {
+				s.Logger.Warn("payment reconciliation failed", "err", err)
+			} else if r != (app.ReconcileResult{}) {
+				s.Logger.Info("payments reconciled", "checked", r.Checked, "confirmed", r.Confirmed, "refunded", r.Refunded, "expired", r.Expired, "unknown", r.Unknown)
 			}
 		}
 	}

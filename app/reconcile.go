@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// ReconcileResult counts what a reconciliation did.
+type ReconcileResult struct {
+	Checked   int // pending bookings whose payment the gateway was asked about
+	Confirmed int // paid, and confirmed now
+	Refunded  int // paid, but the booking could not take it: refunded
+	Expired   int // the checkout failed or expired, and the hold had run out
+	Unknown   int // the gateway could not answer: left for the next run
+}
+
+// Reconcile catches lost webhooks. It lists up to limit bookings still pending whose
+// checkout opened more than olderThan ago, asks the gateway for the real state of each
+// payment, and applies it as the webhook would have: a paid payment confirms the
+// booking (or is refunded when the booking cannot take it), a failed or expired
+// checkout lets a hold that has run out expire. Each finding is applied once, under an
+// event id of its own, and a payment is applied once whatever reports it, so a run
+// repeated, or the late webhook itself, changes nothing more. The worker runs it on a
+// schedule.
+func (p *Payments) Reconcile(ctx context.Context, olderThan time.Duration, limit int) (ReconcileResult, error) {
+	var res ReconcileResult
+	if limit <= 0 {
+		return res, nil
+	}
+	now := p.Clock.Now()
+	pending, err := p.Store.ListBookings(ctx, ports.BookingFilter{
+		Status: domain.StatusPending, CreatedBefore: now.Add(-olderThan), Limit: limit,
+	})
+	if err != nil {
+		return res, err
+	}
+	for _, b := range pending {
+		if b.PaymentRef() == "" {
+			continue // no checkout was opened: nothing to ask
+		}
+		res.Checked++
+		pay, err := p.Payments.GetPayment(ctx, b.PaymentRef())
+		if err != nil {
+			res.Unknown++
+			p.Logger.WarnContext(ctx, "reconcile: payment state unknown", "booking", b.ID(), "err", err)
+			continue
+		}
+		switch pay.Status {
+		case ports.PaymentPaid:
+			out, err := p.applyOnce(ctx, ports.PaymentEvent{
+				Provider: p.Payments.Provider(), EventID: "reconcile:" + pay.Ref + ":paid", Type: ports.EventPaid,
+				BookingID: b.ID(), PaymentRef: pay.Ref, Amount: pay.Amount, At: now,
+			})
+			if err != nil {
+				return res, err
+			}
+			switch out.Outcome {
+			case OutcomeConfirmed:
+				res.Confirmed++
+			case OutcomeRefunded:
+				res.Refunded++
+			}
+			p.Logger.InfoContext(ctx, "reconcile: payment applied", "booking", b.ID(), "payment", pay.Ref, "outcome", out.Outcome)
+		case ports.PaymentFailed, ports.PaymentExpired:
+			expired, err := p.expireOne(ctx, b.ID())
+			if err != nil {
+				return res, err
+			}
+			if expired {
+				res.Expired++
+			}
+		}
+	}
+	return res, nil
+}
