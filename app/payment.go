@@ -23,6 +23,7 @@ type WebhookResult struct {
 const (
 	OutcomeConfirmed       = "confirmed"
 	OutcomeRefunded        = "refunded"
+	OutcomeRefundRecorded  = "refund_recorded" // a refund made at the provider, outside Match Point
 	OutcomeIgnored         = "ignored"
 	OutcomeAlreadyRecorded = "duplicate"
 )
@@ -89,9 +90,53 @@ func (p *Payments) apply(ctx context.Context, ev ports.PaymentEvent) (string, er
 		// The hold runs out on its own; expire it now if it already has.
 		_, err := p.expire(ctx, club, b.ID())
 		return OutcomeIgnored, err
-	default: // refunds we issued ourselves, or from the provider's dashboard
+	case ports.EventRefunded:
+		return p.refunded(ctx, b, ev)
+	default:
 		return OutcomeIgnored, nil
 	}
+}
+
+// refunded applies a refund event. Refunds Match Point asked for come back as events
+// too: they are recorded on the booking already. A refund of the payment that
+// confirmed the booking beyond what the booking records was made elsewhere (the
+// provider's dashboard): it is recorded and reported, and the booking keeps its state,
+// for the club to decide. A refund of a payment not applied yet means the payment is
+// being given back before its completion reached us: it must never confirm the
+// booking, which expires with its hold.
+func (p *Payments) refunded(ctx context.Context, b *domain.Booking, ev ports.PaymentEvent) (string, error) {
+	now := p.Clock.Now()
+	if ev.PaymentRef != "" && ev.PaymentRef == b.PaymentRef() && !b.Paid().IsZero() {
+		if ev.Amount.Currency() != b.Paid().Currency() {
+			p.Reporter.Report(ctx, domain.Errorf(domain.KindConflict, domain.CodeCurrencyMismatch, "refund of %s of a payment in %s", ev.Amount, b.Paid().Currency()),
+				map[string]string{"booking": b.ID(), "event": ev.EventID})
+			return OutcomeIgnored, nil
+		}
+		extra := domain.NewMoney(ev.Amount.Amount()-b.Refund().Amount(), ev.Amount.Currency())
+		if extra.Amount() <= 0 {
+			return OutcomeIgnored, nil // a refund we asked for
+		}
+		err := p.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
+			nb.AddRefund(extra)
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+		p.Reporter.Report(ctx, domain.Errorf(domain.KindConflict, domain.CodeRefundedElsewhere, "%s of booking %s was refunded at the provider", extra, b.ID()),
+			map[string]string{"booking": b.ID(), "event": ev.EventID, "status": string(b.Status())})
+		return OutcomeRefundRecorded, p.notify(ctx, b.ID(), ports.MessageRefund)
+	}
+	if ev.PaymentRef == "" {
+		return OutcomeIgnored, nil
+	}
+	first, err := p.Store.RecordPaymentEvent(ctx, ev.Provider, "payment:"+ev.PaymentRef, now)
+	if err != nil || !first {
+		return OutcomeIgnored, err // applied already, and given back by us
+	}
+	p.Reporter.Report(ctx, domain.Errorf(domain.KindConflict, domain.CodeRefundBeforePayment, "payment %s was refunded (%s) before its completion arrived", ev.PaymentRef, ev.Amount),
+		map[string]string{"booking": b.ID(), "event": ev.EventID})
+	return OutcomeIgnored, nil
 }
 
 // paid applies a payment to its booking, once per payment: a provider may report one

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -299,6 +300,44 @@ func TestHandleWebhook(t *testing.T) {
 			},
 			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusExpired, atOnce: domain.StatusExpired,
 				messages: []ports.MessageKind{ports.MessageExpiry}},
+		},
+		{
+			name: "a refund made in the provider's dashboard is recorded and reported",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.payAndConfirm(t, b)
+				e.post(t, "/sandbox/payments/"+url.PathEscape(e.stored(t, b.ID()).PaymentRef())+"/refund?amount=600000")
+				return e.hooks.last(t)
+			},
+			want: webhookWant{outcome: app.OutcomeRefundRecorded, status: domain.StatusConfirmed, paid: bookingTotal, refunded: 600000,
+				messages: []ports.MessageKind{ports.MessageConfirmation, ports.MessageRefund}, reported: []string{domain.CodeRefundedElsewhere}},
+		},
+		{
+			name: "the event of a refund Match Point asked for changes nothing",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.payAndConfirm(t, b)
+				_, err := e.app.Bookings.Cancel(context.Background(), b.ID(), e.tokens[b.ID()])
+				require.NoError(t, err)
+				e.drain(t)
+				got := e.stored(t, b.ID())
+				return e.signed(t, sandboxEvent{ID: "evt_refund_echo", Type: "refunded", BookingID: b.ID(),
+					PaymentRef: got.PaymentRef(), Amount: got.Refund().Amount(), Currency: "ARS"})
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusCancelled, paid: bookingTotal, refunded: bookingTotal,
+				refunds:  []domain.Money{money(bookingTotal)},
+				messages: []ports.MessageKind{ports.MessageConfirmation, ports.MessageCancellation}},
+		},
+		{
+			name: "a refund that arrives before its payment keeps the payment from confirming",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				paid := e.pay(t, b, 0)
+				ev := decode(t, paid)
+				res, err := e.deliver(e.signed(t, sandboxEvent{ID: ev.ID + "-refund", Type: "refunded", BookingID: b.ID(),
+					PaymentRef: ev.PaymentRef, Amount: ev.Amount, Currency: ev.Currency}))
+				require.NoError(t, err)
+				require.Equal(t, app.OutcomeIgnored, res.Outcome)
+				return paid
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusPending, reported: []string{domain.CodeRefundBeforePayment}},
 		},
 		{
 			name: "an event for an unknown booking is acknowledged and reported",

@@ -41,6 +41,8 @@ const (
 	CodeDuplicate            = "duplicate"
 	CodeAmountMismatch       = "amount_mismatch"
 	CodeBookingStarted       = "booking_started"
+	CodeRefundedElsewhere    = "refunded_elsewhere"    // a refund made at the provider, not asked for here
+	CodeRefundBeforePayment  = "refund_before_payment" // a payment's refund arrived before the payment
 	CodeBadSignature         = "bad_signature"
 	CodeUnauthorized         = "unauthorized"
 	CodeForbidden            = "forbidden"

@@ -92,7 +92,7 @@ type PaymentEvent struct {
 	Type       PaymentEventType
 	BookingID  string
 	PaymentRef string
-	Amount     domain.Money // what was paid (or refunded)
+	Amount     domain.Money // what was paid; for EventRefunded, all that has been refunded of the payment so far
 	At         time.Time
 }
 

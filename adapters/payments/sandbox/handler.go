@@ -143,7 +143,7 @@ func (g *Gateway) serveRefund(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, err)
 		return
 	}
-	id := g.newEvent(ports.EventRefunded, c, ref.Amount)
+	id := g.newEvent(ports.EventRefunded, c, domain.NewMoney(c.refunded, c.paid.Currency())) // refunded so far
 	v := viewOf(c)
 	g.mu.Unlock()
 

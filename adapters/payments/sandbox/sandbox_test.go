@@ -439,7 +439,7 @@ func TestDashboardRefundDeliversARefundedEvent(t *testing.T) {
 	require.Equal(t, http.StatusOK, rest.Code, rest.Body.String())
 	ev, err = g.ParseWebhook(hook.last(t))
 	require.NoError(t, err)
-	assert.Equal(t, int64(1_000_000), ev.Amount.Amount(), "the default is what is left")
+	assert.Equal(t, int64(1_600_000), ev.Amount.Amount(), "the default is what is left, and the event tells all that was refunded")
 	p, err := g.GetPayment(context.Background(), c.Ref)
 	require.NoError(t, err)
 	assert.Equal(t, ports.PaymentRefunded, p.Status)
