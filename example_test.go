@@ -15,6 +15,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
 )
 
 // A Go team composes the use cases with the adapters it needs — here the embedded
@@ -33,7 +34,7 @@ func Example() {
 	}
 	queue := inproc.New(inproc.Options{Logger: log})
 	mp, err := app.New(app.Deps{
-		Store: memory.New(), Cache: cache, Payments: gateway, Jobs: queue,
+		Store: memory.New(), Cache: cache, Gateways: ports.OneGateway(gateway), Jobs: queue,
 		Notifier: outbox.New(outbox.Options{Logger: log}), Clock: system.NewClock(), IDs: system.NewIDs(),
 		Reporter: system.NewReporter(log), Logger: log,
 	}, app.Config{TokenSecret: []byte("at least thirty-two bytes of secret!")})

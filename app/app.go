@@ -15,7 +15,7 @@ import (
 type Deps struct {
 	Store    ports.Store
 	Cache    ports.Cache
-	Payments ports.PaymentGateway
+	Gateways ports.Gateways
 	Notifier ports.Notifier
 	Jobs     ports.JobQueue
 	Clock    ports.Clock
@@ -54,7 +54,7 @@ type core struct {
 
 // New returns the use cases over deps.
 func New(deps Deps, cfg Config) (*App, error) {
-	if deps.Store == nil || deps.Cache == nil || deps.Payments == nil || deps.Notifier == nil ||
+	if deps.Store == nil || deps.Cache == nil || deps.Gateways == nil || deps.Notifier == nil ||
 		deps.Jobs == nil || deps.Clock == nil || deps.IDs == nil || deps.Reporter == nil {
 		return nil, errors.New("app: every dependency is required")
 	}

@@ -140,13 +140,17 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 	if b.Status() != domain.StatusPending {
 		return res, nil
 	}
-	co, err := u.Payments.CreateCheckout(ctx, ports.CheckoutRequest{
+	gatewayName, gateway, err := u.Gateways.ForClub(ctx, club)
+	if err != nil {
+		return res, err
+	}
+	co, err := gateway.CreateCheckout(ctx, ports.CheckoutRequest{
 		BookingID: b.ID(), ClubID: club.ID, Amount: b.Quote().Total, CustomerEmail: b.Customer().Email,
 		Description: club.Name + " " + b.Interval().Start.In(club.Location).Format("2006-01-02 15:04"),
 		ExpiresAt:   b.HoldExpiresAt(),
 	})
 	if err != nil {
-		u.Logger.ErrorContext(ctx, "checkout failed", "booking", b.ID(), "provider", u.Payments.Provider(), "err", err)
+		u.Logger.ErrorContext(ctx, "checkout failed", "booking", b.ID(), "gateway", gatewayName, "err", err)
 		if b.IdempotencyKey() != "" {
 			// The client can retry with its key: the retry reopens the checkout.
 			return res, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the payment provider is not answering; the slot is held until %s, retry with the same Idempotency-Key", b.HoldExpiresAt().Format(time.RFC3339))
@@ -165,11 +169,11 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 		return CreatedBooking{}, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the payment provider is not answering; nothing was booked, try again")
 	}
 	res.CheckoutURL = co.URL
-	if b.PaymentRef() == co.Ref {
+	if b.PaymentRef() == co.Ref && b.PaymentGateway() == gatewayName {
 		return res, nil
 	}
 	err = u.Store.UpdateBooking(ctx, b.ID(), u.Clock.Now(), func(nb *domain.Booking) error {
-		nb.SetPaymentRef(co.Ref)
+		nb.SetCheckout(gatewayName, co.Ref)
 		b = nb
 		return nil
 	})
@@ -259,7 +263,7 @@ func (u *Bookings) Cancel(ctx context.Context, id, token string) (Cancelled, err
 		}
 		u.catalog.invalidateDays(ctx, club, b.Interval(), u.Clock.Now())
 		if refund.Amount() > 0 {
-			if err := u.Jobs.Enqueue(ctx, RefundArgs{BookingID: id, PaymentRef: b.PaymentRef(), Amount: refund, Reason: "cancellation", IdempotencyKey: "cancel:" + id},
+			if err := u.Jobs.Enqueue(ctx, RefundArgs{BookingID: id, Gateway: b.PaymentGateway(), PaymentRef: b.PaymentRef(), Amount: refund, Reason: "cancellation", IdempotencyKey: "cancel:" + id},
 				ports.EnqueueOptions{UniqueKey: "refund:cancel:" + id}); err != nil {
 				return err
 			}

@@ -87,6 +87,13 @@ type env struct {
 // newEnv builds an env; policy, if given, adjusts the club's default policy.
 func newEnv(t *testing.T, policy ...func(*domain.Policy)) *env {
 	t.Helper()
+	return newEnvWith(t, nil, policy...)
+}
+
+// newEnvWith builds an env whose use cases take payments through the gateways
+// gateways returns (nil: the recording sandbox alone, for every club).
+func newEnvWith(t *testing.T, gateways func(e *env) ports.Gateways, policy ...func(*domain.Policy)) *env {
+	t.Helper()
 	e := &env{
 		clock:    clocktest.New(startTime),
 		store:    &spyStore{Store: memory.New(), calls: map[string]int{}},
@@ -107,8 +114,12 @@ func newEnv(t *testing.T, policy ...func(*domain.Policy)) *env {
 	require.NoError(t, err)
 	e.gateway = &recordingGateway{Gateway: e.sandbox}
 	e.queue = inproc.New(inproc.Options{Clock: e.clock, Logger: discard})
+	var gws ports.Gateways = ports.OneGateway(e.gateway)
+	if gateways != nil {
+		gws = gateways(e)
+	}
 	e.app, err = app.New(app.Deps{
-		Store: e.store, Cache: e.cache, Payments: e.gateway, Notifier: e.outbox, Jobs: e.queue,
+		Store: e.store, Cache: e.cache, Gateways: gws, Notifier: e.outbox, Jobs: e.queue,
 		Clock: e.clock, IDs: system.IDs{}, Reporter: e.reporter, Logger: discard,
 	}, app.Config{TokenSecret: tokenSecret})
 	require.NoError(t, err)

@@ -30,6 +30,7 @@ func (ExpireHoldArgs) Kind() string { return KindExpireHold }
 // RefundArgs refunds an amount of a booking's payment through the gateway.
 type RefundArgs struct {
 	BookingID      string       `json:"booking_id"`
+	Gateway        string       `json:"gateway"` // the name of the gateway that took the payment
 	PaymentRef     string       `json:"payment_ref"`
 	Amount         domain.Money `json:"amount"`
 	Reason         string       `json:"reason"`
@@ -99,7 +100,10 @@ func (a *App) JobHandlers() map[string]ports.JobHandler {
 			if err := json.Unmarshal(raw, &args); err != nil {
 				return fmt.Errorf("decode %s: %w", KindRefund, err)
 			}
-			_, err := c.Payments.Refund(ctx, ports.RefundRequest{BookingID: args.BookingID, PaymentRef: args.PaymentRef, Amount: args.Amount, IdempotencyKey: args.IdempotencyKey})
+			gw, err := c.refundGateway(ctx, args)
+			if err == nil {
+				_, err = gw.Refund(ctx, ports.RefundRequest{BookingID: args.BookingID, PaymentRef: args.PaymentRef, Amount: args.Amount, IdempotencyKey: args.IdempotencyKey})
+			}
 			switch domain.ErrorKind(err) {
 			case "":
 				c.Logger.InfoContext(ctx, "refund issued", "booking", args.BookingID, "amount", args.Amount.String(), "reason", args.Reason)
@@ -185,4 +189,18 @@ func ICalendar(club domain.Club, court domain.Court, b *domain.Booking) []byte {
 		"END:VEVENT", "END:VCALENDAR",
 	}
 	return []byte(strings.Join(lines, "\r\n") + "\r\n")
+}
+
+// refundGateway returns the gateway a refund goes through: the one named in its
+// arguments, or for a refund scheduled before refunds named it, the booking's.
+func (c *core) refundGateway(ctx context.Context, args RefundArgs) (ports.PaymentGateway, error) {
+	if args.Gateway != "" {
+		return c.Gateways.Named(args.Gateway)
+	}
+	b, err := c.Store.GetBooking(ctx, args.BookingID)
+	if err != nil {
+		return nil, err
+	}
+	_, gw, err := c.gatewayOf(ctx, b)
+	return gw, err
 }

@@ -34,26 +34,27 @@ const (
 // or currency differs from the quote is refunded and reported, never confirmed; a
 // payment that arrives after the hold expired confirms the booking if the slot is still
 // free and is refunded in full otherwise.
-func (p *Payments) HandleWebhook(ctx context.Context, provider string, header http.Header, body []byte) (WebhookResult, error) {
-	if provider != p.Payments.Provider() {
-		return WebhookResult{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "no payment provider %q", provider)
-	}
-	ev, err := p.Payments.ParseWebhook(header, body)
-	if err != nil {
-		p.Logger.WarnContext(ctx, "webhook rejected", "provider", provider, "code", domain.ErrorCode(err), "bytes", len(body))
-		return WebhookResult{}, err
-	}
-	res, err := p.applyOnce(ctx, ev)
+func (p *Payments) HandleWebhook(ctx context.Context, gateway string, header http.Header, body []byte) (WebhookResult, error) {
+	gw, err := p.Gateways.Named(gateway)
 	if err != nil {
 		return WebhookResult{}, err
 	}
-	p.Logger.InfoContext(ctx, "webhook processed", "provider", provider, "event", ev.EventID, "type", ev.Type, "booking", ev.BookingID, "outcome", res.Outcome)
+	ev, err := gw.ParseWebhook(header, body)
+	if err != nil {
+		p.Logger.WarnContext(ctx, "webhook rejected", "gateway", gateway, "code", domain.ErrorCode(err), "bytes", len(body))
+		return WebhookResult{}, err
+	}
+	res, err := p.applyOnce(ctx, gateway, ev)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	p.Logger.InfoContext(ctx, "webhook processed", "gateway", gateway, "event", ev.EventID, "type", ev.Type, "booking", ev.BookingID, "outcome", res.Outcome)
 	return res, nil
 }
 
-// applyOnce applies a verified event unless its id has been recorded, recording it in
-// the same transaction as its effect.
-func (p *Payments) applyOnce(ctx context.Context, ev ports.PaymentEvent) (WebhookResult, error) {
+// applyOnce applies a verified event of the named gateway unless its id has been
+// recorded, recording it in the same transaction as its effect.
+func (p *Payments) applyOnce(ctx context.Context, gateway string, ev ports.PaymentEvent) (WebhookResult, error) {
 	res := WebhookResult{Event: ev}
 	err := p.Store.WithinTx(ctx, func(ctx context.Context) error {
 		fresh, err := p.Store.RecordPaymentEvent(ctx, ev.Provider, ev.EventID, p.Clock.Now())
@@ -64,13 +65,13 @@ func (p *Payments) applyOnce(ctx context.Context, ev ports.PaymentEvent) (Webhoo
 			res.Duplicate, res.Outcome = true, OutcomeAlreadyRecorded
 			return nil
 		}
-		res.Outcome, err = p.apply(ctx, ev)
+		res.Outcome, err = p.apply(ctx, gateway, ev)
 		return err
 	})
 	return res, err
 }
 
-func (p *Payments) apply(ctx context.Context, ev ports.PaymentEvent) (string, error) {
+func (p *Payments) apply(ctx context.Context, gateway string, ev ports.PaymentEvent) (string, error) {
 	b, err := p.Store.GetBooking(ctx, ev.BookingID)
 	if domain.ErrorKind(err) == domain.KindNotFound {
 		p.Reporter.Report(ctx, err, map[string]string{"provider": ev.Provider, "event": ev.EventID, "problem": "payment event for an unknown booking"})
@@ -85,7 +86,7 @@ func (p *Payments) apply(ctx context.Context, ev ports.PaymentEvent) (string, er
 	}
 	switch ev.Type {
 	case ports.EventPaid:
-		return p.paid(ctx, club, b, ev)
+		return p.paid(ctx, club, b, gateway, ev)
 	case ports.EventExpired, ports.EventFailed:
 		// The hold runs out on its own; expire it now if it already has.
 		_, err := p.expire(ctx, club, b.ID())
@@ -142,7 +143,7 @@ func (p *Payments) refunded(ctx context.Context, b *domain.Booking, ev ports.Pay
 // paid applies a payment to its booking, once per payment: a provider may report one
 // payment under several events (created, then updated), and a payment refunded because
 // it could not confirm the booking must not confirm it later, when the slot has freed.
-func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking, ev ports.PaymentEvent) (string, error) {
+func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking, gateway string, ev ports.PaymentEvent) (string, error) {
 	now := p.Clock.Now()
 	if ev.PaymentRef != "" {
 		first, err := p.Store.RecordPaymentEvent(ctx, ev.Provider, "payment:"+ev.PaymentRef, now)
@@ -208,7 +209,7 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 		return "", err
 	}
 	p.catalog.invalidateDays(ctx, club, b.Interval(), p.Clock.Now())
-	if err := p.Jobs.Enqueue(ctx, RefundArgs{BookingID: b.ID(), PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: refundKey},
+	if err := p.Jobs.Enqueue(ctx, RefundArgs{BookingID: b.ID(), Gateway: gateway, PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: refundKey},
 		ports.EnqueueOptions{UniqueKey: "refund:" + refundKey}); err != nil {
 		return "", err
 	}

@@ -42,7 +42,11 @@ func (p *Payments) Reconcile(ctx context.Context, olderThan time.Duration, limit
 			continue // no checkout was opened: nothing to ask
 		}
 		res.Checked++
-		pay, err := p.Payments.GetPayment(ctx, b.PaymentRef())
+		gateway, gw, err := p.gatewayOf(ctx, b)
+		var pay ports.Payment
+		if err == nil {
+			pay, err = gw.GetPayment(ctx, b.PaymentRef())
+		}
 		if err != nil {
 			res.Unknown++
 			p.Logger.WarnContext(ctx, "reconcile: payment state unknown", "booking", b.ID(), "err", err)
@@ -50,8 +54,8 @@ func (p *Payments) Reconcile(ctx context.Context, olderThan time.Duration, limit
 		}
 		switch pay.Status {
 		case ports.PaymentPaid:
-			out, err := p.applyOnce(ctx, ports.PaymentEvent{
-				Provider: p.Payments.Provider(), EventID: "reconcile:" + pay.Ref + ":paid", Type: ports.EventPaid,
+			out, err := p.applyOnce(ctx, gateway, ports.PaymentEvent{
+				Provider: gw.Provider(), EventID: "reconcile:" + pay.Ref + ":paid", Type: ports.EventPaid,
 				BookingID: b.ID(), PaymentRef: pay.Ref, Amount: pay.Amount, At: now,
 			})
 			if err != nil {
@@ -75,4 +79,18 @@ func (p *Payments) Reconcile(ctx context.Context, olderThan time.Duration, limit
 		}
 	}
 	return res, nil
+}
+
+// gatewayOf returns the gateway that holds a booking's checkout: the one it records, or
+// for a booking made before bookings recorded it, the club's.
+func (c *core) gatewayOf(ctx context.Context, b *domain.Booking) (string, ports.PaymentGateway, error) {
+	if name := b.PaymentGateway(); name != "" {
+		gw, err := c.Gateways.Named(name)
+		return name, gw, err
+	}
+	club, err := c.catalog.club(ctx, b.ClubID())
+	if err != nil {
+		return "", nil, err
+	}
+	return c.Gateways.ForClub(ctx, club)
 }

@@ -63,6 +63,7 @@ type BookingRecord struct {
 	Status         Status
 	HoldExpiresAt  time.Time
 	PaymentRef     string    // the gateway's checkout or payment reference
+	PaymentGateway string    // the name of the gateway that holds the checkout and the payment
 	Paid           Money     // what the customer has paid (zero until confirmed)
 	Refund         Money     // what has been or is due to be refunded
 	TokenHash      string    // hash of the customer's access token
@@ -172,6 +173,10 @@ func (b *Booking) HoldExpiresAt() time.Time { return b.r.HoldExpiresAt }
 // PaymentRef returns the gateway's reference for the booking's payment.
 func (b *Booking) PaymentRef() string { return b.r.PaymentRef }
 
+// PaymentGateway returns the name of the gateway that holds the booking's checkout and
+// payment, or "" before a checkout is opened.
+func (b *Booking) PaymentGateway() string { return b.r.PaymentGateway }
+
 // Paid returns what the customer has paid.
 func (b *Booking) Paid() Money { return b.r.Paid }
 
@@ -210,12 +215,13 @@ func (b *Booking) invalidTransition(to Status) error {
 	return Errorf(KindConflict, CodeInvalidTransition, "a %s booking cannot become %s", b.r.Status, to)
 }
 
-// SetPaymentRef records the gateway's reference for the booking's checkout while the
-// booking is pending. Once a payment has confirmed it, the payment's own reference
-// stays: refunds and duplicate events are matched against it.
-func (b *Booking) SetPaymentRef(ref string) {
+// SetCheckout records the gateway (by name) and its reference for the booking's
+// checkout while the booking is pending. Once a payment has confirmed it, the
+// payment's own reference stays: refunds and duplicate events are matched against it,
+// and go through the gateway that took it.
+func (b *Booking) SetCheckout(gateway, ref string) {
 	if b.r.Status == StatusPending {
-		b.r.PaymentRef = ref
+		b.r.PaymentGateway, b.r.PaymentRef = gateway, ref
 	}
 }
 

@@ -378,7 +378,7 @@ func TestConfirmPayment(t *testing.T) {
 
 	f := newBookingFixture(t, nil)
 	b := f.pending(t)
-	b.SetPaymentRef("checkout-1")
+	b.SetCheckout("gateway-1", "checkout-1")
 	now := f.now.Add(3 * time.Minute)
 
 	require.NoError(t, b.ConfirmPayment(pesos(1200000), "", now))

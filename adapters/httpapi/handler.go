@@ -102,7 +102,7 @@ func (h *Handler) table() []route {
 		{"POST /v1/clubs/{club}/bookings", h.createBooking},
 		{"GET /v1/bookings/{id}", h.getBooking},
 		{"POST /v1/bookings/{id}/cancel", h.cancelBooking},
-		{"POST /v1/webhooks/{provider}", h.webhook},
+		{"POST /v1/webhooks/{gateway}", h.webhook},
 
 		{"GET /v1/admin/clubs/{club}/courts", h.admin(h.listCourts)},
 		{"POST /v1/admin/clubs/{club}/courts", h.admin(h.createCourt)},

@@ -194,7 +194,7 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	e.queue = inproc.New(inproc.Options{Clock: e.clock, Logger: quiet})
 
 	e.app, err = app.New(app.Deps{
-		Store: e.store, Cache: cache, Payments: e.gateway, Notifier: outbox.New(outbox.Options{Logger: quiet}),
+		Store: e.store, Cache: cache, Gateways: ports.OneGateway(e.gateway), Notifier: outbox.New(outbox.Options{Logger: quiet}),
 		Jobs: e.queue, Clock: e.clock, IDs: system.NewIDs(), Reporter: system.NewReporter(quiet), Logger: quiet,
 	}, app.Config{TokenSecret: secret})
 	require.NoError(tb, err)

@@ -282,7 +282,7 @@ func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.app.Payments.HandleWebhook(r.Context(), r.PathValue("provider"), r.Header, body)
+	res, err := h.app.Payments.HandleWebhook(r.Context(), r.PathValue("gateway"), r.Header, body)
 	if err != nil {
 		return err
 	}

@@ -167,7 +167,7 @@ func TestUpdateBookingKeepsIdentity(t *testing.T) {
 
 	var seen *domain.Booking
 	require.NoError(t, s.UpdateBooking(ctx, "b1", now, func(nb *domain.Booking) error {
-		nb.SetPaymentRef("ref-1")
+		nb.SetCheckout("gateway-1", "ref-1")
 		seen = nb
 		return nil
 	}))

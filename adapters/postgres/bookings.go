@@ -37,6 +37,7 @@ type bookingRow struct {
 	Status           string    `bun:"status"`
 	HoldExpiresAt    time.Time `bun:"hold_expires_at"`
 	PaymentRef       string    `bun:"payment_ref"`
+	PaymentGateway   string    `bun:"payment_gateway"`
 	PaidAmount       int64     `bun:"paid_amount"`
 	PaidCurrency     string    `bun:"paid_currency"`
 	RefundAmount     int64     `bun:"refund_amount"`
@@ -52,7 +53,7 @@ type bookingRow struct {
 
 const bookingColumns = `id, club_id, court_id, sport, customer_name, customer_email, customer_phone,
 	customer_category, lower(during) AS starts_at, upper(during) AS ends_at, currency, quote_total,
-	quote_lines::text AS quote_lines, status, hold_expires_at, payment_ref, paid_amount, paid_currency,
+	quote_lines::text AS quote_lines, status, hold_expires_at, payment_ref, payment_gateway, paid_amount, paid_currency,
 	refund_amount, refund_currency, token_hash, idempotency_key, request_hash, version, created_at, updated_at, slot_released`
 
 // lineDoc is the stored form of a quote line.
@@ -107,6 +108,7 @@ func (r bookingRow) record() (domain.BookingRecord, error) {
 		Status:         domain.Status(r.Status),
 		HoldExpiresAt:  r.HoldExpiresAt.UTC(),
 		PaymentRef:     r.PaymentRef,
+		PaymentGateway: r.PaymentGateway,
 		Paid:           domain.NewMoney(r.PaidAmount, paidCur),
 		Refund:         domain.NewMoney(r.RefundAmount, refundCur),
 		TokenHash:      r.TokenHash,
@@ -233,11 +235,11 @@ type createParams struct {
 // Bun inlines the arguments, so with no limit (most is 0) the planner drops the count.
 const insertSQL = `INSERT INTO bookings (id, club_id, court_id, sport, customer_name, customer_email,
 		customer_phone, customer_category, during, currency, quote_total, quote_lines, status, hold_expires_at,
-		payment_ref, paid_amount, paid_currency, refund_amount, refund_currency, token_hash, idempotency_key,
+		payment_ref, payment_gateway, paid_amount, paid_currency, refund_amount, refund_currency, token_hash, idempotency_key,
 		request_hash, version, created_at, updated_at)
 	SELECT ?id, ?club_id, ?court_id, ?sport, ?customer_name, ?customer_email,
 		?customer_phone, ?customer_category, tstzrange(?starts_at, ?ends_at, '[)'), ?currency, ?quote_total,
-		?quote_lines::jsonb, ?status, ?hold_expires_at, ?payment_ref, ?paid_amount, ?paid_currency, ?refund_amount,
+		?quote_lines::jsonb, ?status, ?hold_expires_at, ?payment_ref, ?payment_gateway, ?paid_amount, ?paid_currency, ?refund_amount,
 		?refund_currency, ?token_hash, ?idempotency_key, ?request_hash, ?version, ?created_at, ?updated_at
 	WHERE ?most = 0 OR (` + activeOfCustomerSQL + `) < ?most
 	ON CONFLICT DO NOTHING`
@@ -325,7 +327,7 @@ func rowOf(r domain.BookingRecord) (bookingRow, error) {
 		CustomerName: r.Customer.Name, CustomerEmail: r.Customer.Email, CustomerPhone: r.Customer.Phone,
 		CustomerCategory: string(r.Customer.Category), Start: r.Interval.Start.UTC(), End: r.Interval.End.UTC(),
 		Currency: r.Quote.Total.Currency().Code(), QuoteTotal: r.Quote.Total.Amount(), QuoteLines: lines,
-		Status: string(r.Status), HoldExpiresAt: r.HoldExpiresAt.UTC(), PaymentRef: r.PaymentRef,
+		Status: string(r.Status), HoldExpiresAt: r.HoldExpiresAt.UTC(), PaymentRef: r.PaymentRef, PaymentGateway: r.PaymentGateway,
 		PaidAmount: r.Paid.Amount(), PaidCurrency: r.Paid.Currency().Code(),
 		RefundAmount: r.Refund.Amount(), RefundCurrency: r.Refund.Currency().Code(),
 		TokenHash: r.TokenHash, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash,
@@ -437,13 +439,13 @@ func (s *Store) UpdateBooking(ctx context.Context, id string, now time.Time, fn 
 		}
 		res, err := tx.NewRaw(`UPDATE bookings SET court_id = ?, sport = ?, customer_name = ?, customer_email = ?,
 				customer_phone = ?, customer_category = ?, during = tstzrange(?, ?, '[)'), currency = ?, quote_total = ?,
-				quote_lines = ?::jsonb, status = ?, hold_expires_at = ?, slot_released = ?, payment_ref = ?, paid_amount = ?,
+				quote_lines = ?::jsonb, status = ?, hold_expires_at = ?, slot_released = ?, payment_ref = ?, payment_gateway = ?, paid_amount = ?,
 				paid_currency = ?, refund_amount = ?, refund_currency = ?, token_hash = ?, idempotency_key = ?,
 				request_hash = ?, version = version + 1, created_at = ?, updated_at = ?
 			WHERE id = ? AND version = ?`,
 			r.CourtID, string(r.Sport), r.Customer.Name, r.Customer.Email, r.Customer.Phone, string(r.Customer.Category),
 			r.Interval.Start.UTC(), r.Interval.End.UTC(), r.Quote.Total.Currency().Code(), r.Quote.Total.Amount(), lines,
-			string(r.Status), r.HoldExpiresAt.UTC(), slotReleased, r.PaymentRef, r.Paid.Amount(), r.Paid.Currency().Code(),
+			string(r.Status), r.HoldExpiresAt.UTC(), slotReleased, r.PaymentRef, r.PaymentGateway, r.Paid.Amount(), r.Paid.Currency().Code(),
 			r.Refund.Amount(), r.Refund.Currency().Code(), r.TokenHash, r.IdempotencyKey, r.RequestHash,
 			r.CreatedAt.UTC(), r.UpdatedAt.UTC(), id, old.Version).Exec(ctx)
 		if err != nil {

@@ -39,7 +39,7 @@ var embeddedSet = wire.NewSet(
 	inproc.ProviderSet, provideQueueOptions,
 	outbox.ProviderSet, provideOutboxOptions,
 	system.ProviderSet, system.ReporterSet,
-	sandbox.ProviderSet, provideSandboxConfig,
+	sandbox.New, provideSandboxConfig, provideGateways,
 	provideListener, providePublicURL,
 	app.ProviderSet, provideAppConfig,
 	httpapi.ProviderSet, provideHTTPOptions,

@@ -44,6 +44,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		cleanup()
 		return nil, nil, err
 	}
+	gateways := provideGateways(gateway)
 	options := provideOutboxOptions(log)
 	outboxOutbox := outbox.New(options)
 	inprocOptions := provideQueueOptions(log, clock)
@@ -52,7 +53,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
-		Payments: gateway,
+		Gateways: gateways,
 		Notifier: outboxOutbox,
 		Jobs:     queue,
 		Clock:    clock,
@@ -118,6 +119,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		cleanup()
 		return nil, nil, err
 	}
+	gateways := provideGateways(gateway)
 	options := provideOutboxOptions(log)
 	outboxOutbox := outbox.New(options)
 	inprocOptions := provideQueueOptions(log, clock)
@@ -126,7 +128,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
-		Payments: gateway,
+		Gateways: gateways,
 		Notifier: outboxOutbox,
 		Jobs:     queue,
 		Clock:    clock,
@@ -170,6 +172,6 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 // with MATCHPOINT_REDIS_URL), the in-process queue and notifier,
 // the sandbox gateway, the use cases and the HTTP API.
 var embeddedSet = wire.NewSet(
-	provideCache, inproc.ProviderSet, provideQueueOptions, outbox.ProviderSet, provideOutboxOptions, system.ProviderSet, system.ReporterSet, sandbox.ProviderSet, provideSandboxConfig,
+	provideCache, inproc.ProviderSet, provideQueueOptions, outbox.ProviderSet, provideOutboxOptions, system.ProviderSet, system.ReporterSet, sandbox.New, provideSandboxConfig, provideGateways,
 	provideListener, providePublicURL, app.ProviderSet, provideAppConfig, httpapi.ProviderSet, provideHTTPOptions, wire.Struct(new(Server), "*"),
 )

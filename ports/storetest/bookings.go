@@ -198,7 +198,7 @@ func testBookingMaxActive(t *testing.T, f *fixture) {
 func testBookingValuesAreCopied(t *testing.T, f *fixture) {
 	b := f.create(t, spec{})
 	b.Quote().Lines[0].RuleID = "changed by the caller"
-	b.SetPaymentRef("changed by the caller")
+	b.SetCheckout("gateway-1", "changed by the caller")
 	stored := f.get(t, b.ID())
 	assert.Equal(t, "standard", stored.Quote.Lines[0].RuleID, "the store kept the caller's quote lines")
 	assert.Empty(t, stored.PaymentRef)

@@ -130,7 +130,7 @@ func testTxRollback(t *testing.T, f *fixture) {
 		require.NoError(t, f.store.SaveAPIKey(ctx, key))
 		require.NoError(t, f.store.CreateBooking(ctx, b, ports.CreateBookingOptions{Now: now}))
 		require.NoError(t, f.store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
-			nb.SetPaymentRef("checkout-1")
+			nb.SetCheckout("gateway-1", "checkout-1")
 			return nil
 		}))
 		require.NoError(t, f.store.UpdateBooking(ctx, pending.ID(), now, confirm(now)))

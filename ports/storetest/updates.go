@@ -26,10 +26,10 @@ func testUpdateStoresChanges(t *testing.T, f *fixture) {
 	// The booking stays active and overlaps itself only: no conflict.
 	f.update(t, b.ID(), now, func(nb *domain.Booking) error {
 		assert.Equal(t, 1, nb.Version(), "fn gets the stored booking")
-		nb.SetPaymentRef("checkout-1")
+		nb.SetCheckout("gateway-1", "checkout-1")
 		return nil
 	})
-	expect.SetPaymentRef("checkout-1")
+	expect.SetCheckout("gateway-1", "checkout-1")
 	assert.Equal(t, want(expect, 2), f.get(t, b.ID()))
 
 	paidAt := now.Add(5 * time.Minute)
@@ -48,7 +48,7 @@ func testUpdateFnError(t *testing.T, f *fixture) {
 	b := f.create(t, spec{})
 
 	err := f.store.UpdateBooking(f.ctx, b.ID(), now, func(nb *domain.Booking) error {
-		nb.SetPaymentRef("checkout-1")
+		nb.SetCheckout("gateway-1", "checkout-1")
 		if _, err := nb.Cancel(domain.DefaultPolicy(), now); err != nil {
 			return err
 		}

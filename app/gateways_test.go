@@ -1,0 +1,88 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
+	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// movable is a GatewaySet whose club assignment a test can change, as a deployment's
+// configuration changes between two runs.
+type movable struct {
+	*ports.GatewaySet
+	next *ports.GatewaySet
+}
+
+func (m *movable) ForClub(ctx context.Context, club domain.Club) (string, ports.PaymentGateway, error) {
+	if m.next != nil {
+		return m.next.ForClub(ctx, club)
+	}
+	return m.GatewaySet.ForClub(ctx, club)
+}
+
+// TestClubsTakePaymentsThroughTheirOwnGateway gives club-one a gateway of its own: its
+// checkouts open there, its webhooks are verified there, and once the club has moved to
+// the shared gateway, a payment taken by its old gateway is still refunded through it.
+func TestClubsTakePaymentsThroughTheirOwnGateway(t *testing.T) {
+	t.Parallel()
+	var own *sandbox.Gateway
+	var set *movable
+	e := newEnvWith(t, func(e *env) ports.Gateways {
+		var err error
+		own, err = sandbox.New(sandbox.Config{BaseURL: "http://own.test", Secret: "whsec_club_one_own_account", Client: &http.Client{Transport: e.hooks},
+			Clock: e.clock, Logger: discard})
+		require.NoError(t, err)
+		named := map[string]ports.PaymentGateway{"shared": e.gateway, "club-one-own": own}
+		s, err := ports.NewGatewaySet(named, "shared", map[string]string{clubSlug: "club-one-own"})
+		require.NoError(t, err)
+		set = &movable{GatewaySet: s}
+		return set
+	})
+	ctx := context.Background()
+
+	res := e.book(t, e.bookingCmd())
+	b := e.stored(t, res.Booking.ID())
+	assert.Equal(t, "club-one-own", b.PaymentGateway())
+	assert.Contains(t, res.CheckoutURL, "http://own.test/")
+	assert.Empty(t, e.gateway.refundCalls(b.ID()), "the shared gateway was not asked")
+
+	// The club's own gateway pays and signs; the webhook goes to its name.
+	rec := httptest.NewRecorder()
+	own.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/sandbox/checkout/"+url.PathEscape(b.PaymentRef())+"/pay", nil))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	wh := e.hooks.last(t)
+	_, err := e.app.Payments.HandleWebhook(ctx, "shared", wh.header, wh.body)
+	requireCode(t, err, domain.KindUnauthorized, domain.CodeBadSignature) // signed with the club's secret, not the shared one
+	got, err := e.app.Payments.HandleWebhook(ctx, "club-one-own", wh.header, wh.body)
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeConfirmed, got.Outcome)
+	_, err = e.app.Payments.HandleWebhook(ctx, "no-such-gateway", wh.header, wh.body)
+	requireCode(t, err, domain.KindNotFound, domain.CodeNotFound)
+	e.drain(t)
+
+	// The club moves to the shared gateway; the booking made before is cancelled and
+	// refunded through the gateway that took its payment.
+	shared, err := ports.NewGatewaySet(map[string]ports.PaymentGateway{"shared": e.gateway, "club-one-own": own}, "shared", nil)
+	require.NoError(t, err)
+	set.next = shared
+	_, err = e.app.Bookings.Cancel(ctx, b.ID(), res.AccessToken)
+	require.NoError(t, err)
+	e.drain(t)
+	assert.Empty(t, e.gateway.refundCalls(b.ID()), "nothing refunded through the shared gateway")
+	p, err := own.GetPayment(ctx, e.stored(t, b.ID()).PaymentRef())
+	require.NoError(t, err)
+	assert.Equal(t, ports.PaymentRefunded, p.Status, "refunded by the gateway that took the payment")
+
+	next := e.book(t, e.brunoCmd())
+	assert.Equal(t, "shared", e.stored(t, next.Booking.ID()).PaymentGateway(), "new checkouts open on the club's new gateway")
+}
