@@ -93,6 +93,8 @@ func (p *Payments) apply(ctx context.Context, gateway string, ev ports.PaymentEv
 		return OutcomeIgnored, err
 	case ports.EventRefunded:
 		return p.refunded(ctx, b, ev)
+	case ports.EventPending:
+		return OutcomeIgnored, nil // the outcome comes in a later event
 	default:
 		return OutcomeIgnored, nil
 	}

@@ -83,6 +83,9 @@ const (
 	EventFailed   PaymentEventType = "failed"
 	EventExpired  PaymentEventType = "expired"
 	EventRefunded PaymentEventType = "refunded"
+	// EventPending says a payment exists but is not decided yet (cash to be paid, a
+	// review): nothing to do until the provider reports its outcome.
+	EventPending PaymentEventType = "pending"
 )
 
 // PaymentEvent is a verified webhook event, provider-neutral.

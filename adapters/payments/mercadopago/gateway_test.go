@@ -1,0 +1,660 @@
+package mercadopago_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/adapters/payments/mercadopago"
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+	"github.com/matchpoint/matchpoint/ports/clocktest"
+	"github.com/matchpoint/matchpoint/ports/paymenttest"
+)
+
+var _ ports.PaymentGateway = (*mercadopago.Gateway)(nil)
+
+const (
+	token  = "APP_USR-6295877106812064-010512-2f1e8c0ffee-202809963"
+	secret = "a2f0c9e77b1d4c3e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e"
+)
+
+var ars = domain.MustCurrency("ARS")
+
+// fixture is a gateway on a fake API, with a transport that refuses every other host.
+type fixture struct {
+	api       *fakeAPI
+	transport *onlyHost
+	gateway   *mercadopago.Gateway
+}
+
+// newFixture starts a fake API and a gateway on it; cfg's zero fields get the
+// fixture's credentials, URLs and client.
+func newFixture(t *testing.T, cfg mercadopago.Config) *fixture {
+	t.Helper()
+	api := newFakeAPI(t, token)
+	tr := &onlyHost{host: hostOf(t, api.URL), next: api.Client().Transport}
+	if cfg.AccessToken == "" {
+		cfg.AccessToken = token
+	}
+	if cfg.WebhookSecret == "" {
+		cfg.WebhookSecret = secret
+	}
+	if cfg.NotificationURL == "" {
+		cfg.NotificationURL = "https://club.example/v1/webhooks/mercadopago"
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = api.URL
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	}
+	g, err := mercadopago.New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		assert.Empty(t, tr.refused(), "requests left the local API")
+	})
+	return &fixture{api: api, transport: tr, gateway: g}
+}
+
+// another returns a second gateway on the same API, as another server instance.
+func (f *fixture) another(t *testing.T) *mercadopago.Gateway {
+	t.Helper()
+	g, err := mercadopago.New(mercadopago.Config{
+		AccessToken: token, WebhookSecret: secret, NotificationURL: "https://club.example/v1/webhooks/mercadopago",
+		BaseURL: f.api.URL, HTTPClient: &http.Client{Transport: f.transport},
+	})
+	require.NoError(t, err)
+	return g
+}
+
+func TestContract(t *testing.T) {
+	paymenttest.Run(t, func(t *testing.T) paymenttest.Harness {
+		f := newFixture(t, mercadopago.Config{})
+		return paymenttest.Harness{
+			Gateway:     f.gateway,
+			SignsIDOnly: true, // data.id, x-request-id and the timestamp: not the body
+			Pay: func(t *testing.T, checkoutRef string) (http.Header, []byte) {
+				return f.api.notify(f.api.pay(t, checkoutRef), "payment.created", secret)
+			},
+			Forge: func(t *testing.T, body []byte) http.Header {
+				return signedHeader("not-the-secret", body, time.Now(), true)
+			},
+			Sign: func(t *testing.T, body []byte) http.Header {
+				return signedHeader(secret, body, time.Now(), true)
+			},
+		}
+	})
+}
+
+func checkoutRequest(booking string, amount int64) ports.CheckoutRequest {
+	return ports.CheckoutRequest{
+		BookingID:     booking,
+		ClubID:        "club-1",
+		Description:   "Padel, court 1, Sat 5 Jan 2030 19:00–20:30",
+		Amount:        domain.NewMoney(amount, ars),
+		CustomerEmail: "ana@example.com",
+		ExpiresAt:     time.Now().Add(10 * time.Minute).UTC(),
+	}
+}
+
+func (f *fixture) checkout(t *testing.T, booking string, amount int64) ports.Checkout {
+	t.Helper()
+	c, err := f.gateway.CreateCheckout(context.Background(), checkoutRequest(booking, amount))
+	require.NoError(t, err)
+	return c
+}
+
+func TestRequestsReachOnlyTheLocalAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	c := f.checkout(t, "b1", 1_600_000)
+	_, err := f.gateway.GetPayment(context.Background(), c.Ref)
+	require.NoError(t, err)
+
+	assert.Equal(t, 4, f.api.count(), "search, create, then get and search payments")
+	reqs, _ := f.api.requestsTo("")
+	for _, r := range reqs {
+		assert.Equal(t, "Bearer "+token, r.Header.Get("Authorization"))
+	}
+
+	t.Run("without a base URL the SDK's host is used, through the configured client", func(t *testing.T) {
+		tr := &onlyHost{host: hostOf(t, f.api.URL), next: f.api.Client().Transport}
+		g, err := mercadopago.New(mercadopago.Config{
+			AccessToken: token, WebhookSecret: secret, NotificationURL: "https://club.example/hook",
+			HTTPClient: &http.Client{Transport: tr},
+		})
+		require.NoError(t, err)
+		before := f.api.count()
+
+		_, err = g.GetPayment(context.Background(), "123")
+
+		assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%v", err)
+		assert.Equal(t, []string{"api.mercadopago.com"}, tr.refused())
+		assert.Equal(t, before, f.api.count())
+	})
+}
+
+func TestCheckoutPreference(t *testing.T) {
+	t.Parallel()
+	clk := clocktest.New(time.Date(2030, 1, 5, 18, 0, 0, 0, time.UTC))
+	f := newFixture(t, mercadopago.Config{
+		Clock:           clk,
+		NotificationURL: "https://club.example/v1/webhooks/mercadopago?club=1",
+		BackURLs:        mercadopago.BackURLs{Success: "https://club.example/paid", Failure: "https://club.example/failed"},
+	})
+	req := checkoutRequest("booking-1", 1_234_567)
+	req.ExpiresAt = clk.Now().Add(10*time.Minute + 123456789*time.Nanosecond)
+
+	c, err := f.gateway.CreateCheckout(context.Background(), req)
+	require.NoError(t, err)
+
+	reqs, bodies := f.api.requestsTo("POST /checkout/preferences")
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "checkout:booking-1", reqs[0].Header.Get("X-Idempotency-Key"))
+	var sent map[string]any
+	require.NoError(t, json.Unmarshal(bodies[0], &sent))
+	assert.Equal(t, "booking-1", sent["external_reference"])
+	assert.Equal(t, "https://club.example/v1/webhooks/mercadopago?club=1&source_news=webhooks", sent["notification_url"])
+	assert.Equal(t, map[string]any{"email": "ana@example.com"}, sent["payer"])
+	assert.Equal(t, map[string]any{"success": "https://club.example/paid", "failure": "https://club.example/failed"}, sent["back_urls"])
+	assert.Equal(t, "approved", sent["auto_return"])
+	assert.Equal(t, true, sent["expires"])
+	assert.Equal(t, "2030-01-05T18:00:00Z", sent["expiration_date_from"])
+	assert.Equal(t, "2030-01-05T18:10:00.123Z", sent["expiration_date_to"], "the hold's end, to the millisecond")
+	assert.Equal(t, sent["expiration_date_to"], sent["date_of_expiration"])
+	assert.Contains(t, string(bodies[0]), `"unit_price":12345.67`, "the amount in major units, exactly")
+	items := sent["items"].([]any)
+	require.Len(t, items, 1)
+	item := items[0].(map[string]any)
+	assert.Equal(t, "ARS", item["currency_id"])
+	assert.Equal(t, float64(1), item["quantity"])
+	assert.Equal(t, req.Description, item["title"])
+
+	assert.True(t, strings.HasPrefix(c.URL, "https://www.mercadopago.com.ar/checkout/v1/redirect?pref_id="), c.URL)
+	p, err := f.gateway.GetPayment(context.Background(), c.Ref)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1_234_567), p.Amount.Amount())
+	assert.Equal(t, ports.PaymentPending, p.Status)
+
+	clk.Set(req.ExpiresAt)
+	p, err = f.gateway.GetPayment(context.Background(), c.Ref)
+	require.NoError(t, err)
+	assert.Equal(t, ports.PaymentExpired, p.Status, "a lapsed checkout with no payment")
+}
+
+func TestCheckoutAmountsAreExact(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	for i, amount := range []int64{1, 10, 99, 101, 1_000, 1_234_567, 1_600_000, 99_999_999_99, 123_456_789_012_345} {
+		booking := "b" + strconv.Itoa(i)
+		c := f.checkout(t, booking, amount)
+		p, err := f.gateway.GetPayment(context.Background(), c.Ref)
+		require.NoError(t, err)
+		assert.Equal(t, amount, p.Amount.Amount(), "asked")
+		id := f.api.pay(t, c.Ref)
+		p, err = f.gateway.GetPayment(context.Background(), strconv.FormatInt(id, 10))
+		require.NoError(t, err)
+		assert.Equal(t, amount, p.Amount.Amount(), "paid")
+	}
+}
+
+func TestCheckoutIsOnePerBookingAcrossInstances(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("concurrent creations share the idempotency key", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, mercadopago.Config{})
+		f.api.set(func(api *fakeAPI) { api.searchLag = true })
+		gateways := []*mercadopago.Gateway{f.gateway, f.another(t), f.another(t)}
+		refs := make([]string, len(gateways))
+		var wg sync.WaitGroup
+		for i, g := range gateways {
+			wg.Go(func() {
+				c, err := g.CreateCheckout(ctx, checkoutRequest("b1", 1_600_000))
+				assert.NoError(t, err)
+				refs[i] = c.Ref
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, refs[0], refs[1])
+		assert.Equal(t, refs[0], refs[2])
+	})
+
+	t.Run("without the key the oldest preference wins", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, mercadopago.Config{})
+		f.api.set(func(api *fakeAPI) { api.searchLag, api.ignorePrefKeys = true, true })
+		first := f.checkout(t, "b1", 1_600_000)
+		second, err := f.another(t).CreateCheckout(ctx, checkoutRequest("b1", 1_600_000))
+		require.NoError(t, err)
+		require.NotEqual(t, first.Ref, second.Ref, "the fake made two preferences")
+		f.api.set(func(api *fakeAPI) { api.searchLag = false })
+
+		for _, g := range []*mercadopago.Gateway{f.gateway, f.another(t)} {
+			c, err := g.CreateCheckout(ctx, checkoutRequest("b1", 1_600_000))
+			require.NoError(t, err)
+			assert.Equal(t, first, c)
+		}
+		// A payment through the other preference still counts for the booking.
+		id := f.api.pay(t, second.Ref)
+		p, err := f.gateway.GetPayment(ctx, first.Ref)
+		require.NoError(t, err)
+		assert.Equal(t, strconv.FormatInt(id, 10), p.Ref)
+		assert.Equal(t, ports.PaymentPaid, p.Status)
+	})
+}
+
+func TestCheckoutRequests(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	ctx := context.Background()
+	f.checkout(t, "b1", 1_600_000)
+
+	_, err := f.gateway.CreateCheckout(ctx, checkoutRequest("b1", 1_700_000))
+	assert.Equal(t, domain.CodeIdempotencyKeyReused, domain.ErrorCode(err), "another price for a booking with a checkout: %v", err)
+
+	for name, req := range map[string]ports.CheckoutRequest{
+		"no booking":  checkoutRequest("", 1_600_000),
+		"no amount":   checkoutRequest("b2", 0),
+		"no currency": {BookingID: "b2", Amount: domain.NewMoney(100, domain.Currency{})},
+		"hold is over": func() ports.CheckoutRequest {
+			r := checkoutRequest("b2", 100)
+			r.ExpiresAt = time.Now().Add(-time.Second)
+			return r
+		}(),
+		"too large": checkoutRequest("b2", 1_000_000_000_000_000),
+	} {
+		_, err := f.gateway.CreateCheckout(ctx, req)
+		assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "%s: %v", name, err)
+	}
+
+	noHold := checkoutRequest("b3", 100)
+	noHold.ExpiresAt = time.Time{}
+	_, err = f.gateway.CreateCheckout(ctx, noHold)
+	require.NoError(t, err)
+	_, bodies := f.api.requestsTo("POST /checkout/preferences")
+	assert.NotContains(t, string(bodies[len(bodies)-1]), "expir", "a checkout without a hold does not expire")
+}
+
+func TestPaymentStatuses(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	ctx := context.Background()
+	for i, tc := range []struct {
+		status, detail string
+		want           ports.PaymentStatus
+		event          ports.PaymentEventType // "" when the payment has no event yet
+	}{
+		{"approved", "accredited", ports.PaymentPaid, ports.EventPaid},
+		{"approved", "partially_refunded", ports.PaymentPaid, ports.EventPaid},
+		{"in_mediation", "", ports.PaymentPaid, ports.EventPaid},
+		{"pending", "pending_waiting_payment", ports.PaymentPending, ports.EventPending},
+		{"in_process", "pending_review_manual", ports.PaymentPending, ports.EventPending},
+		{"authorized", "pending_capture", ports.PaymentPending, ports.EventPending},
+		{"rejected", "cc_rejected_insufficient_amount", ports.PaymentFailed, ports.EventFailed},
+		{"cancelled", "by_collector", ports.PaymentFailed, ports.EventFailed},
+		{"cancelled", "expired", ports.PaymentExpired, ports.EventExpired},
+		{"refunded", "refunded", ports.PaymentRefunded, ports.EventRefunded},
+		{"charged_back", "settled", ports.PaymentRefunded, ports.EventRefunded},
+	} {
+		name := tc.status + "/" + tc.detail
+		booking := "b" + strconv.Itoa(i)
+		c := f.checkout(t, booking, 1_600_000)
+		id := f.api.pay(t, c.Ref, tc.status, tc.detail)
+		ref := strconv.FormatInt(id, 10)
+
+		for _, by := range []string{ref, c.Ref} {
+			p, err := f.gateway.GetPayment(ctx, by)
+			require.NoError(t, err, name)
+			assert.Equal(t, ports.Payment{Ref: ref, BookingID: booking, Status: tc.want, Amount: domain.NewMoney(1_600_000, ars)}, p, "%s by %s", name, by)
+		}
+
+		ev, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.updated", secret))
+		require.NoError(t, err, name)
+		assert.Equal(t, tc.event, ev.Type, name)
+		assert.Equal(t, ref+":"+tc.status, ev.EventID, name)
+		assert.Equal(t, booking, ev.BookingID, name)
+		assert.Equal(t, ref, ev.PaymentRef, name)
+		assert.Equal(t, time.UTC, ev.At.Location(), name)
+	}
+}
+
+func TestCheckoutPaymentIsTheBestOfItsBooking(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	ctx := context.Background()
+	c := f.checkout(t, "b1", 1_600_000)
+
+	f.api.pay(t, c.Ref, "rejected", "cc_rejected_bad_filled_card_number")
+	p, err := f.gateway.GetPayment(ctx, c.Ref)
+	require.NoError(t, err)
+	assert.Equal(t, ports.PaymentFailed, p.Status)
+
+	paid := f.api.pay(t, c.Ref)
+	f.api.pay(t, c.Ref, "rejected", "cc_rejected_call_for_authorize") // a later attempt after paying
+	p, err = f.gateway.GetPayment(ctx, c.Ref)
+	require.NoError(t, err)
+	assert.Equal(t, ports.PaymentPaid, p.Status)
+	assert.Equal(t, strconv.FormatInt(paid, 10), p.Ref)
+}
+
+func TestGetPaymentNotFound(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	for _, ref := range []string{"", "42", "202809963-0000-unknown", "-1", "0"} {
+		_, err := f.gateway.GetPayment(context.Background(), ref)
+		assert.Equal(t, domain.KindNotFound, domain.ErrorKind(err), "%q: %v", ref, err)
+	}
+}
+
+func TestRefunds(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	ctx := context.Background()
+	c := f.checkout(t, "b1", 1_600_000)
+	id := f.api.pay(t, c.Ref)
+	ref := strconv.FormatInt(id, 10)
+	req := func(amount int64, cur domain.Currency, key, booking string) ports.RefundRequest {
+		return ports.RefundRequest{BookingID: booking, PaymentRef: ref, Amount: domain.NewMoney(amount, cur), IdempotencyKey: key}
+	}
+
+	for name, tc := range map[string]struct {
+		req  ports.RefundRequest
+		kind domain.Kind
+		code string
+	}{
+		"no idempotency key": {req(100, ars, "", "b1"), domain.KindInvalid, domain.CodeInvalid},
+		"another currency":   {req(100, domain.MustCurrency("EUR"), "k0", "b1"), domain.KindInvalid, domain.CodeCurrencyMismatch},
+		"another booking":    {req(100, ars, "k0", "b2"), domain.KindInvalid, domain.CodeInvalid},
+		"nothing":            {req(0, ars, "k0", "b1"), domain.KindInvalid, domain.CodeInvalid},
+		"more than paid":     {req(1_600_001, ars, "k0", "b1"), domain.KindInvalid, domain.CodeInvalid},
+		"unknown payment":    {ports.RefundRequest{PaymentRef: "99", Amount: domain.NewMoney(1, ars), IdempotencyKey: "k0"}, domain.KindNotFound, domain.CodeNotFound},
+	} {
+		_, err := f.gateway.Refund(ctx, tc.req)
+		assert.Equal(t, tc.kind, domain.ErrorKind(err), "%s: %v", name, err)
+		assert.Equal(t, tc.code, domain.ErrorCode(err), "%s: %v", name, err)
+	}
+
+	r, err := f.gateway.Refund(ctx, req(12_345, ars, "k1", "b1"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(12_345), r.Amount.Amount())
+	reqs, bodies := f.api.requestsTo("POST /v1/payments/" + ref + "/refunds")
+	assert.Equal(t, "k1", reqs[len(reqs)-1].Header.Get("X-Idempotency-Key"))
+	assert.JSONEq(t, `{"amount":123.45}`, string(bodies[len(bodies)-1]))
+
+	again, err := f.gateway.Refund(ctx, req(12_345, ars, "k1", ""))
+	require.NoError(t, err)
+	assert.Equal(t, r, again)
+	_, err = f.gateway.Refund(ctx, req(200, ars, "k1", "b1"))
+	assert.Equal(t, domain.CodeIdempotencyKeyReused, domain.ErrorCode(err), "%v", err)
+
+	// A retry of a refund that emptied the payment gets that refund back.
+	rest, err := f.gateway.Refund(ctx, req(1_600_000-12_345, ars, "k2", "b1"))
+	require.NoError(t, err)
+	retried, err := f.gateway.Refund(ctx, req(1_600_000-12_345, ars, "k2", "b1"))
+	require.NoError(t, err)
+	assert.Equal(t, rest, retried)
+	_, err = f.gateway.Refund(ctx, req(1, ars, "k3", "b1"))
+	assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "a refunded payment: %v", err)
+}
+
+func TestRefundEvents(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	ctx := context.Background()
+	c := f.checkout(t, "b1", 1_600_000)
+	id := f.api.pay(t, c.Ref)
+	paid, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.created", secret))
+	require.NoError(t, err)
+
+	_, err = f.gateway.Refund(ctx, ports.RefundRequest{PaymentRef: paid.PaymentRef, Amount: domain.NewMoney(600_000, ars), IdempotencyKey: "part"})
+	require.NoError(t, err)
+	partly, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.updated", secret))
+	require.NoError(t, err)
+	assert.Equal(t, paid.EventID, partly.EventID, "a partial refund is no new event: the payment is still paid")
+	assert.Equal(t, ports.EventPaid, partly.Type)
+
+	_, err = f.gateway.Refund(ctx, ports.RefundRequest{PaymentRef: c.Ref, Amount: domain.NewMoney(1_000_000, ars), IdempotencyKey: "rest"})
+	require.NoError(t, err)
+	refunded, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.updated", secret))
+	require.NoError(t, err)
+	assert.Equal(t, ports.EventRefunded, refunded.Type)
+	assert.NotEqual(t, paid.EventID, refunded.EventID)
+	assert.Equal(t, int64(1_600_000), refunded.Amount.Amount())
+	assert.Equal(t, "b1", refunded.BookingID)
+}
+
+func TestParseWebhookSignature(t *testing.T) {
+	t.Parallel()
+	clk := clocktest.New(time.Now().Truncate(time.Second))
+	f := newFixture(t, mercadopago.Config{Clock: clk})
+	c := f.checkout(t, "b1", 1_600_000)
+	id := f.api.pay(t, c.Ref)
+	header, body := f.api.notify(id, "payment.created", secret)
+	now := clk.Now()
+	ms := func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+	secs := func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+	withSig := func(h http.Header, sig string) http.Header {
+		h = h.Clone()
+		h.Set("X-Signature", sig)
+		return h
+	}
+	sigOf := func(h http.Header) string { return h.Get("X-Signature") }
+	good := sigOf(header)
+	ts, v1, _ := strings.Cut(good, ",")
+	forged := sigOf(signedHeaderTS("old-secret", body, strings.TrimPrefix(ts, "ts="), false))
+	_, forgedV1, _ := strings.Cut(forged, ",")
+
+	for name, tc := range map[string]struct {
+		header http.Header
+		body   []byte
+		ok     bool
+	}{
+		"genuine":                        {header, body, true},
+		"timestamp in seconds":           {signedHeaderTS(secret, body, secs(now), true), body, true},
+		"no request id":                  {signedHeaderTS(secret, body, ms(now), false), body, true},
+		"v1 first":                       {withSig(header, v1+","+ts), body, true},
+		"spaces and a second v1":         {withSig(header, ts+", "+forgedV1+", "+v1), body, true},
+		"only a rotated-out secret":      {withSig(header, ts+","+forgedV1), body, false},
+		"tolerance old, milliseconds":    {signedHeaderTS(secret, body, ms(now.Add(-5*time.Minute)), true), body, true},
+		"stale, milliseconds":            {signedHeaderTS(secret, body, ms(now.Add(-5*time.Minute-time.Second)), true), body, false},
+		"stale, seconds":                 {signedHeaderTS(secret, body, secs(now.Add(-6*time.Minute)), true), body, false},
+		"from the future":                {signedHeaderTS(secret, body, ms(now.Add(6*time.Minute)), true), body, false},
+		"request id of another delivery": {func() http.Header { h := header.Clone(); h.Set("X-Request-Id", "other"); return h }(), body, false},
+		"no timestamp":                   {withSig(header, v1), body, false},
+		"no v1":                          {withSig(header, ts), body, false},
+		"bad timestamp":                  {withSig(header, "ts=soon,"+v1), body, false},
+		"v1 not hex":                     {withSig(header, ts+",v1=zz"), body, false},
+		"garbage":                        {withSig(header, "garbage"), body, false},
+		"missing":                        {http.Header{}, body, false},
+		"truncated body":                 {header, body[:len(body)-1], false},
+		"another payment":                {header, bytes.Replace(body, []byte(strconv.FormatInt(id, 10)), []byte(strconv.FormatInt(id+1, 10)), 1), false},
+	} {
+		ev, err := f.gateway.ParseWebhook(tc.header, tc.body)
+		if tc.ok {
+			if assert.NoError(t, err, name) {
+				assert.Equal(t, ports.EventPaid, ev.Type, name)
+			}
+			continue
+		}
+		assert.Equal(t, domain.KindUnauthorized, domain.ErrorKind(err), "%s: %v", name, err)
+		assert.Equal(t, domain.CodeBadSignature, domain.ErrorCode(err), "%s: %v", name, err)
+	}
+
+	t.Run("data.id is signed lower-cased", func(t *testing.T) {
+		body := []byte(`{"id":1,"type":"topic_merchant_order_wh","action":"order.updated","data":{"id":"ORD01ABC"}}`)
+		lower := []byte(`{"id":1,"type":"topic_merchant_order_wh","action":"order.updated","data":{"id":"ord01abc"}}`)
+		_, err := f.gateway.ParseWebhook(signedHeader(secret, lower, now, true), body)
+		assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "verified, but not a payment: %v", err)
+	})
+}
+
+func TestParseWebhookRejectsWhatIsNotAPaymentEvent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	c := f.checkout(t, "b1", 1_600_000)
+	f.api.pay(t, c.Ref)
+
+	for name, tc := range map[string]struct {
+		body string
+		kind domain.Kind
+	}{
+		"not json":          {`not json`, domain.KindInvalid},
+		"another topic":     {`{"id":1,"type":"topic_claims_integration_wh","data":{"id":"5"}}`, domain.KindInvalid},
+		"no data.id":        {`{"id":1,"type":"payment","action":"payment.created","data":{}}`, domain.KindInvalid},
+		"not a payment id":  {`{"id":1,"type":"payment","data":{"id":"abc"}}`, domain.KindInvalid},
+		"numeric data.id":   {`{"id":1,"type":"payment","data":{"id":424242}}`, domain.KindNotFound},
+		"unknown payment":   {`{"id":1,"type":"payment","data":{"id":"424242"}}`, domain.KindNotFound},
+		"array":             {`[]`, domain.KindInvalid},
+		"null id, no error": {`{"type":"payment","data":{"id":null}}`, domain.KindInvalid},
+	} {
+		_, err := f.gateway.ParseWebhook(signedHeader(secret, []byte(tc.body), time.Now(), true), []byte(tc.body))
+		assert.Equal(t, tc.kind, domain.ErrorKind(err), "%s: %v", name, err)
+	}
+}
+
+func TestParseWebhookOfAPaymentWithoutBooking(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	c := f.checkout(t, "b1", 1_600_000)
+	id := f.api.pay(t, c.Ref)
+	f.api.set(func(api *fakeAPI) { api.payments[id].json.ExternalReference = "" })
+
+	_, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.created", secret))
+
+	assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "%v", err)
+}
+
+func TestProviderFailuresAreUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, mercadopago.Config{})
+	c := f.checkout(t, "b1", 1_600_000)
+	id := f.api.pay(t, c.Ref)
+	header, body := f.api.notify(id, "payment.created", secret)
+	refund := ports.RefundRequest{PaymentRef: strconv.FormatInt(id, 10), Amount: domain.NewMoney(1, ars), IdempotencyKey: "k"}
+
+	calls := map[string]func() error{
+		"CreateCheckout": func() error { _, err := f.gateway.CreateCheckout(ctx, checkoutRequest("b2", 100)); return err },
+		"GetPayment":     func() error { _, err := f.gateway.GetPayment(ctx, c.Ref); return err },
+		"Refund":         func() error { _, err := f.gateway.Refund(ctx, refund); return err },
+		"ParseWebhook":   func() error { _, err := f.gateway.ParseWebhook(header, body); return err },
+	}
+	for _, status := range []int{http.StatusInternalServerError, http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusUnauthorized} {
+		f.api.set(func(api *fakeAPI) { api.failWith = status })
+		for name, call := range calls {
+			err := call()
+			assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%s on %d: %v", name, status, err)
+			assert.NotContains(t, fmt.Sprint(err), token)
+		}
+	}
+
+	f.api.set(func(api *fakeAPI) { api.failWith = 0 })
+	other := newFixture(t, mercadopago.Config{AccessToken: "APP_USR-revoked"})
+	_, err := other.gateway.GetPayment(ctx, "1")
+	assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "a refused token: %v", err)
+
+	f.api.Close()
+	for name, call := range calls {
+		err := call()
+		assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%s with the API down: %v", name, err)
+	}
+}
+
+func TestParseWebhookTimeout(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{WebhookTimeout: 50 * time.Millisecond})
+	c := f.checkout(t, "b1", 1_600_000)
+	id := f.api.pay(t, c.Ref)
+	header, body := f.api.notify(id, "payment.created", secret)
+	release := make(chan struct{})
+	defer close(release)
+	f.api.set(func(api *fakeAPI) { api.hold = release })
+
+	start := time.Now()
+	_, err := f.gateway.ParseWebhook(header, body)
+
+	assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%v", err)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+func TestNewChecksItsConfig(t *testing.T) {
+	t.Parallel()
+	good := mercadopago.Config{AccessToken: token, WebhookSecret: secret, NotificationURL: "https://club.example/hook"}
+	_, err := mercadopago.New(good)
+	require.NoError(t, err)
+	for name, change := range map[string]func(c *mercadopago.Config){
+		"no access token":            func(c *mercadopago.Config) { c.AccessToken = "" },
+		"no webhook secret":          func(c *mercadopago.Config) { c.WebhookSecret = "" },
+		"no notification URL":        func(c *mercadopago.Config) { c.NotificationURL = "" },
+		"relative notification URL":  func(c *mercadopago.Config) { c.NotificationURL = "/v1/webhooks/mercadopago" },
+		"base URL without a host":    func(c *mercadopago.Config) { c.BaseURL = "http://" },
+		"base URL of another scheme": func(c *mercadopago.Config) { c.BaseURL = "ftp://api.example" },
+	} {
+		cfg := good
+		change(&cfg)
+		_, err := mercadopago.New(cfg)
+		assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "%s: %v", name, err)
+	}
+}
+
+func TestSecretsAreNeverPrinted(t *testing.T) {
+	t.Parallel()
+	cfg := mercadopago.Config{AccessToken: token, WebhookSecret: secret, NotificationURL: "https://club.example/hook"}
+	g, err := mercadopago.New(cfg)
+	require.NoError(t, err)
+
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	log.Info("configured", "config", cfg, "gateway", g)
+	log.Info("configured", "config", &cfg)
+	printed := []string{logs.String()}
+	for _, verb := range []string{"%v", "%+v", "%s", "%#v"} {
+		printed = append(printed, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, &cfg), fmt.Sprintf(verb, g))
+	}
+	for _, out := range printed {
+		assert.NotContains(t, out, token)
+		assert.NotContains(t, out, secret)
+	}
+	assert.Contains(t, logs.String(), "[redacted]")
+	assert.Contains(t, fmt.Sprint(cfg), "https://club.example/hook")
+}
+
+func TestAPaymentIsReportedAsItsStatusChanges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mercadopago.Config{})
+	c := f.checkout(t, "b1", 1_600_000)
+	id := f.api.pay(t, c.Ref, "in_process", "pending_contingency")
+	header, body := f.api.notify(id, "payment.created", secret)
+
+	pending, err := f.gateway.ParseWebhook(header, body)
+	require.NoError(t, err)
+	assert.Equal(t, ports.EventPending, pending.Type, "no outcome yet")
+	assert.Equal(t, strconv.FormatInt(id, 10)+":in_process", pending.EventID)
+
+	f.api.setStatus(id, "approved", "accredited")
+	paid, err := f.gateway.ParseWebhook(header, body) // the same notification, delivered again
+	require.NoError(t, err)
+	assert.Equal(t, ports.EventPaid, paid.Type)
+	assert.Equal(t, strconv.FormatInt(id, 10)+":approved", paid.EventID)
+
+	f.api.setStatus(id, "charged_back", "settled")
+	back, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.updated", secret))
+	require.NoError(t, err)
+	assert.Equal(t, ports.EventRefunded, back.Type)
+	assert.Equal(t, int64(1_600_000), back.Amount.Amount(), "a chargeback takes the whole payment")
+	assert.NotEqual(t, paid.EventID, back.EventID)
+}
