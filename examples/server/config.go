@@ -39,6 +39,9 @@ type Config struct {
 	// shared by every instance (MATCHPOINT_REDIS_URL, a redis:// URL); empty keeps the
 	// in-process cache alone, right for a single instance.
 	RedisURL string
+	// Payments are the payment gateways and the clubs that use them (see
+	// PaymentsConfig); by default every club uses the sandbox.
+	Payments PaymentsConfig
 	// MigrateAtStart applies the database migrations when the server starts
 	// (MATCHPOINT_MIGRATE=auto); otherwise run `server migrate` before starting.
 	MigrateAtStart bool
@@ -100,6 +103,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("MATCHPOINT_REDIS_URL: want a redis:// URL")
 		}
 		c.RedisURL = v
+	}
+	if c.Payments, err = loadPayments(getenv); err != nil {
+		return Config{}, err
 	}
 	switch v := getenv("MATCHPOINT_MIGRATE"); v {
 	case "", "off":

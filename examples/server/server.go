@@ -173,9 +173,6 @@ func provideOutboxOptions(log *slog.Logger) outbox.Options {
 	return outbox.Options{Logger: log}
 }
 
-// provideGateways returns the payment gateways: the sandbox, which every club uses.
-func provideGateways(sb *sandbox.Gateway) ports.Gateways { return ports.OneGateway(sb) }
-
 func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids ports.IDs, log *slog.Logger) sandbox.Config {
 	return sandbox.Config{
 		BaseURL:    string(url),

@@ -44,7 +44,12 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		cleanup()
 		return nil, nil, err
 	}
-	gateways := provideGateways(gateway)
+	gateways, err := provideGateways(cfg, gateway, publicURL, clock, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	options := provideOutboxOptions(log)
 	outboxOutbox := outbox.New(options)
 	inprocOptions := provideQueueOptions(log, clock)
@@ -119,7 +124,13 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		cleanup()
 		return nil, nil, err
 	}
-	gateways := provideGateways(gateway)
+	gateways, err := provideGateways(cfg, gateway, publicURL, clock, log)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	options := provideOutboxOptions(log)
 	outboxOutbox := outbox.New(options)
 	inprocOptions := provideQueueOptions(log, clock)
