@@ -11,6 +11,7 @@ import (
 
 	"github.com/matchpoint/matchpoint/adapters/payments/mercadopago"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
+	"github.com/matchpoint/matchpoint/adapters/payments/stripe"
 	"github.com/matchpoint/matchpoint/ports"
 )
 
@@ -28,7 +29,9 @@ type PaymentsConfig struct {
 
 // GatewayConfig is one account at a payment provider.
 type GatewayConfig struct {
-	Provider string `json:"provider"` // mercadopago
+	Provider string `json:"provider"` // stripe or mercadopago
+	// SecretKey is a Stripe account's API key.
+	SecretKey string `json:"secret_key,omitempty"`
 	// AccessToken is a MercadoPago account's private credential.
 	AccessToken string `json:"access_token,omitempty"`
 	// WebhookSecret verifies the provider's webhooks.
@@ -40,7 +43,8 @@ type GatewayConfig struct {
 // LogValue shows a gateway's configuration without its secrets.
 func (g GatewayConfig) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("provider", g.Provider), slog.String("api_url", g.APIURL),
-		slog.Bool("access_token", g.AccessToken != ""), slog.Bool("webhook_secret", g.WebhookSecret != ""))
+		slog.Bool("secret_key", g.SecretKey != ""), slog.Bool("access_token", g.AccessToken != ""),
+		slog.Bool("webhook_secret", g.WebhookSecret != ""))
 }
 
 // String is LogValue's text, so that printing a GatewayConfig shows no secret.
@@ -48,7 +52,7 @@ func (g GatewayConfig) String() string { return g.LogValue().String() }
 
 // loadPayments reads the payment configuration: the JSON file of
 // MATCHPOINT_GATEWAYS_FILE, then the shortcuts for one account per provider
-// (MATCHPOINT_MERCADOPAGO_*), MATCHPOINT_CLUB_GATEWAYS (slug=name pairs separated by
+// (MATCHPOINT_STRIPE_*, MATCHPOINT_MERCADOPAGO_*), MATCHPOINT_CLUB_GATEWAYS (slug=name pairs separated by
 // commas) and MATCHPOINT_DEFAULT_GATEWAY.
 func loadPayments(getenv func(string) string) (PaymentsConfig, error) {
 	var p PaymentsConfig
@@ -68,6 +72,10 @@ func loadPayments(getenv func(string) string) (PaymentsConfig, error) {
 	}
 	if p.Clubs == nil {
 		p.Clubs = map[string]string{}
+	}
+	if key := getenv("MATCHPOINT_STRIPE_SECRET_KEY"); key != "" {
+		p.Gateways[stripe.Provider] = GatewayConfig{Provider: stripe.Provider, SecretKey: key,
+			WebhookSecret: getenv("MATCHPOINT_STRIPE_WEBHOOK_SECRET"), APIURL: getenv("MATCHPOINT_STRIPE_API_URL")}
 	}
 	if token := getenv("MATCHPOINT_MERCADOPAGO_ACCESS_TOKEN"); token != "" {
 		p.Gateways[mercadopago.Provider] = GatewayConfig{Provider: mercadopago.Provider, AccessToken: token,
@@ -93,12 +101,16 @@ func loadPayments(getenv func(string) string) (PaymentsConfig, error) {
 			return p, fmt.Errorf("payment gateways: %q is the sandbox's name", name)
 		}
 		switch g.Provider {
+		case stripe.Provider:
+			if g.SecretKey == "" || g.WebhookSecret == "" {
+				return p, fmt.Errorf("payment gateway %q: Stripe needs a secret key and a webhook secret (MATCHPOINT_STRIPE_SECRET_KEY, MATCHPOINT_STRIPE_WEBHOOK_SECRET)", name)
+			}
 		case mercadopago.Provider:
 			if g.AccessToken == "" || g.WebhookSecret == "" {
 				return p, fmt.Errorf("payment gateway %q: MercadoPago needs an access token and a webhook secret (MATCHPOINT_MERCADOPAGO_ACCESS_TOKEN, MATCHPOINT_MERCADOPAGO_WEBHOOK_SECRET)", name)
 			}
 		default:
-			return p, fmt.Errorf("payment gateway %q: unknown provider %q (want mercadopago)", name, g.Provider)
+			return p, fmt.Errorf("payment gateway %q: unknown provider %q (want stripe or mercadopago)", name, g.Provider)
 		}
 	}
 	known := func(name string) bool { _, ok := p.Gateways[name]; return ok || name == sandbox.Provider }
@@ -121,6 +133,15 @@ func provideGateways(cfg Config, sb *sandbox.Gateway, url PublicURL, clock ports
 		g := cfg.Payments.Gateways[name]
 		webhook := string(url) + "/v1/webhooks/" + name
 		switch g.Provider {
+		case stripe.Provider:
+			gw, err := stripe.New(stripe.Config{
+				SecretKey: g.SecretKey, WebhookSecret: g.WebhookSecret, BackendURL: g.APIURL,
+				SuccessURL: string(url) + "/", CancelURL: string(url) + "/", Logger: log,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("payment gateway %q: %w", name, err)
+			}
+			named[name] = gw
 		case mercadopago.Provider:
 			gw, err := mercadopago.New(mercadopago.Config{
 				AccessToken: g.AccessToken, WebhookSecret: g.WebhookSecret, NotificationURL: webhook, BaseURL: g.APIURL,

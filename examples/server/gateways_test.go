@@ -51,6 +51,7 @@ func TestPaymentsConfig(t *testing.T) {
 		"MATCHPOINT_CLUB_GATEWAYS":              {"MATCHPOINT_CLUB_GATEWAYS": "demo=nowhere"},
 		"MATCHPOINT_DEFAULT_GATEWAY":            {"MATCHPOINT_DEFAULT_GATEWAY": "nowhere"},
 		"MATCHPOINT_MERCADOPAGO_WEBHOOK_SECRET": {"MATCHPOINT_MERCADOPAGO_ACCESS_TOKEN": "TEST-token"},
+		"MATCHPOINT_STRIPE_WEBHOOK_SECRET":      {"MATCHPOINT_STRIPE_SECRET_KEY": "sk_test_1"},
 		"MATCHPOINT_GATEWAYS_FILE":              {"MATCHPOINT_GATEWAYS_FILE": filepath.Join(dir, "missing.json")},
 	} {
 		_, err := loadPayments(env(kv))
@@ -72,8 +73,11 @@ func TestProvideGateways(t *testing.T) {
 	require.NoError(t, err)
 	var logs bytes.Buffer
 	cfg := Config{Payments: PaymentsConfig{
-		Gateways: map[string]GatewayConfig{"mp-riverside": {Provider: "mercadopago", AccessToken: "APP_USR-secret-token", WebhookSecret: "whsec-secret"}},
-		Default:  "sandbox", Clubs: map[string]string{"riverside": "mp-riverside"},
+		Gateways: map[string]GatewayConfig{
+			"mp-riverside": {Provider: "mercadopago", AccessToken: "APP_USR-secret-token", WebhookSecret: "whsec-secret"},
+			"stripe":       {Provider: "stripe", SecretKey: "sk_test_secret_key", WebhookSecret: "whsec_stripe_secret"},
+		},
+		Default: "sandbox", Clubs: map[string]string{"riverside": "mp-riverside", "demo": "stripe"},
 	}}
 	gws, err := provideGateways(cfg, sb, "https://book.example", nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	require.NoError(t, err)
@@ -83,9 +87,15 @@ func TestProvideGateways(t *testing.T) {
 	assert.Equal(t, "mercadopago", gw.Provider())
 	name, gw, err = gws.ForClub(context.Background(), domain.Club{Slug: "demo"})
 	require.NoError(t, err)
+	assert.Equal(t, "stripe", name)
+	assert.Equal(t, "stripe", gw.Provider())
+	name, gw, err = gws.ForClub(context.Background(), domain.Club{Slug: "other"})
+	require.NoError(t, err)
 	assert.Equal(t, "sandbox", name)
 	assert.Equal(t, ports.PaymentGateway(sb), gw)
 	assert.Contains(t, logs.String(), "https://book.example/v1/webhooks/mp-riverside")
 	assert.NotContains(t, logs.String(), "APP_USR-secret-token")
 	assert.NotContains(t, logs.String(), "whsec-secret")
+	assert.NotContains(t, logs.String(), "sk_test_secret_key")
+	assert.NotContains(t, logs.String(), "whsec_stripe_secret")
 }

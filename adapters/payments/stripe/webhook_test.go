@@ -1,0 +1,214 @@
+package stripe_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	stripego "github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/matchpoint/matchpoint/adapters/payments/stripe"
+	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+func TestWebhookEvents(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	price := domain.NewMoney(1_600_000, ars)
+
+	t.Run("paid", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		c := e.checkout(t, "booking-1")
+		header, body := e.api.pay(t, c.Ref)
+
+		ev, err := e.gw.ParseWebhook(header, body)
+
+		require.NoError(t, err)
+		var sent struct {
+			ID      string `json:"id"`
+			Created int64  `json:"created"`
+			Data    struct {
+				Object struct {
+					PaymentIntent string `json:"payment_intent"`
+				} `json:"object"`
+			} `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(body, &sent))
+		assert.Equal(t, ports.PaymentEvent{
+			Provider:   stripe.Provider,
+			EventID:    sent.ID,
+			Type:       ports.EventPaid,
+			BookingID:  "booking-1",
+			PaymentRef: sent.Data.Object.PaymentIntent,
+			Amount:     price,
+			At:         time.Unix(sent.Created, 0).UTC(),
+		}, ev)
+	})
+	t.Run("expired before any attempt", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		c := e.checkout(t, "booking-1")
+
+		ev, err := e.gw.ParseWebhook(e.api.expire(t, c.Ref))
+
+		require.NoError(t, err)
+		assert.Equal(t, ports.EventExpired, ev.Type)
+		assert.Equal(t, "booking-1", ev.BookingID)
+		assert.Equal(t, c.Ref, ev.PaymentRef, "with no PaymentIntent, the session is the payment")
+		assert.Equal(t, price, ev.Amount)
+	})
+	t.Run("declined", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		c := e.checkout(t, "booking-1")
+
+		ev, err := e.gw.ParseWebhook(e.api.decline(t, c.Ref))
+
+		require.NoError(t, err)
+		assert.Equal(t, ports.EventFailed, ev.Type)
+		assert.Equal(t, "booking-1", ev.BookingID)
+		assert.Regexp(t, "^pi_", ev.PaymentRef)
+		assert.Equal(t, price, ev.Amount)
+
+		expired, err := e.gw.ParseWebhook(e.api.expire(t, c.Ref))
+		require.NoError(t, err)
+		assert.Equal(t, ports.EventExpired, expired.Type)
+		assert.Equal(t, ev.PaymentRef, expired.PaymentRef, "once tried, the PaymentIntent is the payment")
+	})
+	t.Run("refunded", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		pi := e.paid(t, "booking-1")
+		for _, amount := range []int64{400_000, 200_000} {
+			_, err := e.gw.Refund(ctx, ports.RefundRequest{BookingID: "booking-1", PaymentRef: pi, Amount: domain.NewMoney(amount, ars), IdempotencyKey: fmt.Sprint("refund-", amount)})
+			require.NoError(t, err)
+		}
+
+		ev, err := e.gw.ParseWebhook(e.api.refunded(t, pi))
+
+		require.NoError(t, err)
+		assert.Equal(t, ports.EventRefunded, ev.Type)
+		assert.Equal(t, "booking-1", ev.BookingID)
+		assert.Equal(t, pi, ev.PaymentRef)
+		assert.Equal(t, domain.NewMoney(600_000, ars), ev.Amount, "refunded so far")
+	})
+}
+
+// The events stripe-mock's fixtures make carry another API version than stripe-go's,
+// as an endpoint created in the Dashboard may: the gateway accepts them, where
+// stripe-go's strict check would refuse every one.
+func TestWebhookOfAnotherAPIVersion(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.checkout(t, "booking-1")
+	header, body := e.api.pay(t, c.Ref)
+	var sent struct {
+		APIVersion string `json:"api_version"`
+	}
+	require.NoError(t, json.Unmarshal(body, &sent))
+	require.NotEqual(t, stripego.APIVersion, sent.APIVersion, "the case needs an event of another version")
+
+	_, strictErr := webhook.ConstructEvent(body, header.Get(stripe.SignatureHeader), webhookSecret)
+	_, err := e.gw.ParseWebhook(header, body)
+
+	assert.Error(t, strictErr)
+	assert.NoError(t, err)
+}
+
+func TestWebhookSignatureAge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	strict := newEnv(t, func(c *stripe.Config) { c.Tolerance = time.Minute })
+	_, body := e.api.pay(t, e.checkout(t, "booking-1").Ref)
+
+	for _, c := range []struct {
+		gw  *stripe.Gateway
+		age time.Duration
+		ok  bool
+	}{
+		{e.gw, 4 * time.Minute, true},
+		{e.gw, 6 * time.Minute, false}, // Stripe's default tolerance is five minutes
+		{strict.gw, 30 * time.Second, true},
+		{strict.gw, 2 * time.Minute, false},
+	} {
+		_, err := c.gw.ParseWebhook(signed(webhookSecret, time.Now().Add(-c.age), body), body)
+		if c.ok {
+			assert.NoError(t, err, "signed %s ago", c.age)
+		} else {
+			assertKind(t, domain.KindUnauthorized, domain.CodeBadSignature, err)
+		}
+	}
+}
+
+func TestWebhookRefusesWhatItDoesNotHandle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, paid := e.api.pay(t, e.checkout(t, "booking-1").Ref)
+	_, declined := e.api.decline(t, e.checkout(t, "booking-2").Ref)
+
+	for name, body := range map[string][]byte{
+		"empty object":     []byte(`{}`),
+		"unhandled type":   rewrite(t, paid, func(ev map[string]any) { ev["type"] = "customer.created" }),
+		"another object":   rewrite(t, declined, func(ev map[string]any) { ev["type"] = "checkout.session.completed" }),
+		"no booking":       rewrite(t, declined, func(ev map[string]any) { object(ev)["metadata"] = map[string]any{} }),
+		"unknown currency": rewrite(t, paid, func(ev map[string]any) { object(ev)["currency"] = "xyz" }),
+		"no data":          rewrite(t, paid, func(ev map[string]any) { delete(ev, "data") }),
+	} {
+		_, err := e.gw.ParseWebhook(signed(webhookSecret, time.Now(), body), body)
+		assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "%s: %v", name, err)
+	}
+}
+
+// A session completed with a payment method that settles later is not paid yet: its
+// event says so, and the async_payment event that follows says how it ended.
+func TestACompletedSessionNotPaidYetIsPending(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, paid := e.api.pay(t, e.checkout(t, "booking-1").Ref)
+	body := rewrite(t, paid, func(ev map[string]any) { object(ev)["payment_status"] = "unpaid" })
+	ev, err := e.gw.ParseWebhook(signed(webhookSecret, time.Now(), body), body)
+	require.NoError(t, err)
+	assert.Equal(t, ports.EventPending, ev.Type)
+	assert.Equal(t, "booking-1", ev.BookingID)
+}
+
+// rewrite returns body, an event, changed by edit.
+func rewrite(t *testing.T, body []byte, edit func(ev map[string]any)) []byte {
+	t.Helper()
+	ev, err := decode(body)
+	require.NoError(t, err)
+	edit(ev)
+	out, err := json.Marshal(ev)
+	require.NoError(t, err)
+	return out
+}
+
+// object returns the object of an event decoded by rewrite.
+func object(ev map[string]any) map[string]any {
+	return ev["data"].(map[string]any)["object"].(map[string]any)
+}
+
+func TestWebhookWithoutSignatureHeader(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, body := e.api.pay(t, e.checkout(t, "booking-1").Ref)
+
+	for name, header := range map[string]http.Header{
+		"none":      {},
+		"garbled":   {"Stripe-Signature": {"t=now,v1"}},
+		"no v1":     {"Stripe-Signature": {"t=1700000000"}},
+		"other key": signed("whsec_another_endpoint", time.Now(), body),
+	} {
+		_, err := e.gw.ParseWebhook(header, body)
+		assert.Equal(t, domain.CodeBadSignature, domain.ErrorCode(err), "%s: %v", name, err)
+		assert.Equal(t, domain.KindUnauthorized, domain.ErrorKind(err), name)
+	}
+}
