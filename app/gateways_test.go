@@ -37,7 +37,7 @@ func TestClubsTakePaymentsThroughTheirOwnGateway(t *testing.T) {
 	t.Parallel()
 	var own *sandbox.Gateway
 	var set *movable
-	e := newEnvWith(t, func(e *env) ports.Gateways {
+	e := newEnvWith(t, envOptions{gateways: func(e *env) ports.Gateways {
 		var err error
 		own, err = sandbox.New(sandbox.Config{BaseURL: "http://own.test", Secret: "whsec_club_one_own_account", Client: &http.Client{Transport: e.hooks},
 			Clock: e.clock, Logger: discard})
@@ -47,7 +47,7 @@ func TestClubsTakePaymentsThroughTheirOwnGateway(t *testing.T) {
 		require.NoError(t, err)
 		set = &movable{GatewaySet: s}
 		return set
-	})
+	}})
 	ctx := context.Background()
 
 	res := e.book(t, e.bookingCmd())

@@ -76,6 +76,9 @@ type env struct {
 	started sync.Once
 	tokens  map[string]string // access tokens by booking id, for cases that need them
 
+	tomorrow domain.LocalDate // the day after the clock's start: bookingCmd's day
+	gateways ports.Gateways
+
 	club   domain.Club
 	apiKey string
 	padel1 domain.Court
@@ -87,15 +90,28 @@ type env struct {
 // newEnv builds an env; policy, if given, adjusts the club's default policy.
 func newEnv(t *testing.T, policy ...func(*domain.Policy)) *env {
 	t.Helper()
-	return newEnvWith(t, nil, policy...)
+	return newEnvWith(t, envOptions{}, policy...)
 }
 
-// newEnvWith builds an env whose use cases take payments through the gateways
-// gateways returns (nil: the recording sandbox alone, for every club).
-func newEnvWith(t *testing.T, gateways func(e *env) ports.Gateways, policy ...func(*domain.Policy)) *env {
+// envOptions change what newEnvWith builds.
+type envOptions struct {
+	// start is when the env's clock starts; zero means startTime. Its club's season
+	// then runs from the day before to a year after, and bookingCmd books the day after.
+	start time.Time
+	// gateways returns the gateways the use cases take payments through; nil means the
+	// recording sandbox alone, for every club.
+	gateways func(e *env) ports.Gateways
+}
+
+// newEnvWith builds an env as o says.
+func newEnvWith(t *testing.T, o envOptions, policy ...func(*domain.Policy)) *env {
 	t.Helper()
+	start := o.start
+	if start.IsZero() {
+		start = startTime
+	}
 	e := &env{
-		clock:    clocktest.New(startTime),
+		clock:    clocktest.New(start),
 		store:    &spyStore{Store: memory.New(), calls: map[string]int{}},
 		outbox:   outbox.New(outbox.Options{Logger: discard}),
 		hooks:    &webhookCatcher{},
@@ -115,9 +131,10 @@ func newEnvWith(t *testing.T, gateways func(e *env) ports.Gateways, policy ...fu
 	e.gateway = &recordingGateway{Gateway: e.sandbox}
 	e.queue = inproc.New(inproc.Options{Clock: e.clock, Logger: discard})
 	var gws ports.Gateways = ports.OneGateway(e.gateway)
-	if gateways != nil {
-		gws = gateways(e)
+	if o.gateways != nil {
+		gws = o.gateways(e)
 	}
+	e.gateways = gws
 	e.app, err = app.New(app.Deps{
 		Store: e.store, Cache: e.cache, Gateways: gws, Notifier: e.outbox, Jobs: e.queue,
 		Clock: e.clock, IDs: system.IDs{}, Reporter: e.reporter, Logger: discard,
@@ -140,7 +157,14 @@ func newEnvWith(t *testing.T, gateways func(e *env) ports.Gateways, policy ...fu
 	e.padel1 = e.saveCourt(t, e.club, "Padel 1", domain.Padel)
 	e.padel2 = e.saveCourt(t, e.club, "Padel 2", domain.Padel)
 	e.tennis = e.saveCourt(t, e.club, "Tennis 1", domain.Tennis)
-	e.season = e.saveSeason(t, e.club, "2026", "2026-01-01", "2026-12-31", "08:00", "01:00")
+	e.tomorrow = tomorrow
+	if o.start.IsZero() {
+		e.season = e.saveSeason(t, e.club, "2026", "2026-01-01", "2026-12-31", "08:00", "01:00")
+	} else {
+		today := domain.DateOf(o.start, e.club.Location)
+		e.tomorrow = today.AddDays(1)
+		e.season = e.saveSeason(t, e.club, "This year", today.AddDays(-1).String(), today.AddDays(365).String(), "08:00", "01:00")
+	}
 	for _, r := range []domain.PriceRule{
 		{Name: "Padel off-peak", Sport: domain.Padel, Window: window("08:00", "18:00"), Priority: 10, Rate: domain.NewMoney(400000, ars)},
 		{Name: "Padel peak", Sport: domain.Padel, Window: window("18:00", "01:00"), Priority: 10, Rate: domain.NewMoney(600000, ars)},
@@ -209,7 +233,7 @@ func (e *env) drain(t *testing.T) {
 // which costs 3 × 4 000.00.
 func (e *env) bookingCmd() app.CreateBookingCommand {
 	return app.CreateBookingCommand{
-		ClubSlug: clubSlug, CourtID: e.padel1.ID, Start: e.at(tomorrow, "10:00"), Duration: 90 * time.Minute,
+		ClubSlug: clubSlug, CourtID: e.padel1.ID, Start: e.at(e.tomorrow, "10:00"), Duration: 90 * time.Minute,
 		Customer: app.CustomerInput{Name: "Ana Pérez", Email: "ana@example.com", Phone: "+54 11 5555 0000"},
 	}
 }
@@ -260,9 +284,14 @@ func (e *env) pay(t *testing.T, b *domain.Booking, amount int64) webhook {
 	return e.hooks.last(t)
 }
 
-// deliver hands a webhook to the use cases as the HTTP adapter does.
+// deliver hands a webhook to the use cases as the HTTP adapter does, at the name of
+// club-one's gateway.
 func (e *env) deliver(wh webhook) (app.WebhookResult, error) {
-	return e.app.Payments.HandleWebhook(context.Background(), sandbox.Provider, wh.header, wh.body)
+	name, _, err := e.gateways.ForClub(context.Background(), e.club)
+	if err != nil {
+		return app.WebhookResult{}, err
+	}
+	return e.app.Payments.HandleWebhook(context.Background(), name, wh.header, wh.body)
 }
 
 // payAndConfirm pays a booking in full, delivers the webhook and runs the jobs.

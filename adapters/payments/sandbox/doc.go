@@ -6,7 +6,9 @@
 // serves the provider's side: a checkout page with a Pay button, and endpoints that
 // pay, decline or expire a checkout, refund from the "dashboard" and re-send an event.
 // Each of them delivers a signed webhook event to Config.WebhookURL, as a real
-// provider would, and ParseWebhook verifies it there.
+// provider would, and ParseWebhook verifies it there. Paying takes optional amount
+// (minor units) and currency parameters, to see what a payment of another amount or
+// in another currency does.
 //
 // # Webhooks
 //

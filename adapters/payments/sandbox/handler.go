@@ -84,6 +84,15 @@ func (g *Gateway) servePay(w http.ResponseWriter, r *http.Request) {
 	if amount > 0 {
 		paid = domain.NewMoney(amount, c.amount.Currency())
 	}
+	if code := r.FormValue("currency"); code != "" {
+		cur, err := domain.ParseCurrency(code)
+		if err != nil {
+			g.mu.Unlock()
+			g.fail(w, r, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "currency %q: %v", code, err))
+			return
+		}
+		paid = domain.NewMoney(paid.Amount(), cur)
+	}
 	c.status, c.paid, c.paymentRef = ports.PaymentPaid, paid, "pi_"+g.ids.NewID()
 	g.byPayment[c.paymentRef] = c
 	id := g.newEvent(ports.EventPaid, c, paid)
