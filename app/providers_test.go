@@ -79,7 +79,9 @@ func (p *sandboxProvider) refundInDashboard(t *testing.T, paymentRef string, amo
 	return p.e.hooks.last(t)
 }
 
-func (p *sandboxProvider) resign(t *testing.T, wh webhook) webhook { return p.e.signed(t, decode(t, wh)) }
+func (p *sandboxProvider) resign(t *testing.T, wh webhook) webhook {
+	return p.e.signed(t, decode(t, wh))
+}
 
 func (p *sandboxProvider) forge(_ *testing.T, wh webhook) webhook {
 	h := http.Header{}
@@ -123,7 +125,9 @@ type providerWant struct {
 func TestWebhooksOfEveryProvider(t *testing.T) {
 	t.Parallel()
 	total := money(bookingTotal)
-	paidInFull := func(t *testing.T, e *env, p provider, b *domain.Booking) webhook { return p.pay(t, b.PaymentRef(), total) }
+	paidInFull := func(t *testing.T, e *env, p provider, b *domain.Booking) webhook {
+		return p.pay(t, b.PaymentRef(), total)
+	}
 	cases := []providerCase{
 		{
 			name:    "valid",
@@ -132,9 +136,11 @@ func TestWebhooksOfEveryProvider(t *testing.T) {
 				messages: []ports.MessageKind{ports.MessageConfirmation}},
 		},
 		{
-			name:    "forged",
-			arrange: func(t *testing.T, e *env, p provider, b *domain.Booking) webhook { return p.forge(t, paidInFull(t, e, p, b)) },
-			want:    providerWant{err: domain.CodeBadSignature, status: domain.StatusPending},
+			name: "forged",
+			arrange: func(t *testing.T, e *env, p provider, b *domain.Booking) webhook {
+				return p.forge(t, paidInFull(t, e, p, b))
+			},
+			want: providerWant{err: domain.CodeBadSignature, status: domain.StatusPending},
 		},
 		{
 			name: "replayed",
@@ -167,8 +173,10 @@ func TestWebhooksOfEveryProvider(t *testing.T) {
 			want: providerWant{outcome: app.OutcomeIgnored, status: domain.StatusPending, refunds: []domain.Money{total}},
 		},
 		{
-			name:    "wrong amount",
-			arrange: func(t *testing.T, e *env, p provider, b *domain.Booking) webhook { return p.pay(t, b.PaymentRef(), money(1_000_000)) },
+			name: "wrong amount",
+			arrange: func(t *testing.T, e *env, p provider, b *domain.Booking) webhook {
+				return p.pay(t, b.PaymentRef(), money(1_000_000))
+			},
 			want: providerWant{outcome: app.OutcomeRefunded, status: domain.StatusPending, refunded: 1_000_000,
 				refunds: []domain.Money{money(1_000_000)}, messages: []ports.MessageKind{ports.MessageRefund}},
 		},
