@@ -324,6 +324,26 @@ func TestPayAWrongAmount(t *testing.T) {
 	}
 }
 
+func TestPayInAnotherCurrency(t *testing.T) {
+	t.Parallel()
+	hook := newHook(t)
+	g := newGateway(t, sandbox.Config{WebhookURL: hook.URL})
+	c := checkout(t, g, "b1", "Padel")
+
+	rec := post(t, g, "/sandbox/checkout/"+c.Ref+"/pay?currency=USD", "")
+
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	ev, err := g.ParseWebhook(hook.last(t))
+	require.NoError(t, err)
+	usd := domain.MustCurrency("USD")
+	assert.Equal(t, domain.NewMoney(1_600_000, usd), ev.Amount, "the asked amount, in dollars")
+	_, err = g.Refund(context.Background(), ports.RefundRequest{BookingID: "b1", PaymentRef: ev.PaymentRef, Amount: ev.Amount, IdempotencyKey: "back"})
+	assert.NoError(t, err, "what was paid in dollars is refunded in dollars")
+
+	rec = post(t, g, "/sandbox/checkout/"+checkout(t, g, "b2", "Padel").Ref+"/pay?currency=XYZ", "")
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+}
+
 func TestPayWithAmountInTheForm(t *testing.T) {
 	t.Parallel()
 	hook := newHook(t)
