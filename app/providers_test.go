@@ -2,8 +2,10 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"testing"
@@ -12,7 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/matchpoint/matchpoint/adapters/payments/mercadopago/mptest"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
+	"github.com/matchpoint/matchpoint/adapters/payments/stripe/stripetest"
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
@@ -44,9 +48,87 @@ type provider interface {
 // providers are the providers every case runs against.
 func providers() map[string]func() provider {
 	return map[string]func() provider{
-		"sandbox": func() provider { return &sandboxProvider{} },
+		"sandbox":     func() provider { return &sandboxProvider{} },
+		"mercadopago": func() provider { return &mercadoPagoProvider{} },
+		"stripe":      func() provider { return &stripeProvider{} },
 	}
 }
+
+// TestMain stops the stripe-mock the Stripe cases start.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := stripetest.StopMock(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop stripe-mock:", err)
+	}
+	os.Exit(code)
+}
+
+// stripeProvider is a Stripe account of the test's own: a stand-in in front of
+// stripe-mock (stripetest). Stripe signs and checks signatures on the real clock,
+// which the env's clock starts at.
+type stripeProvider struct{ a *stripetest.Account }
+
+func (p *stripeProvider) setup(t *testing.T, _ *env) ports.PaymentGateway {
+	p.a = stripetest.Start(t)
+	return p.a.Gateway(t)
+}
+
+func (p *stripeProvider) pay(t *testing.T, ref string, amount domain.Money) webhook {
+	return webhookOf(p.a.Pay(t, ref, amount))
+}
+
+func (p *stripeProvider) decline(t *testing.T, ref string) webhook {
+	return webhookOf(p.a.Decline(t, ref))
+}
+
+func (p *stripeProvider) refundInDashboard(t *testing.T, paymentRef string, amount domain.Money) webhook {
+	return webhookOf(p.a.RefundInDashboard(t, paymentRef, amount))
+}
+
+func (p *stripeProvider) resign(t *testing.T, wh webhook) webhook {
+	return webhook{header: p.a.Sign(t, wh.body), body: wh.body}
+}
+
+func (p *stripeProvider) forge(t *testing.T, wh webhook) webhook {
+	return webhook{header: p.a.Forge(t, wh.body), body: wh.body}
+}
+
+func (p *stripeProvider) refunds(paymentRef string) []domain.Money { return p.a.Refunds(paymentRef) }
+
+// mercadoPagoProvider is a MercadoPago account of the test's own (mptest).
+type mercadoPagoProvider struct{ a *mptest.Account }
+
+func (p *mercadoPagoProvider) setup(t *testing.T, e *env) ports.PaymentGateway {
+	p.a = mptest.Start(t)
+	p.a.SetClock(e.clock) // it signs at the env's time, which the cases move
+	return p.a.Gateway(t)
+}
+
+func (p *mercadoPagoProvider) pay(t *testing.T, ref string, amount domain.Money) webhook {
+	return webhookOf(p.a.Pay(t, ref, amount))
+}
+
+func (p *mercadoPagoProvider) decline(t *testing.T, ref string) webhook {
+	return webhookOf(p.a.Decline(t, ref))
+}
+
+func (p *mercadoPagoProvider) refundInDashboard(t *testing.T, paymentRef string, amount domain.Money) webhook {
+	return webhookOf(p.a.RefundInDashboard(t, paymentRef, amount))
+}
+
+func (p *mercadoPagoProvider) resign(t *testing.T, wh webhook) webhook {
+	return webhook{header: p.a.Sign(t, wh.body), body: wh.body}
+}
+
+func (p *mercadoPagoProvider) forge(t *testing.T, wh webhook) webhook {
+	return webhook{header: p.a.Forge(t, wh.body), body: wh.body}
+}
+
+func (p *mercadoPagoProvider) refunds(paymentRef string) []domain.Money {
+	return p.a.Refunds(paymentRef)
+}
+
+func webhookOf(header http.Header, body []byte) webhook { return webhook{header: header, body: body} }
 
 // sandboxProvider is the sandbox gateway's own checkout page.
 type sandboxProvider struct {
@@ -110,8 +192,9 @@ type providerCase struct {
 }
 
 type providerWant struct {
-	err      string // the error code of the webhook, if it is refused
-	outcome  string
+	err      string   // the error code of the webhook, if it is refused
+	outcome  string   // what the webhook did
+	outcomes []string // or one of these, where providers differ
 	status   domain.Status
 	paid     int64
 	refunded int64          // what the booking records as refunded
@@ -170,7 +253,10 @@ func TestWebhooksOfEveryProvider(t *testing.T) {
 				deliverOK(t, e, p.refundInDashboard(t, ref, total))
 				return paid
 			},
-			want: providerWant{outcome: app.OutcomeIgnored, status: domain.StatusPending, refunds: []domain.Money{total}},
+			// A provider that reads the payment back on every notification reports the
+			// refunded payment twice under one event: the second is then a duplicate.
+			want: providerWant{outcomes: []string{app.OutcomeIgnored, app.OutcomeAlreadyRecorded}, status: domain.StatusPending,
+				refunds: []domain.Money{total}},
 		},
 		{
 			name: "wrong amount",
@@ -216,6 +302,7 @@ func TestWebhooksOfEveryProvider(t *testing.T) {
 			arrange: func(t *testing.T, e *env, p provider, b *domain.Booking) webhook {
 				paid := paidInFull(t, e, p, b)
 				deliverOK(t, e, paid)
+				e.drain(t) // the confirmation goes out
 				return p.refundInDashboard(t, paymentRefOf(t, e, paid), total)
 			},
 			want: providerWant{outcome: app.OutcomeRefundRecorded, status: domain.StatusConfirmed, paid: bookingTotal, refunded: bookingTotal,
@@ -243,7 +330,11 @@ func TestWebhooksOfEveryProvider(t *testing.T) {
 					assert.Equal(t, before.Record(), e.stored(t, b.ID()).Record(), "the booking is untouched")
 				} else {
 					require.NoError(t, err)
-					assert.Equal(t, c.want.outcome, got.Outcome)
+					if c.want.outcomes != nil {
+						assert.Contains(t, c.want.outcomes, got.Outcome)
+					} else {
+						assert.Equal(t, c.want.outcome, got.Outcome)
+					}
 				}
 				after := e.stored(t, b.ID())
 				assert.Equal(t, c.want.status, after.Status(), "status")

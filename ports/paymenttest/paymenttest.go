@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,6 +80,11 @@ var ars = domain.MustCurrency("ARS")
 // price is what the suite's bookings cost: 16 000.00 ARS.
 var price = domain.NewMoney(1_600_000, ars)
 
+// holdEnd is when the suite's holds end: one instant for the whole run, so that two
+// requests for one booking are the same request (a provider refuses an idempotent
+// retry whose parameters differ).
+var holdEnd = sync.OnceValue(func() time.Time { return time.Now().Add(10 * time.Minute).UTC().Truncate(time.Second) })
+
 func request(booking string) ports.CheckoutRequest {
 	return ports.CheckoutRequest{
 		BookingID:     booking,
@@ -86,7 +92,7 @@ func request(booking string) ports.CheckoutRequest {
 		Description:   "Padel, court 1, Sat 5 Jan 2030 19:00–20:30",
 		Amount:        price,
 		CustomerEmail: "ana@example.com",
-		ExpiresAt:     time.Now().Add(10 * time.Minute).UTC(),
+		ExpiresAt:     holdEnd(),
 	}
 }
 

@@ -53,7 +53,8 @@
 // The SDK addresses https://api.mercadopago.com and, by default, sends requests with
 // a client of its own that retries. The gateway replaces that requester (the SDK's
 // WithHTTPClient option) with one that sends through Config.HTTPClient, to
-// Config.BaseURL when set, without retries; tests point it at a local server.
+// Config.BaseURL when set, without retries; tests point it at a local server
+// (package mptest, a MercadoPago account of a test's own).
 // Config and Gateway print and log with their secrets redacted.
 //
 // The package imports domain, ports, the SDK, Wire (for its ProviderSet) and the

@@ -2,8 +2,10 @@ package mercadopago_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/matchpoint/matchpoint/adapters/payments/mercadopago"
+	"github.com/matchpoint/matchpoint/adapters/payments/mercadopago/mptest"
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
 	"github.com/matchpoint/matchpoint/ports/clocktest"
@@ -25,6 +28,7 @@ import (
 
 var _ ports.PaymentGateway = (*mercadopago.Gateway)(nil)
 
+// token and secret are credentials for the tests that make no requests.
 const (
 	token  = "APP_USR-6295877106812064-010512-2f1e8c0ffee-202809963"
 	secret = "a2f0c9e77b1d4c3e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e"
@@ -32,68 +36,41 @@ const (
 
 var ars = domain.MustCurrency("ARS")
 
-// fixture is a gateway on a fake API, with a transport that refuses every other host.
+// fixture is a gateway of an account of the test's own.
 type fixture struct {
-	api       *fakeAPI
-	transport *onlyHost
-	gateway   *mercadopago.Gateway
+	account *mptest.Account
+	gateway *mercadopago.Gateway
 }
 
-// newFixture starts a fake API and a gateway on it; cfg's zero fields get the
-// fixture's credentials, URLs and client.
+// newFixture starts an account and a gateway of it; cfg's zero fields are the
+// account's Config.
 func newFixture(t *testing.T, cfg mercadopago.Config) *fixture {
 	t.Helper()
-	api := newFakeAPI(t, token)
-	tr := &onlyHost{host: hostOf(t, api.URL), next: api.Client().Transport}
-	if cfg.AccessToken == "" {
-		cfg.AccessToken = token
-	}
-	if cfg.WebhookSecret == "" {
-		cfg.WebhookSecret = secret
-	}
-	if cfg.NotificationURL == "" {
-		cfg.NotificationURL = "https://club.example/v1/webhooks/mercadopago"
-	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = api.URL
-	}
+	a := mptest.Start(t)
+	def := a.Config()
+	cfg.AccessToken = cmp.Or(cfg.AccessToken, def.AccessToken)
+	cfg.WebhookSecret = cmp.Or(cfg.WebhookSecret, def.WebhookSecret)
+	cfg.NotificationURL = cmp.Or(cfg.NotificationURL, def.NotificationURL)
+	cfg.BaseURL = cmp.Or(cfg.BaseURL, def.BaseURL)
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Transport: tr, Timeout: 5 * time.Second}
+		cfg.HTTPClient = def.HTTPClient
 	}
 	g, err := mercadopago.New(cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() {
-		assert.Empty(t, tr.refused(), "requests left the local API")
-	})
-	return &fixture{api: api, transport: tr, gateway: g}
-}
-
-// another returns a second gateway on the same API, as another server instance.
-func (f *fixture) another(t *testing.T) *mercadopago.Gateway {
-	t.Helper()
-	g, err := mercadopago.New(mercadopago.Config{
-		AccessToken: token, WebhookSecret: secret, NotificationURL: "https://club.example/v1/webhooks/mercadopago",
-		BaseURL: f.api.URL, HTTPClient: &http.Client{Transport: f.transport},
-	})
-	require.NoError(t, err)
-	return g
+	return &fixture{account: a, gateway: g}
 }
 
 func TestContract(t *testing.T) {
 	paymenttest.Run(t, func(t *testing.T) paymenttest.Harness {
-		f := newFixture(t, mercadopago.Config{})
+		a := mptest.Start(t)
 		return paymenttest.Harness{
-			Gateway:     f.gateway,
+			Gateway:     a.Gateway(t),
 			SignsIDOnly: true, // data.id, x-request-id and the timestamp: not the body
 			Pay: func(t *testing.T, checkoutRef string) (http.Header, []byte) {
-				return f.api.notify(f.api.pay(t, checkoutRef), "payment.created", secret)
+				return a.Pay(t, checkoutRef, a.Asked(t, checkoutRef))
 			},
-			Forge: func(t *testing.T, body []byte) http.Header {
-				return signedHeader("not-the-secret", body, time.Now(), true)
-			},
-			Sign: func(t *testing.T, body []byte) http.Header {
-				return signedHeader(secret, body, time.Now(), true)
-			},
+			Forge: func(t *testing.T, body []byte) http.Header { return a.Forge(t, body) },
+			Sign:  func(t *testing.T, body []byte) http.Header { return a.Sign(t, body) },
 		}
 	})
 }
@@ -123,28 +100,35 @@ func TestRequestsReachOnlyTheLocalAPI(t *testing.T) {
 	_, err := f.gateway.GetPayment(context.Background(), c.Ref)
 	require.NoError(t, err)
 
-	assert.Equal(t, 4, f.api.count(), "search, create, then get and search payments")
-	reqs, _ := f.api.requestsTo("")
+	reqs := f.account.Requests("")
+	assert.Len(t, reqs, 4, "search, create, then get and search payments")
 	for _, r := range reqs {
-		assert.Equal(t, "Bearer "+token, r.Header.Get("Authorization"))
+		assert.Equal(t, "Bearer "+f.account.Config().AccessToken, r.Header.Get("Authorization"))
 	}
 
 	t.Run("without a base URL the SDK's host is used, through the configured client", func(t *testing.T) {
-		tr := &onlyHost{host: hostOf(t, f.api.URL), next: f.api.Client().Transport}
-		g, err := mercadopago.New(mercadopago.Config{
-			AccessToken: token, WebhookSecret: secret, NotificationURL: "https://club.example/hook",
-			HTTPClient: &http.Client{Transport: tr},
-		})
+		var hosts []string
+		cfg := f.account.Config()
+		cfg.BaseURL = ""
+		cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			hosts = append(hosts, r.URL.Host)
+			return nil, errors.New("no network in tests")
+		})}
+		g, err := mercadopago.New(cfg)
 		require.NoError(t, err)
-		before := f.api.count()
+		before := len(f.account.Requests(""))
 
 		_, err = g.GetPayment(context.Background(), "123")
 
 		assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%v", err)
-		assert.Equal(t, []string{"api.mercadopago.com"}, tr.refused())
-		assert.Equal(t, before, f.api.count())
+		assert.Equal(t, []string{"api.mercadopago.com"}, hosts)
+		assert.Len(t, f.account.Requests(""), before)
 	})
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestCheckoutPreference(t *testing.T) {
 	t.Parallel()
@@ -160,11 +144,11 @@ func TestCheckoutPreference(t *testing.T) {
 	c, err := f.gateway.CreateCheckout(context.Background(), req)
 	require.NoError(t, err)
 
-	reqs, bodies := f.api.requestsTo("POST /checkout/preferences")
+	reqs := f.account.Requests("POST /checkout/preferences")
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "checkout:booking-1", reqs[0].Header.Get("X-Idempotency-Key"))
 	var sent map[string]any
-	require.NoError(t, json.Unmarshal(bodies[0], &sent))
+	require.NoError(t, json.Unmarshal(reqs[0].Body, &sent))
 	assert.Equal(t, "booking-1", sent["external_reference"])
 	assert.Equal(t, "https://club.example/v1/webhooks/mercadopago?club=1&source_news=webhooks", sent["notification_url"])
 	assert.Equal(t, map[string]any{"email": "ana@example.com"}, sent["payer"])
@@ -174,7 +158,7 @@ func TestCheckoutPreference(t *testing.T) {
 	assert.Equal(t, "2030-01-05T18:00:00Z", sent["expiration_date_from"])
 	assert.Equal(t, "2030-01-05T18:10:00.123Z", sent["expiration_date_to"], "the hold's end, to the millisecond")
 	assert.Equal(t, sent["expiration_date_to"], sent["date_of_expiration"])
-	assert.Contains(t, string(bodies[0]), `"unit_price":12345.67`, "the amount in major units, exactly")
+	assert.Contains(t, string(reqs[0].Body), `"unit_price":12345.67`, "the amount in major units, exactly")
 	items := sent["items"].([]any)
 	require.Len(t, items, 1)
 	item := items[0].(map[string]any)
@@ -203,8 +187,8 @@ func TestCheckoutAmountsAreExact(t *testing.T) {
 		p, err := f.gateway.GetPayment(context.Background(), c.Ref)
 		require.NoError(t, err)
 		assert.Equal(t, amount, p.Amount.Amount(), "asked")
-		id := f.api.pay(t, c.Ref)
-		p, err = f.gateway.GetPayment(context.Background(), strconv.FormatInt(id, 10))
+		_, body := f.account.Pay(t, c.Ref, domain.NewMoney(amount, ars))
+		p, err = f.gateway.GetPayment(context.Background(), mptest.PaymentRef(t, body))
 		require.NoError(t, err)
 		assert.Equal(t, amount, p.Amount.Amount(), "paid")
 	}
@@ -217,8 +201,8 @@ func TestCheckoutIsOnePerBookingAcrossInstances(t *testing.T) {
 	t.Run("concurrent creations share the idempotency key", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, mercadopago.Config{})
-		f.api.set(func(api *fakeAPI) { api.searchLag = true })
-		gateways := []*mercadopago.Gateway{f.gateway, f.another(t), f.another(t)}
+		f.account.LagPreferenceSearch(true)
+		gateways := []*mercadopago.Gateway{f.gateway, f.account.Gateway(t), f.account.Gateway(t)}
 		refs := make([]string, len(gateways))
 		var wg sync.WaitGroup
 		for i, g := range gateways {
@@ -236,23 +220,24 @@ func TestCheckoutIsOnePerBookingAcrossInstances(t *testing.T) {
 	t.Run("without the key the oldest preference wins", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, mercadopago.Config{})
-		f.api.set(func(api *fakeAPI) { api.searchLag, api.ignorePrefKeys = true, true })
+		f.account.LagPreferenceSearch(true)
+		f.account.IgnoreCheckoutIdempotencyKeys(true)
 		first := f.checkout(t, "b1", 1_600_000)
-		second, err := f.another(t).CreateCheckout(ctx, checkoutRequest("b1", 1_600_000))
+		second, err := f.account.Gateway(t).CreateCheckout(ctx, checkoutRequest("b1", 1_600_000))
 		require.NoError(t, err)
-		require.NotEqual(t, first.Ref, second.Ref, "the fake made two preferences")
-		f.api.set(func(api *fakeAPI) { api.searchLag = false })
+		require.NotEqual(t, first.Ref, second.Ref, "the account made two preferences")
+		f.account.LagPreferenceSearch(false)
 
-		for _, g := range []*mercadopago.Gateway{f.gateway, f.another(t)} {
+		for _, g := range []*mercadopago.Gateway{f.gateway, f.account.Gateway(t)} {
 			c, err := g.CreateCheckout(ctx, checkoutRequest("b1", 1_600_000))
 			require.NoError(t, err)
 			assert.Equal(t, first, c)
 		}
 		// A payment through the other preference still counts for the booking.
-		id := f.api.pay(t, second.Ref)
+		_, body := f.account.Pay(t, second.Ref, domain.NewMoney(1_600_000, ars))
 		p, err := f.gateway.GetPayment(ctx, first.Ref)
 		require.NoError(t, err)
-		assert.Equal(t, strconv.FormatInt(id, 10), p.Ref)
+		assert.Equal(t, mptest.PaymentRef(t, body), p.Ref)
 		assert.Equal(t, ports.PaymentPaid, p.Status)
 	})
 }
@@ -285,8 +270,8 @@ func TestCheckoutRequests(t *testing.T) {
 	noHold.ExpiresAt = time.Time{}
 	_, err = f.gateway.CreateCheckout(ctx, noHold)
 	require.NoError(t, err)
-	_, bodies := f.api.requestsTo("POST /checkout/preferences")
-	assert.NotContains(t, string(bodies[len(bodies)-1]), "expir", "a checkout without a hold does not expire")
+	reqs := f.account.Requests("POST /checkout/preferences")
+	assert.NotContains(t, string(reqs[len(reqs)-1].Body), "expir", "a checkout without a hold does not expire")
 }
 
 func TestPaymentStatuses(t *testing.T) {
@@ -313,8 +298,8 @@ func TestPaymentStatuses(t *testing.T) {
 		name := tc.status + "/" + tc.detail
 		booking := "b" + strconv.Itoa(i)
 		c := f.checkout(t, booking, 1_600_000)
-		id := f.api.pay(t, c.Ref, tc.status, tc.detail)
-		ref := strconv.FormatInt(id, 10)
+		header, body := f.account.PayWithStatus(t, c.Ref, tc.status, tc.detail)
+		ref := mptest.PaymentRef(t, body)
 
 		for _, by := range []string{ref, c.Ref} {
 			p, err := f.gateway.GetPayment(ctx, by)
@@ -322,7 +307,7 @@ func TestPaymentStatuses(t *testing.T) {
 			assert.Equal(t, ports.Payment{Ref: ref, BookingID: booking, Status: tc.want, Amount: domain.NewMoney(1_600_000, ars)}, p, "%s by %s", name, by)
 		}
 
-		ev, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.updated", secret))
+		ev, err := f.gateway.ParseWebhook(header, body)
 		require.NoError(t, err, name)
 		assert.Equal(t, tc.event, ev.Type, name)
 		assert.Equal(t, ref+":"+tc.status, ev.EventID, name)
@@ -338,17 +323,17 @@ func TestCheckoutPaymentIsTheBestOfItsBooking(t *testing.T) {
 	ctx := context.Background()
 	c := f.checkout(t, "b1", 1_600_000)
 
-	f.api.pay(t, c.Ref, "rejected", "cc_rejected_bad_filled_card_number")
+	f.account.PayWithStatus(t, c.Ref, "rejected", "cc_rejected_bad_filled_card_number")
 	p, err := f.gateway.GetPayment(ctx, c.Ref)
 	require.NoError(t, err)
 	assert.Equal(t, ports.PaymentFailed, p.Status)
 
-	paid := f.api.pay(t, c.Ref)
-	f.api.pay(t, c.Ref, "rejected", "cc_rejected_call_for_authorize") // a later attempt after paying
+	_, paid := f.account.Pay(t, c.Ref, domain.NewMoney(1_600_000, ars))
+	f.account.PayWithStatus(t, c.Ref, "rejected", "cc_rejected_call_for_authorize") // a later attempt after paying
 	p, err = f.gateway.GetPayment(ctx, c.Ref)
 	require.NoError(t, err)
 	assert.Equal(t, ports.PaymentPaid, p.Status)
-	assert.Equal(t, strconv.FormatInt(paid, 10), p.Ref)
+	assert.Equal(t, mptest.PaymentRef(t, paid), p.Ref)
 }
 
 func TestGetPaymentNotFound(t *testing.T) {
@@ -365,8 +350,8 @@ func TestRefunds(t *testing.T) {
 	f := newFixture(t, mercadopago.Config{})
 	ctx := context.Background()
 	c := f.checkout(t, "b1", 1_600_000)
-	id := f.api.pay(t, c.Ref)
-	ref := strconv.FormatInt(id, 10)
+	_, body := f.account.Pay(t, c.Ref, domain.NewMoney(1_600_000, ars))
+	ref := mptest.PaymentRef(t, body)
 	req := func(amount int64, cur domain.Currency, key, booking string) ports.RefundRequest {
 		return ports.RefundRequest{BookingID: booking, PaymentRef: ref, Amount: domain.NewMoney(amount, cur), IdempotencyKey: key}
 	}
@@ -391,9 +376,9 @@ func TestRefunds(t *testing.T) {
 	r, err := f.gateway.Refund(ctx, req(12_345, ars, "k1", "b1"))
 	require.NoError(t, err)
 	assert.Equal(t, int64(12_345), r.Amount.Amount())
-	reqs, bodies := f.api.requestsTo("POST /v1/payments/" + ref + "/refunds")
+	reqs := f.account.Requests("POST /v1/payments/" + ref + "/refunds")
 	assert.Equal(t, "k1", reqs[len(reqs)-1].Header.Get("X-Idempotency-Key"))
-	assert.JSONEq(t, `{"amount":123.45}`, string(bodies[len(bodies)-1]))
+	assert.JSONEq(t, `{"amount":123.45}`, string(reqs[len(reqs)-1].Body))
 
 	again, err := f.gateway.Refund(ctx, req(12_345, ars, "k1", ""))
 	require.NoError(t, err)
@@ -409,6 +394,8 @@ func TestRefunds(t *testing.T) {
 	assert.Equal(t, rest, retried)
 	_, err = f.gateway.Refund(ctx, req(1, ars, "k3", "b1"))
 	assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "a refunded payment: %v", err)
+	assert.Equal(t, []domain.Money{domain.NewMoney(12_345, ars), domain.NewMoney(1_600_000-12_345, ars)}, f.account.Refunds(ref),
+		"each key refunded once")
 }
 
 func TestRefundEvents(t *testing.T) {
@@ -416,20 +403,19 @@ func TestRefundEvents(t *testing.T) {
 	f := newFixture(t, mercadopago.Config{})
 	ctx := context.Background()
 	c := f.checkout(t, "b1", 1_600_000)
-	id := f.api.pay(t, c.Ref)
-	paid, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.created", secret))
+	paid, err := f.gateway.ParseWebhook(f.account.Pay(t, c.Ref, domain.NewMoney(1_600_000, ars)))
 	require.NoError(t, err)
 
 	_, err = f.gateway.Refund(ctx, ports.RefundRequest{PaymentRef: paid.PaymentRef, Amount: domain.NewMoney(600_000, ars), IdempotencyKey: "part"})
 	require.NoError(t, err)
-	partly, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.updated", secret))
+	partly, err := f.gateway.ParseWebhook(f.account.Notify(t, paid.PaymentRef))
 	require.NoError(t, err)
 	assert.Equal(t, paid.EventID, partly.EventID, "a partial refund is no new event: the payment is still paid")
 	assert.Equal(t, ports.EventPaid, partly.Type)
 
 	_, err = f.gateway.Refund(ctx, ports.RefundRequest{PaymentRef: c.Ref, Amount: domain.NewMoney(1_000_000, ars), IdempotencyKey: "rest"})
 	require.NoError(t, err)
-	refunded, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.updated", secret))
+	refunded, err := f.gateway.ParseWebhook(f.account.Notify(t, paid.PaymentRef))
 	require.NoError(t, err)
 	assert.Equal(t, ports.EventRefunded, refunded.Type)
 	assert.NotEqual(t, paid.EventID, refunded.EventID)
@@ -442,8 +428,9 @@ func TestParseWebhookSignature(t *testing.T) {
 	clk := clocktest.New(time.Now().Truncate(time.Second))
 	f := newFixture(t, mercadopago.Config{Clock: clk})
 	c := f.checkout(t, "b1", 1_600_000)
-	id := f.api.pay(t, c.Ref)
-	header, body := f.api.notify(id, "payment.created", secret)
+	header, body := f.account.Pay(t, c.Ref, domain.NewMoney(1_600_000, ars))
+	ref := mptest.PaymentRef(t, body)
+	secret := f.account.Config().WebhookSecret
 	now := clk.Now()
 	ms := func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 	secs := func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
@@ -453,9 +440,10 @@ func TestParseWebhookSignature(t *testing.T) {
 		return h
 	}
 	sigOf := func(h http.Header) string { return h.Get("X-Signature") }
+	rid := "bb56a2f1-6aae-46ac-982e-000000000001"
 	good := sigOf(header)
 	ts, v1, _ := strings.Cut(good, ",")
-	forged := sigOf(signedHeaderTS("old-secret", body, strings.TrimPrefix(ts, "ts="), false))
+	forged := sigOf(mptest.SignedHeader("old-secret", body, strings.TrimPrefix(ts, "ts="), ""))
 	_, forgedV1, _ := strings.Cut(forged, ",")
 
 	for name, tc := range map[string]struct {
@@ -464,15 +452,15 @@ func TestParseWebhookSignature(t *testing.T) {
 		ok     bool
 	}{
 		"genuine":                        {header, body, true},
-		"timestamp in seconds":           {signedHeaderTS(secret, body, secs(now), true), body, true},
-		"no request id":                  {signedHeaderTS(secret, body, ms(now), false), body, true},
+		"timestamp in seconds":           {mptest.SignedHeader(secret, body, secs(now), rid), body, true},
+		"no request id":                  {mptest.SignedHeader(secret, body, ms(now), ""), body, true},
 		"v1 first":                       {withSig(header, v1+","+ts), body, true},
 		"spaces and a second v1":         {withSig(header, ts+", "+forgedV1+", "+v1), body, true},
 		"only a rotated-out secret":      {withSig(header, ts+","+forgedV1), body, false},
-		"tolerance old, milliseconds":    {signedHeaderTS(secret, body, ms(now.Add(-5*time.Minute)), true), body, true},
-		"stale, milliseconds":            {signedHeaderTS(secret, body, ms(now.Add(-5*time.Minute-time.Second)), true), body, false},
-		"stale, seconds":                 {signedHeaderTS(secret, body, secs(now.Add(-6*time.Minute)), true), body, false},
-		"from the future":                {signedHeaderTS(secret, body, ms(now.Add(6*time.Minute)), true), body, false},
+		"tolerance old, milliseconds":    {mptest.SignedHeader(secret, body, ms(now.Add(-5*time.Minute)), rid), body, true},
+		"stale, milliseconds":            {mptest.SignedHeader(secret, body, ms(now.Add(-5*time.Minute-time.Second)), rid), body, false},
+		"stale, seconds":                 {mptest.SignedHeader(secret, body, secs(now.Add(-6*time.Minute)), rid), body, false},
+		"from the future":                {mptest.SignedHeader(secret, body, ms(now.Add(6*time.Minute)), rid), body, false},
 		"request id of another delivery": {func() http.Header { h := header.Clone(); h.Set("X-Request-Id", "other"); return h }(), body, false},
 		"no timestamp":                   {withSig(header, v1), body, false},
 		"no v1":                          {withSig(header, ts), body, false},
@@ -481,7 +469,7 @@ func TestParseWebhookSignature(t *testing.T) {
 		"garbage":                        {withSig(header, "garbage"), body, false},
 		"missing":                        {http.Header{}, body, false},
 		"truncated body":                 {header, body[:len(body)-1], false},
-		"another payment":                {header, bytes.Replace(body, []byte(strconv.FormatInt(id, 10)), []byte(strconv.FormatInt(id+1, 10)), 1), false},
+		"another payment":                {header, bytes.Replace(body, []byte(`"`+ref+`"`), []byte(`"`+ref+`1"`), 1), false},
 	} {
 		ev, err := f.gateway.ParseWebhook(tc.header, tc.body)
 		if tc.ok {
@@ -497,7 +485,7 @@ func TestParseWebhookSignature(t *testing.T) {
 	t.Run("data.id is signed lower-cased", func(t *testing.T) {
 		body := []byte(`{"id":1,"type":"topic_merchant_order_wh","action":"order.updated","data":{"id":"ORD01ABC"}}`)
 		lower := []byte(`{"id":1,"type":"topic_merchant_order_wh","action":"order.updated","data":{"id":"ord01abc"}}`)
-		_, err := f.gateway.ParseWebhook(signedHeader(secret, lower, now, true), body)
+		_, err := f.gateway.ParseWebhook(mptest.SignedHeader(secret, lower, ms(now), rid), body)
 		assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "verified, but not a payment: %v", err)
 	})
 }
@@ -506,7 +494,7 @@ func TestParseWebhookRejectsWhatIsNotAPaymentEvent(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, mercadopago.Config{})
 	c := f.checkout(t, "b1", 1_600_000)
-	f.api.pay(t, c.Ref)
+	f.account.Pay(t, c.Ref, domain.NewMoney(1_600_000, ars))
 
 	for name, tc := range map[string]struct {
 		body string
@@ -521,7 +509,7 @@ func TestParseWebhookRejectsWhatIsNotAPaymentEvent(t *testing.T) {
 		"array":             {`[]`, domain.KindInvalid},
 		"null id, no error": {`{"type":"payment","data":{"id":null}}`, domain.KindInvalid},
 	} {
-		_, err := f.gateway.ParseWebhook(signedHeader(secret, []byte(tc.body), time.Now(), true), []byte(tc.body))
+		_, err := f.gateway.ParseWebhook(f.account.Sign(t, []byte(tc.body)), []byte(tc.body))
 		assert.Equal(t, tc.kind, domain.ErrorKind(err), "%s: %v", name, err)
 	}
 }
@@ -529,11 +517,8 @@ func TestParseWebhookRejectsWhatIsNotAPaymentEvent(t *testing.T) {
 func TestParseWebhookOfAPaymentWithoutBooking(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, mercadopago.Config{})
-	c := f.checkout(t, "b1", 1_600_000)
-	id := f.api.pay(t, c.Ref)
-	f.api.set(func(api *fakeAPI) { api.payments[id].json.ExternalReference = "" })
 
-	_, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.created", secret))
+	_, err := f.gateway.ParseWebhook(f.account.PayWithoutCheckout(t, domain.NewMoney(1_600_000, ars)))
 
 	assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "%v", err)
 }
@@ -543,9 +528,9 @@ func TestProviderFailuresAreUnavailable(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, mercadopago.Config{})
 	c := f.checkout(t, "b1", 1_600_000)
-	id := f.api.pay(t, c.Ref)
-	header, body := f.api.notify(id, "payment.created", secret)
-	refund := ports.RefundRequest{PaymentRef: strconv.FormatInt(id, 10), Amount: domain.NewMoney(1, ars), IdempotencyKey: "k"}
+	header, body := f.account.Pay(t, c.Ref, domain.NewMoney(1_600_000, ars))
+	refund := ports.RefundRequest{PaymentRef: mptest.PaymentRef(t, body), Amount: domain.NewMoney(1, ars), IdempotencyKey: "k"}
+	token := f.account.Config().AccessToken
 
 	calls := map[string]func() error{
 		"CreateCheckout": func() error { _, err := f.gateway.CreateCheckout(ctx, checkoutRequest("b2", 100)); return err },
@@ -554,7 +539,7 @@ func TestProviderFailuresAreUnavailable(t *testing.T) {
 		"ParseWebhook":   func() error { _, err := f.gateway.ParseWebhook(header, body); return err },
 	}
 	for _, status := range []int{http.StatusInternalServerError, http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusUnauthorized} {
-		f.api.set(func(api *fakeAPI) { api.failWith = status })
+		f.account.FailWith(status)
 		for name, call := range calls {
 			err := call()
 			assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%s on %d: %v", name, status, err)
@@ -562,12 +547,12 @@ func TestProviderFailuresAreUnavailable(t *testing.T) {
 		}
 	}
 
-	f.api.set(func(api *fakeAPI) { api.failWith = 0 })
+	f.account.FailWith(0)
 	other := newFixture(t, mercadopago.Config{AccessToken: "APP_USR-revoked"})
 	_, err := other.gateway.GetPayment(ctx, "1")
 	assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "a refused token: %v", err)
 
-	f.api.Close()
+	f.account.Close()
 	for name, call := range calls {
 		err := call()
 		assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%s with the API down: %v", name, err)
@@ -578,11 +563,9 @@ func TestParseWebhookTimeout(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, mercadopago.Config{WebhookTimeout: 50 * time.Millisecond})
 	c := f.checkout(t, "b1", 1_600_000)
-	id := f.api.pay(t, c.Ref)
-	header, body := f.api.notify(id, "payment.created", secret)
-	release := make(chan struct{})
-	defer close(release)
-	f.api.set(func(api *fakeAPI) { api.hold = release })
+	header, body := f.account.Pay(t, c.Ref, domain.NewMoney(1_600_000, ars))
+	release := f.account.Hold()
+	defer release()
 
 	start := time.Now()
 	_, err := f.gateway.ParseWebhook(header, body)
@@ -637,22 +620,21 @@ func TestAPaymentIsReportedAsItsStatusChanges(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, mercadopago.Config{})
 	c := f.checkout(t, "b1", 1_600_000)
-	id := f.api.pay(t, c.Ref, "in_process", "pending_contingency")
-	header, body := f.api.notify(id, "payment.created", secret)
+	header, body := f.account.PayWithStatus(t, c.Ref, "in_process", "pending_contingency")
+	ref := mptest.PaymentRef(t, body)
 
 	pending, err := f.gateway.ParseWebhook(header, body)
 	require.NoError(t, err)
 	assert.Equal(t, ports.EventPending, pending.Type, "no outcome yet")
-	assert.Equal(t, strconv.FormatInt(id, 10)+":in_process", pending.EventID)
+	assert.Equal(t, ref+":in_process", pending.EventID)
 
-	f.api.setStatus(id, "approved", "accredited")
+	f.account.SetStatus(t, ref, "approved", "accredited")
 	paid, err := f.gateway.ParseWebhook(header, body) // the same notification, delivered again
 	require.NoError(t, err)
 	assert.Equal(t, ports.EventPaid, paid.Type)
-	assert.Equal(t, strconv.FormatInt(id, 10)+":approved", paid.EventID)
+	assert.Equal(t, ref+":approved", paid.EventID)
 
-	f.api.setStatus(id, "charged_back", "settled")
-	back, err := f.gateway.ParseWebhook(f.api.notify(id, "payment.updated", secret))
+	back, err := f.gateway.ParseWebhook(f.account.SetStatus(t, ref, "charged_back", "settled"))
 	require.NoError(t, err)
 	assert.Equal(t, ports.EventRefunded, back.Type)
 	assert.Equal(t, int64(1_600_000), back.Amount.Amount(), "a chargeback takes the whole payment")

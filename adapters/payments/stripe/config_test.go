@@ -97,11 +97,11 @@ func TestRetries(t *testing.T) {
 		{1, 2},
 	} {
 		e := newEnv(t, func(cfg *stripe.Config) { cfg.Retries = c.retries })
-		e.api.failWith(http.StatusServiceUnavailable)
+		e.acct.FailWith(http.StatusServiceUnavailable)
 
 		_, err := e.gw.GetPayment(context.Background(), "cs_test_1")
 
 		assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err))
-		assert.Len(t, e.api.requests(), c.requests, "Retries %d", c.retries)
+		assert.Len(t, e.acct.Requests(), c.requests, "Retries %d", c.retries)
 	}
 }

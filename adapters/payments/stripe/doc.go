@@ -68,6 +68,13 @@
 // versions, instead of failing every webhook of an endpoint whose version is not
 // stripe-go's (stripe.APIVersion).
 //
+// # Testing
+//
+// Package stripetest gives a test a Stripe account of its own: a stand-in for
+// Stripe's API in front of stripe-mock, the customer's and the club's side of a
+// payment, and the signed webhook events Stripe sends about them. This package's
+// tests use it, and so may any other package's that needs a Stripe gateway.
+//
 // The package imports ports, domain, stripe-go, Wire (for its ProviderSet) and the
 // standard library; it must not import another adapter.
 package stripe

@@ -2,9 +2,10 @@ package stripe_test
 
 import (
 	"context"
-	"log/slog"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	stripego "github.com/stripe/stripe-go/v76"
 
 	"github.com/matchpoint/matchpoint/adapters/payments/stripe"
+	"github.com/matchpoint/matchpoint/adapters/payments/stripe/stripetest"
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
 	"github.com/matchpoint/matchpoint/ports/paymenttest"
@@ -21,45 +23,45 @@ import (
 
 var _ ports.PaymentGateway = (*stripe.Gateway)(nil)
 
-const webhookSecret = "whsec_matchpoint_test"
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := stripetest.StopMock(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
 
 var ars = domain.MustCurrency("ARS")
 
 // env is a gateway and the Stripe account it talks to.
 type env struct {
-	gw  *stripe.Gateway
-	api *standIn
+	gw   *stripe.Gateway
+	acct *stripetest.Account
 }
 
-// newEnv returns a gateway in front of a stand-in of its own; edit adjusts the config.
+// newEnv returns a gateway to an account of its own; edit adjusts the config.
 func newEnv(t *testing.T, edit ...func(*stripe.Config)) env {
 	t.Helper()
-	api := newStandIn(t, webhookSecret)
-	cfg := stripe.Config{
-		SecretKey:     mockKey,
-		WebhookSecret: webhookSecret,
-		SuccessURL:    "https://club.example/paid?session={CHECKOUT_SESSION_ID}",
-		CancelURL:     "https://club.example/cancelled",
-		BackendURL:    api.URL,
-		Retries:       -1, // a failure shows at once
-		Logger:        slog.New(slog.DiscardHandler),
-	}
+	acct := stripetest.Start(t)
+	cfg := acct.Config()
 	for _, f := range edit {
 		f(&cfg)
 	}
 	gw, err := stripe.New(cfg)
 	require.NoError(t, err)
-	return env{gw: gw, api: api}
+	return env{gw: gw, acct: acct}
 }
 
 func TestContract(t *testing.T) {
 	paymenttest.Run(t, func(t *testing.T) paymenttest.Harness {
-		e := newEnv(t)
+		acct := stripetest.Start(t)
 		return paymenttest.Harness{
-			Gateway: e.gw,
-			Pay:     e.api.pay,
-			Forge:   func(_ *testing.T, body []byte) http.Header { return signed("whsec_someone_else", time.Now(), body) },
-			Sign:    func(_ *testing.T, body []byte) http.Header { return signed(webhookSecret, time.Now(), body) },
+			Gateway: acct.Gateway(t),
+			Pay: func(t *testing.T, ref string) (http.Header, []byte) {
+				return acct.Pay(t, ref, acct.Asked(t, ref))
+			},
+			Forge: func(t *testing.T, body []byte) http.Header { return acct.Forge(t, body) },
+			Sign:  func(t *testing.T, body []byte) http.Header { return acct.Sign(t, body) },
 		}
 	})
 }
@@ -83,11 +85,17 @@ func (e env) checkout(t *testing.T, booking string) ports.Checkout {
 	return c
 }
 
+// pay has the customer pay a checkout what it asks.
+func (e env) pay(t *testing.T, checkoutRef string) (http.Header, []byte) {
+	t.Helper()
+	return e.acct.Pay(t, checkoutRef, e.acct.Asked(t, checkoutRef))
+}
+
 // paid creates a checkout for booking, pays it, and returns the PaymentIntent's id.
 func (e env) paid(t *testing.T, booking string) string {
 	t.Helper()
 	c := e.checkout(t, booking)
-	ev, err := e.gw.ParseWebhook(e.api.pay(t, c.Ref))
+	ev, err := e.gw.ParseWebhook(e.pay(t, c.Ref))
 	require.NoError(t, err)
 	return ev.PaymentRef
 }
@@ -108,22 +116,22 @@ func TestRequestsGoToTheLocalServer(t *testing.T) {
 	_, err := e.gw.GetPayment(context.Background(), c.Ref)
 	require.NoError(t, err)
 
-	reqs := e.api.requests()
+	reqs := e.acct.Requests()
 	require.Len(t, reqs, 2)
 	assert.Equal(t, [2]string{http.MethodPost, "/v1/checkout/sessions"}, [2]string{reqs[0].Method, reqs[0].Path})
 	assert.Equal(t, [2]string{http.MethodGet, "/v1/checkout/sessions/" + c.Ref}, [2]string{reqs[1].Method, reqs[1].Path})
 	for _, r := range reqs {
 		assert.Equal(t, http.StatusOK, r.MockStatus, "stripe-mock's answer to %s %s", r.Method, r.Path)
-		assert.Equal(t, mockKey, r.APIKey)
+		assert.Equal(t, e.acct.Config().SecretKey, r.APIKey)
 	}
 	assert.Empty(t, stripego.Key, "the gateway set stripe-go's package-level key")
 }
 
 func TestTwoAccountsInOneProcess(t *testing.T) {
 	t.Parallel()
-	keyA, keyB := "sk_test_clubA", "sk_test_clubB"
-	a := newEnv(t, func(c *stripe.Config) { c.SecretKey = keyA })
-	b := newEnv(t, func(c *stripe.Config) { c.SecretKey = keyB })
+	a, b := newEnv(t), newEnv(t)
+	keyA, keyB := a.acct.Config().SecretKey, b.acct.Config().SecretKey
+	require.NotEqual(t, keyA, keyB, "two accounts, two keys")
 
 	ca := a.checkout(t, "booking-a")
 	cb := b.checkout(t, "booking-b")
@@ -132,7 +140,7 @@ func TestTwoAccountsInOneProcess(t *testing.T) {
 		env
 		key string
 	}{{a, keyA}, {b, keyB}} {
-		for _, r := range e.api.requests() {
+		for _, r := range e.acct.Requests() {
 			assert.Equal(t, e.key, r.APIKey, "%s %s", r.Method, r.Path)
 		}
 	}
@@ -153,7 +161,7 @@ func TestCheckoutParameters(t *testing.T) {
 		c, err := e.gw.CreateCheckout(context.Background(), req)
 		require.NoError(t, err)
 
-		reqs := e.api.requests()
+		reqs := e.acct.Requests()
 		require.Len(t, reqs, 1)
 		f := reqs[0].Form
 		assert.Equal(t, "checkout:booking-1", reqs[0].IdempotencyKey)
@@ -198,11 +206,11 @@ func TestCheckoutAmounts(t *testing.T) {
 
 		if c.want == "" {
 			assertKind(t, domain.KindInvalid, domain.CodeInvalid, err)
-			assert.Empty(t, e.api.requests(), "%s was sent", c.amount)
+			assert.Empty(t, e.acct.Requests(), "%s was sent", c.amount)
 			continue
 		}
 		require.NoError(t, err, "%s", c.amount)
-		assert.Equal(t, c.want, e.api.requests()[0].Form.Get("line_items[0][price_data][unit_amount]"), "%s", c.amount)
+		assert.Equal(t, c.want, e.acct.Requests()[0].Form.Get("line_items[0][price_data][unit_amount]"), "%s", c.amount)
 	}
 }
 
@@ -226,7 +234,7 @@ func TestGetPaymentStates(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		c := e.checkout(t, "booking-1")
-		e.api.expire(t, c.Ref)
+		e.acct.Expire(t, c.Ref)
 
 		p, err := e.gw.GetPayment(ctx, c.Ref)
 		require.NoError(t, err)
@@ -236,7 +244,7 @@ func TestGetPaymentStates(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		c := e.checkout(t, "booking-1")
-		ev, err := e.gw.ParseWebhook(e.api.decline(t, c.Ref))
+		ev, err := e.gw.ParseWebhook(e.acct.Decline(t, c.Ref))
 		require.NoError(t, err)
 
 		for _, ref := range []string{c.Ref, ev.PaymentRef} {
@@ -249,9 +257,9 @@ func TestGetPaymentStates(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		c := e.checkout(t, "booking-1")
-		ev, err := e.gw.ParseWebhook(e.api.decline(t, c.Ref))
+		ev, err := e.gw.ParseWebhook(e.acct.Decline(t, c.Ref))
 		require.NoError(t, err)
-		e.api.expire(t, c.Ref)
+		e.acct.Expire(t, c.Ref)
 
 		for _, ref := range []string{c.Ref, ev.PaymentRef} {
 			p, err := e.gw.GetPayment(ctx, ref)
@@ -275,7 +283,7 @@ func TestGetPaymentStates(t *testing.T) {
 		e := newEnv(t)
 		_, err := e.gw.GetPayment(ctx, "booking-1")
 		assertKind(t, domain.KindNotFound, domain.CodeNotFound, err)
-		assert.Empty(t, e.api.requests())
+		assert.Empty(t, e.acct.Requests())
 	})
 	t.Run("unknown payment intent", func(t *testing.T) {
 		t.Parallel()
@@ -304,7 +312,7 @@ func TestRefundRefusals(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		c := e.checkout(t, "booking-1")
-		_, err := e.gw.ParseWebhook(e.api.pay(t, c.Ref))
+		_, err := e.gw.ParseWebhook(e.pay(t, c.Ref))
 		require.NoError(t, err)
 
 		r, err := e.gw.Refund(ctx, ports.RefundRequest{BookingID: "booking-1", PaymentRef: c.Ref, Amount: half, IdempotencyKey: "k"})
@@ -326,16 +334,16 @@ func TestRefundRefusals(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			c.req.PaymentRef = e.paid(t, "booking-1")
-			before := len(e.api.requests())
+			before := len(e.acct.Requests())
 
 			_, err := e.gw.Refund(ctx, c.req)
 
 			assertKind(t, c.kind, c.code, err)
-			for _, r := range e.api.requests()[before:] {
+			for _, r := range e.acct.Requests()[before:] {
 				assert.NotEqual(t, "/v1/refunds", r.Path, "a refused refund was sent")
 			}
 			if c.sendsNone {
-				assert.Len(t, e.api.requests(), before, "asked Stripe about a refund that cannot be")
+				assert.Len(t, e.acct.Requests(), before, "asked Stripe about a refund that cannot be")
 			}
 		})
 	}
@@ -364,7 +372,7 @@ func TestProviderFailureIsUnavailable(t *testing.T) {
 	for _, status := range []int{http.StatusInternalServerError, http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusUnauthorized} {
 		e := newEnv(t)
 		pi := e.paid(t, "booking-1")
-		e.api.failWith(status)
+		e.acct.FailWith(status)
 		for name, call := range calls {
 			err := call(e.gw, pi)
 			assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%s, Stripe answering %d: %v", name, status, err)
@@ -377,9 +385,10 @@ func TestProviderFailureIsUnavailable(t *testing.T) {
 	down := "http://" + l.Addr().String()
 	require.NoError(t, l.Close())
 	e := newEnv(t, func(c *stripe.Config) { c.BackendURL = down })
+	key := e.acct.Config().SecretKey
 	for name, call := range calls {
 		err := call(e.gw, "pi_123")
 		assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%s, Stripe unreachable: %v", name, err)
-		assert.NotContains(t, err.Error(), mockKey, name)
+		assert.NotContains(t, err.Error(), key, name)
 	}
 }
