@@ -49,8 +49,8 @@ type provider interface {
 func providers() map[string]func() provider {
 	return map[string]func() provider{
 		"sandbox":     func() provider { return &sandboxProvider{} },
-		"mercadopago": func() provider { return &mercadoPagoProvider{} },
-		"stripe":      func() provider { return &stripeProvider{} },
+		"mercadopago": mercadoPagoProvider,
+		"stripe":      stripeProvider,
 	}
 }
 
@@ -63,70 +63,70 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// account is a provider's test kit (stripetest, mptest): an account the test drives.
+type account interface {
+	Pay(t testing.TB, checkoutRef string, amount domain.Money) (http.Header, []byte)
+	Decline(t testing.TB, checkoutRef string) (http.Header, []byte)
+	RefundInDashboard(t testing.TB, paymentRef string, amount domain.Money) (http.Header, []byte)
+	Sign(t testing.TB, body []byte) http.Header
+	Forge(t testing.TB, body []byte) http.Header
+	Refunds(paymentRef string) []domain.Money
+}
+
+// accountProvider drives a provider through its test kit; start opens the account and
+// returns its gateway.
+type accountProvider struct {
+	start func(t *testing.T, e *env) (account, ports.PaymentGateway)
+	a     account
+}
+
 // stripeProvider is a Stripe account of the test's own: a stand-in in front of
-// stripe-mock (stripetest). Stripe signs and checks signatures on the real clock,
-// which the env's clock starts at.
-type stripeProvider struct{ a *stripetest.Account }
-
-func (p *stripeProvider) setup(t *testing.T, _ *env) ports.PaymentGateway {
-	p.a = stripetest.Start(t)
-	return p.a.Gateway(t)
+// stripe-mock. Stripe signs and checks signatures on the real clock, which the env's
+// clock starts at.
+func stripeProvider() provider {
+	return &accountProvider{start: func(t *testing.T, _ *env) (account, ports.PaymentGateway) {
+		a := stripetest.Start(t)
+		return a, a.Gateway(t)
+	}}
 }
 
-func (p *stripeProvider) pay(t *testing.T, ref string, amount domain.Money) webhook {
+// mercadoPagoProvider is a MercadoPago account of the test's own, signing at the env's
+// time, which the cases move.
+func mercadoPagoProvider() provider {
+	return &accountProvider{start: func(t *testing.T, e *env) (account, ports.PaymentGateway) {
+		a := mptest.Start(t)
+		a.SetClock(e.clock)
+		return a, a.Gateway(t)
+	}}
+}
+
+func (p *accountProvider) setup(t *testing.T, e *env) ports.PaymentGateway {
+	var gw ports.PaymentGateway
+	p.a, gw = p.start(t, e)
+	return gw
+}
+
+func (p *accountProvider) pay(t *testing.T, ref string, amount domain.Money) webhook {
 	return webhookOf(p.a.Pay(t, ref, amount))
 }
 
-func (p *stripeProvider) decline(t *testing.T, ref string) webhook {
+func (p *accountProvider) decline(t *testing.T, ref string) webhook {
 	return webhookOf(p.a.Decline(t, ref))
 }
 
-func (p *stripeProvider) refundInDashboard(t *testing.T, paymentRef string, amount domain.Money) webhook {
+func (p *accountProvider) refundInDashboard(t *testing.T, paymentRef string, amount domain.Money) webhook {
 	return webhookOf(p.a.RefundInDashboard(t, paymentRef, amount))
 }
 
-func (p *stripeProvider) resign(t *testing.T, wh webhook) webhook {
+func (p *accountProvider) resign(t *testing.T, wh webhook) webhook {
 	return webhook{header: p.a.Sign(t, wh.body), body: wh.body}
 }
 
-func (p *stripeProvider) forge(t *testing.T, wh webhook) webhook {
+func (p *accountProvider) forge(t *testing.T, wh webhook) webhook {
 	return webhook{header: p.a.Forge(t, wh.body), body: wh.body}
 }
 
-func (p *stripeProvider) refunds(paymentRef string) []domain.Money { return p.a.Refunds(paymentRef) }
-
-// mercadoPagoProvider is a MercadoPago account of the test's own (mptest).
-type mercadoPagoProvider struct{ a *mptest.Account }
-
-func (p *mercadoPagoProvider) setup(t *testing.T, e *env) ports.PaymentGateway {
-	p.a = mptest.Start(t)
-	p.a.SetClock(e.clock) // it signs at the env's time, which the cases move
-	return p.a.Gateway(t)
-}
-
-func (p *mercadoPagoProvider) pay(t *testing.T, ref string, amount domain.Money) webhook {
-	return webhookOf(p.a.Pay(t, ref, amount))
-}
-
-func (p *mercadoPagoProvider) decline(t *testing.T, ref string) webhook {
-	return webhookOf(p.a.Decline(t, ref))
-}
-
-func (p *mercadoPagoProvider) refundInDashboard(t *testing.T, paymentRef string, amount domain.Money) webhook {
-	return webhookOf(p.a.RefundInDashboard(t, paymentRef, amount))
-}
-
-func (p *mercadoPagoProvider) resign(t *testing.T, wh webhook) webhook {
-	return webhook{header: p.a.Sign(t, wh.body), body: wh.body}
-}
-
-func (p *mercadoPagoProvider) forge(t *testing.T, wh webhook) webhook {
-	return webhook{header: p.a.Forge(t, wh.body), body: wh.body}
-}
-
-func (p *mercadoPagoProvider) refunds(paymentRef string) []domain.Money {
-	return p.a.Refunds(paymentRef)
-}
+func (p *accountProvider) refunds(paymentRef string) []domain.Money { return p.a.Refunds(paymentRef) }
 
 func webhookOf(header http.Header, body []byte) webhook { return webhook{header: header, body: body} }
 
