@@ -86,3 +86,25 @@ func TestClubsTakePaymentsThroughTheirOwnGateway(t *testing.T) {
 	next := e.book(t, e.brunoCmd())
 	assert.Equal(t, "shared", e.stored(t, next.Booking.ID()).PaymentGateway(), "new checkouts open on the club's new gateway")
 }
+
+// unrelatedGateway verifies every webhook as an event about no booking.
+type unrelatedGateway struct{ ports.PaymentGateway }
+
+func (unrelatedGateway) ParseWebhook(http.Header, []byte) (ports.PaymentEvent, error) {
+	return ports.PaymentEvent{Provider: "other", EventID: "evt_customer_created", Type: ports.EventUnrelated}, nil
+}
+
+// A genuine event about no booking is acknowledged: nothing changes, nothing is reported.
+func TestAWebhookAboutNoBookingIsAcknowledged(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, envOptions{gateways: func(e *env) ports.Gateways {
+		return ports.OneGateway(unrelatedGateway{e.gateway})
+	}})
+	got, err := e.app.Payments.HandleWebhook(context.Background(), "sandbox", http.Header{}, []byte(`{}`))
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeIgnored, got.Outcome)
+	assert.Empty(t, e.reporter.all())
+	again, err := e.app.Payments.HandleWebhook(context.Background(), "sandbox", http.Header{}, []byte(`{}`))
+	require.NoError(t, err)
+	assert.True(t, again.Duplicate, "recorded like any event")
+}

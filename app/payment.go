@@ -72,6 +72,10 @@ func (p *Payments) applyOnce(ctx context.Context, gateway string, ev ports.Payme
 }
 
 func (p *Payments) apply(ctx context.Context, gateway string, ev ports.PaymentEvent) (string, error) {
+	if ev.Type == ports.EventUnrelated {
+		p.Logger.InfoContext(ctx, "webhook about no booking acknowledged", "gateway", gateway, "event", ev.EventID)
+		return OutcomeIgnored, nil
+	}
 	b, err := p.Store.GetBooking(ctx, ev.BookingID)
 	if domain.ErrorKind(err) == domain.KindNotFound {
 		p.Reporter.Report(ctx, err, map[string]string{"provider": ev.Provider, "event": ev.EventID, "problem": "payment event for an unknown booking"})
@@ -115,14 +119,20 @@ func (p *Payments) refunded(ctx context.Context, b *domain.Booking, ev ports.Pay
 				map[string]string{"booking": b.ID(), "event": ev.EventID})
 			return OutcomeIgnored, nil
 		}
-		extra := domain.NewMoney(ev.Amount.Amount()-b.Refund().Amount(), ev.Amount.Currency())
-		if extra.Amount() <= 0 {
-			return OutcomeIgnored, nil // a refund we asked for
-		}
+		// The booking is read again under the update, so that two refund events handled
+		// at once add what is new once.
+		var extra domain.Money
 		err := p.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
+			extra = domain.NewMoney(ev.Amount.Amount()-nb.Refund().Amount(), ev.Amount.Currency())
+			if extra.Amount() <= 0 {
+				return errUnchanged // a refund we asked for, or one recorded already
+			}
 			nb.AddRefund(extra)
 			return nil
 		})
+		if errors.Is(err, errUnchanged) {
+			return OutcomeIgnored, nil
+		}
 		if err != nil {
 			return "", err
 		}

@@ -14,7 +14,7 @@ type ReconcileResult struct {
 	Confirmed int // paid, and confirmed now
 	Refunded  int // paid, but the booking could not take it: refunded
 	Expired   int // the checkout failed or expired, and the hold had run out
-	Unknown   int // the gateway could not answer: left for the next run
+	Unknown   int // the gateway could not answer, or the booking could not be updated: left for the next run
 }
 
 // Reconcile catches lost webhooks. It lists up to limit bookings still pending whose
@@ -59,7 +59,11 @@ func (p *Payments) Reconcile(ctx context.Context, olderThan time.Duration, limit
 				BookingID: b.ID(), PaymentRef: pay.Ref, Amount: pay.Amount, At: now,
 			})
 			if err != nil {
-				return res, err
+				// One booking the store cannot update does not stop the others: it is
+				// reported, and asked about again on the next run.
+				res.Unknown++
+				p.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "payment": pay.Ref, "problem": "reconciliation could not apply a payment"})
+				continue
 			}
 			switch out.Outcome {
 			case OutcomeConfirmed:
@@ -71,7 +75,9 @@ func (p *Payments) Reconcile(ctx context.Context, olderThan time.Duration, limit
 		case ports.PaymentFailed, ports.PaymentExpired:
 			expired, err := p.expireOne(ctx, b.ID())
 			if err != nil {
-				return res, err
+				res.Unknown++
+				p.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "problem": "reconciliation could not expire a hold"})
+				continue
 			}
 			if expired {
 				res.Expired++

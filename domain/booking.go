@@ -274,6 +274,11 @@ func (b *Booking) Cancel(pol Policy, now time.Time) (Money, error) {
 	default:
 		refund = b.r.Paid.Share(pol.LateRefundBasisPoints)
 	}
+	// What was refunded already (from the provider's dashboard) is not refunded again.
+	if b.r.Refund.Currency() == refund.Currency() {
+		left := max(b.r.Paid.Amount()-b.r.Refund.Amount(), 0)
+		refund = NewMoney(min(refund.Amount(), left), refund.Currency())
+	}
 	b.AddRefund(refund)
 	b.transition(StatusCancelled, now)
 	return refund, nil

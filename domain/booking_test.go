@@ -373,6 +373,26 @@ func TestCancellationRefunds(t *testing.T) {
 	}
 }
 
+// A booking part refunded at the provider (its dashboard) refunds only what is left.
+func TestCancellationRefundsWhatIsLeft(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t, nil)
+	b := bookingIn(t, f, domain.StatusConfirmed)
+	b.AddRefund(pesos(1000000))
+
+	refund, err := b.Cancel(f.club.Policy, f.start.Add(-48*time.Hour))
+
+	require.NoError(t, err)
+	assert.Equal(t, pesos(200000), refund, "12 000.00 paid, 10 000.00 given back already")
+	assert.Equal(t, pesos(1200000), b.Refund())
+
+	b = bookingIn(t, f, domain.StatusConfirmed)
+	b.AddRefund(pesos(1200000))
+	refund, err = b.Cancel(f.club.Policy, f.start.Add(-48*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, pesos(0), refund, "nothing is left to refund")
+}
+
 func TestConfirmPayment(t *testing.T) {
 	t.Parallel()
 
@@ -499,9 +519,10 @@ func TestRefundsAddUp(t *testing.T) {
 	b.AddRefund(domain.NewMoney(100000, domain.MustCurrency("ARS")))
 	b.AddRefund(domain.NewMoney(5, domain.MustCurrency("USD")))
 	assert.Equal(t, int64(100000), b.Refund().Amount(), "a refund in another currency is not this booking's")
-	_, err := b.Cancel(f.club.Policy, f.now.Add(10*time.Minute))
+	refund, err := b.Cancel(f.club.Policy, f.now.Add(10*time.Minute))
 	require.NoError(t, err)
-	assert.Equal(t, int64(100000)+b.Paid().Amount(), b.Refund().Amount(), "the cancellation's refund adds to the earlier one")
+	assert.Equal(t, b.Paid().Amount()-100000, refund.Amount(), "the cancellation refunds what is left")
+	assert.Equal(t, b.Paid().Amount(), b.Refund().Amount(), "refunds add up to what was paid, never more")
 }
 
 func TestAPaymentAfterTheStartConfirmsNothing(t *testing.T) {

@@ -86,6 +86,10 @@ const (
 	// EventPending says a payment exists but is not decided yet (cash to be paid, a
 	// review): nothing to do until the provider reports its outcome.
 	EventPending PaymentEventType = "pending"
+	// EventUnrelated is a genuine event that concerns no booking's payment (an event
+	// type Match Point does not use, a sale made elsewhere on the account): it is
+	// acknowledged, so that the provider stops sending it, and changes nothing.
+	EventUnrelated PaymentEventType = "unrelated"
 )
 
 // PaymentEvent is a verified webhook event, provider-neutral.

@@ -485,8 +485,9 @@ func TestParseWebhookSignature(t *testing.T) {
 	t.Run("data.id is signed lower-cased", func(t *testing.T) {
 		body := []byte(`{"id":1,"type":"topic_merchant_order_wh","action":"order.updated","data":{"id":"ORD01ABC"}}`)
 		lower := []byte(`{"id":1,"type":"topic_merchant_order_wh","action":"order.updated","data":{"id":"ord01abc"}}`)
-		_, err := f.gateway.ParseWebhook(mptest.SignedHeader(secret, lower, ms(now), rid), body)
-		assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "verified, but not a payment: %v", err)
+		ev, err := f.gateway.ParseWebhook(mptest.SignedHeader(secret, lower, ms(now), rid), body)
+		require.NoError(t, err, "verified")
+		assert.Equal(t, ports.EventUnrelated, ev.Type, "not a payment")
 	})
 }
 
@@ -501,7 +502,6 @@ func TestParseWebhookRejectsWhatIsNotAPaymentEvent(t *testing.T) {
 		kind domain.Kind
 	}{
 		"not json":          {`not json`, domain.KindInvalid},
-		"another topic":     {`{"id":1,"type":"topic_claims_integration_wh","data":{"id":"5"}}`, domain.KindInvalid},
 		"no data.id":        {`{"id":1,"type":"payment","action":"payment.created","data":{}}`, domain.KindInvalid},
 		"not a payment id":  {`{"id":1,"type":"payment","data":{"id":"abc"}}`, domain.KindInvalid},
 		"numeric data.id":   {`{"id":1,"type":"payment","data":{"id":424242}}`, domain.KindNotFound},
@@ -514,13 +514,24 @@ func TestParseWebhookRejectsWhatIsNotAPaymentEvent(t *testing.T) {
 	}
 }
 
-func TestParseWebhookOfAPaymentWithoutBooking(t *testing.T) {
+// The account's webhooks report every sale, those made elsewhere (a QR code, a point
+// of sale) and other topics too: they are acknowledged as unrelated, so that
+// MercadoPago stops sending them, and change nothing.
+func TestParseWebhookOfWhatConcernsNoBooking(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, mercadopago.Config{})
 
-	_, err := f.gateway.ParseWebhook(f.account.PayWithoutCheckout(t, domain.NewMoney(1_600_000, ars)))
+	ev, err := f.gateway.ParseWebhook(f.account.PayWithoutCheckout(t, domain.NewMoney(1_600_000, ars)))
+	require.NoError(t, err)
+	assert.Equal(t, ports.EventUnrelated, ev.Type)
+	assert.NotEmpty(t, ev.EventID)
+	assert.Empty(t, ev.BookingID)
 
-	assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "%v", err)
+	body := []byte(`{"id":1,"type":"topic_claims_integration_wh","data":{"id":"5"}}`)
+	ev, err = f.gateway.ParseWebhook(f.account.Sign(t, body), body)
+	require.NoError(t, err)
+	assert.Equal(t, ports.EventUnrelated, ev.Type)
+	assert.Equal(t, "topic_claims_integration_wh:5", ev.EventID)
 }
 
 func TestProviderFailuresAreUnavailable(t *testing.T) {

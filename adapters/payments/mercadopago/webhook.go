@@ -163,7 +163,9 @@ func (g *Gateway) ParseWebhook(header http.Header, body []byte) (ports.PaymentEv
 		return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "mercadopago: webhook body is not a notification: %w", err)
 	}
 	if n.Type != "payment" {
-		return ports.PaymentEvent{}, invalidf("mercadopago: a notification of type %q has no payment event", n.Type)
+		// A topic Match Point does not use: acknowledged, so that MercadoPago stops
+		// sending it.
+		return ports.PaymentEvent{Provider: Provider, EventID: n.Type + ":" + n.dataID(), Type: ports.EventUnrelated, At: g.clock.Now().UTC()}, nil
 	}
 	id, ok := paymentID(n.dataID())
 	if !ok {
@@ -185,7 +187,9 @@ func (g *Gateway) eventOf(p *payment.Response) (ports.PaymentEvent, error) {
 		return ports.PaymentEvent{}, err
 	}
 	if pay.BookingID == "" {
-		return ports.PaymentEvent{}, invalidf("mercadopago: payment %d has no external_reference: it was not made through a checkout of this gateway", p.ID)
+		// No external_reference: a sale made on the account outside Match Point (a QR
+		// code, a point of sale), which the account's webhooks report too.
+		return ports.PaymentEvent{Provider: Provider, EventID: pay.Ref + ":" + p.Status, Type: ports.EventUnrelated, At: g.clock.Now().UTC()}, nil
 	}
 	ev := ports.PaymentEvent{
 		Provider:   Provider,

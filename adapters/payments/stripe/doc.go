@@ -61,8 +61,9 @@
 //	payment_intent.payment_failed                      failed
 //	charge.refunded                                    refunded (amount: refunded so far)
 //
-// The webhook endpoint should subscribe to these events only: any other type, and a
-// completed session whose payment has not settled yet, is refused as invalid. An event
+// The webhook endpoint need subscribe to these events only. Any other type, and an
+// event about a payment made on the account outside Match Point (no booking in its
+// metadata), is unrelated: acknowledged, so that Stripe stops sending it. An event
 // is accepted whatever API version it was rendered in: the gateway reads only ids,
 // metadata, amounts, currencies and statuses, which keep their names and types across
 // versions, instead of failing every webhook of an endpoint whose version is not

@@ -88,7 +88,9 @@ func (g *Gateway) ParseWebhook(header http.Header, body []byte) (ports.PaymentEv
 		out.Amount, err = money(ch.AmountRefunded, ch.Currency)
 		return checked(out, err)
 	}
-	return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: event %s is of type %q, which Match Point does not handle", ev.ID, ev.Type)
+	// An event type Match Point does not use: acknowledged, so that Stripe stops sending it.
+	out.Type = ports.EventUnrelated
+	return out, nil
 }
 
 // object decodes the object of ev, which must be of the given Stripe object type.
@@ -120,7 +122,8 @@ func checked(out ports.PaymentEvent, err error) (ports.PaymentEvent, error) {
 	case err != nil:
 		return ports.PaymentEvent{}, wrap(domain.KindInvalid, domain.CodeInvalid, err, "stripe: event %s: %v", out.EventID, err)
 	case out.BookingID == "":
-		return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: event %s names no booking (no %s metadata): not a Match Point payment", out.EventID, metaBooking)
+		// No booking metadata: a sale made on the account outside Match Point.
+		return ports.PaymentEvent{Provider: out.Provider, EventID: out.EventID, Type: ports.EventUnrelated, At: out.At}, nil
 	case out.PaymentRef == "":
 		return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: event %s names no payment", out.EventID)
 	}
