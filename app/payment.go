@@ -167,7 +167,11 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 		}
 	}
 	err := p.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
-		return nb.ConfirmPayment(ev.Amount, ev.PaymentRef, now)
+		if err := nb.ConfirmPayment(ev.Amount, ev.PaymentRef, now); err != nil {
+			return err
+		}
+		nb.PaidThrough(gateway)
+		return nil
 	})
 	if err == nil {
 		p.catalog.invalidateDays(ctx, club, b.Interval(), p.Clock.Now())

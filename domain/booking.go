@@ -225,6 +225,15 @@ func (b *Booking) SetCheckout(gateway, ref string) {
 	}
 }
 
+// PaidThrough records the name of the gateway that took the payment which confirmed
+// the booking, when it is not the one that opened the checkout (the club moved to
+// another gateway between two checkouts of the booking): refunds go through it.
+func (b *Booking) PaidThrough(gateway string) {
+	if b.r.Status == StatusConfirmed && gateway != "" {
+		b.r.PaymentGateway = gateway
+	}
+}
+
 // ConfirmPayment confirms the booking for a payment of paid. A pending booking is
 // confirmed even if its hold has passed, and an expired one is confirmed again: the
 // store refuses the change with slot_unavailable if the slot has been taken since.

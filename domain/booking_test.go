@@ -393,6 +393,20 @@ func TestCancellationRefundsWhatIsLeft(t *testing.T) {
 	assert.Equal(t, pesos(0), refund, "nothing is left to refund")
 }
 
+func TestPaidThrough(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t, nil)
+	b := f.pending(t)
+	b.SetCheckout("old-gateway", "checkout-1")
+	b.PaidThrough("new-gateway")
+	assert.Equal(t, "old-gateway", b.PaymentGateway(), "a pending booking's gateway is its checkout's")
+	require.NoError(t, b.ConfirmPayment(b.Quote().Total, "pay-1", f.now))
+	b.PaidThrough("new-gateway")
+	assert.Equal(t, "new-gateway", b.PaymentGateway(), "the gateway that took the payment")
+	b.PaidThrough("")
+	assert.Equal(t, "new-gateway", b.PaymentGateway())
+}
+
 func TestConfirmPayment(t *testing.T) {
 	t.Parallel()
 
