@@ -164,7 +164,14 @@ func renderMessage(kind ports.MessageKind, club domain.Club, court domain.Court,
 		m.Text = fmt.Sprintf("Hello %s,\n\nwe did not receive your payment in time, so %s on %s is free again.\n", b.Customer().Name, court.Name, when)
 	case ports.MessageRefund:
 		m.Subject = fmt.Sprintf("%s: payment refunded", club.Name)
-		m.Text = fmt.Sprintf("Hello %s,\n\nwe could not confirm %s on %s with your payment, so we are refunding %s in full.\n", b.Customer().Name, court.Name, when, b.Refund())
+		if b.Status() == domain.StatusConfirmed {
+			// A refund the club made at the provider; the booking stands.
+			m.Text = fmt.Sprintf("Hello %s,\n\n%s of your payment for %s on %s has been refunded; the booking stands.\n", b.Customer().Name, b.Refund(), court.Name, when)
+		} else {
+			// The payment could not confirm the booking: all of it goes back, in the
+			// currency it was paid in, which may not be the booking's.
+			m.Text = fmt.Sprintf("Hello %s,\n\nwe could not confirm %s on %s with your payment, so we are refunding all of it.\n", b.Customer().Name, court.Name, when)
+		}
 	default:
 		m.Subject = fmt.Sprintf("%s: your booking", club.Name)
 		m.Text = fmt.Sprintf("Hello %s,\n\na reminder of %s on %s.\n", b.Customer().Name, court.Name, when)

@@ -454,3 +454,31 @@ func TestWebhookOfAnotherProviderIsNotFound(t *testing.T) {
 	requireCode(t, err, domain.KindNotFound, domain.CodeNotFound)
 	assert.Equal(t, domain.StatusPending, e.stored(t, res.Booking.ID()).Status())
 }
+
+// The refund message says what happened: a payment that could not confirm the booking
+// goes back whole, in whatever currency it came; a refund the club made leaves the
+// booking standing.
+func TestRefundMessages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.book(t, e.bookingCmd()).Booking
+	ev := decode(t, e.pay(t, b, 0))
+	ev.ID, ev.Currency = ev.ID+"-usd", "USD"
+	_, err := e.deliver(e.signed(t, ev))
+	require.NoError(t, err)
+	e.drain(t)
+	m := e.message(t, b.ID(), ports.MessageRefund)
+	assert.Contains(t, m.Text, "refunding all of it")
+	assert.NotContains(t, m.Text, "0.00", "no amount in the booking's currency stands for the dollars")
+
+	e = newEnv(t)
+	b = e.book(t, e.bookingCmd()).Booking
+	e.payAndConfirm(t, b)
+	e.post(t, "/sandbox/payments/"+url.PathEscape(e.stored(t, b.ID()).PaymentRef())+"/refund?amount=300000")
+	_, err = e.deliver(e.hooks.last(t))
+	require.NoError(t, err)
+	e.drain(t)
+	m = e.message(t, b.ID(), ports.MessageRefund)
+	assert.Contains(t, m.Text, "3000.00")
+	assert.Contains(t, m.Text, "the booking stands")
+}
