@@ -170,7 +170,11 @@ func renderMessage(kind ports.MessageKind, club domain.Club, court domain.Court,
 		} else {
 			// The payment could not confirm the booking: all of it goes back, in the
 			// currency it was paid in, which may not be the booking's.
-			m.Text = fmt.Sprintf("Hello %s,\n\nwe could not confirm %s on %s with your payment, so we are refunding all of it.\n", b.Customer().Name, court.Name, when)
+			all := "all of it"
+			if !b.Refund().IsZero() { // in the booking's currency: the amount can be told
+				all += " (" + b.Refund().String() + ")"
+			}
+			m.Text = fmt.Sprintf("Hello %s,\n\nwe could not confirm %s on %s with your payment, so we are refunding %s.\n", b.Customer().Name, court.Name, when, all)
 		}
 	default:
 		m.Subject = fmt.Sprintf("%s: your booking", club.Name)
