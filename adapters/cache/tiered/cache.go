@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +79,7 @@ type Cache struct {
 
 	pendingMu sync.Mutex
 	pending   []invalidation // not yet delivered: Redis was unreachable
+	serverID  string         // the run_id of the Redis last subscribed to; the listener's own
 
 	families   atomic.Pointer[map[string]*events] // never nil
 	familiesMu sync.Mutex                         // serialises adding a family
@@ -84,7 +87,8 @@ type Cache struct {
 
 	subscription *goredis.PubSub
 	stop         context.CancelFunc
-	done         chan struct{}
+	done         chan struct{} // closed when listen returns
+	retried      chan struct{} // closed when retryPending returns
 	ready        chan struct{} // closed at the first subscription
 	readyOnce    sync.Once
 }
@@ -123,12 +127,13 @@ func New(cfg Config) (*Cache, error) {
 		l1: cfg.L1, l2: cfg.L2, rdb: cfg.L2.Client(),
 		channel: cfg.L2.Key("invalidations"), ackPrefix: cfg.L2.Key("invalidation-ack:"),
 		ackTimeout: cfg.AckTimeout, degraded: cfg.DegradedTTL, family: cfg.Family, log: cfg.Logger, now: cfg.Now,
-		stop: stop, done: make(chan struct{}), ready: make(chan struct{}),
+		stop: stop, done: make(chan struct{}), retried: make(chan struct{}), ready: make(chan struct{}),
 	}
 	c.redisUp.Store(true)
 	c.families.Store(&map[string]*events{})
 	c.subscription = c.rdb.Subscribe(ctx, c.channel)
 	go c.listen(ctx)
+	go c.retryPending(ctx)
 	return c, nil
 }
 
@@ -151,6 +156,7 @@ func (c *Cache) Close() error {
 	c.stop()
 	err := c.subscription.Close()
 	<-c.done
+	<-c.retried
 	return err
 }
 
@@ -257,20 +263,34 @@ func (c *Cache) DeletePrefix(ctx context.Context, prefix string) error {
 
 func (c *Cache) invalidate(ctx context.Context, inv invalidation) error {
 	if err := c.applyLocally(ctx, inv); err != nil {
-		return err
+		c.log.Error("cache: drop from L1", "err", err) // the other instances must still hear of it
 	}
 	err := errNotSubscribed
 	if c.subscribed.Load() {
+		c.sendPending(ctx) // what failed before goes first
 		err = c.deliver(ctx, inv)
 	}
 	if err != nil {
 		c.redisFailed(err)
 		c.pubsub[evDeferred].Add(1)
-		c.pendingMu.Lock()
-		c.pending = append(c.pending, inv)
-		c.pendingMu.Unlock()
+		c.keepForLater(inv)
 	}
 	return nil
+}
+
+// maxPending bounds the invalidations kept for later: past it they collapse into one
+// that empties every tier, which costs misses rather than memory.
+const maxPending = 1000
+
+// keepForLater keeps an invalidation that could not be delivered, to send it later.
+func (c *Cache) keepForLater(inv invalidation) {
+	c.pendingMu.Lock()
+	defer c.pendingMu.Unlock()
+	if len(c.pending) >= maxPending {
+		c.pending = []invalidation{{Prefix: new(string)}}
+		return
+	}
+	c.pending = append(c.pending, inv)
 }
 
 var errNotSubscribed = errors.New("the invalidation channel is down")
@@ -286,16 +306,42 @@ func (c *Cache) applyLocally(ctx context.Context, inv invalidation) error {
 	return c.l1.Delete(ctx, inv.Keys...)
 }
 
+// deleteInL2 deletes what inv names in L2.
+func (c *Cache) deleteInL2(ctx context.Context, inv invalidation) error {
+	if inv.Prefix != nil {
+		return c.l2.DeletePrefix(ctx, *inv.Prefix)
+	}
+	return c.l2.Delete(ctx, inv.Keys...)
+}
+
+// checkServer empties L2 when the Redis server is not the one this instance last
+// subscribed to (a restart that reloaded its data, a failover): keys deleted just
+// before may have come back with it.
+func (c *Cache) checkServer(ctx context.Context) {
+	info, err := c.rdb.Info(ctx, "server").Result()
+	if err != nil {
+		c.log.Warn("cache: read the Redis server's id", "err", err)
+		return
+	}
+	var id string
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); ok {
+			id = v
+		}
+	}
+	if c.serverID != "" && id != c.serverID {
+		c.log.Warn("cache: Redis is another server than before; emptying what the cache keeps there")
+		if err := c.l2.DeletePrefix(ctx, ""); err != nil {
+			c.log.Error("cache: empty Redis", "err", err)
+		}
+	}
+	c.serverID = id
+}
+
 // deliver deletes what inv names in L2, publishes it and waits for the
 // acknowledgements of the instances that received it.
 func (c *Cache) deliver(ctx context.Context, inv invalidation) error {
-	var err error
-	if inv.Prefix != nil {
-		err = c.l2.DeletePrefix(ctx, *inv.Prefix)
-	} else {
-		err = c.l2.Delete(ctx, inv.Keys...)
-	}
-	if err != nil {
+	if err := c.deleteInL2(ctx, inv); err != nil {
 		return err
 	}
 	inv.ID = randomID()
@@ -407,6 +453,20 @@ func (c *Cache) subscribedAgain(ctx context.Context) {
 	if err := c.applyLocally(ctx, invalidation{Prefix: new(string)}); err != nil {
 		c.log.Error("cache: empty L1", "err", err)
 	}
+	if c.subscribed.Load() {
+		return
+	}
+	c.checkServer(ctx)
+	// Before anyone may fill L1 from L2 again, L2 loses what this instance could not
+	// invalidate meanwhile; the other instances hear of it just after.
+	c.pendingMu.Lock()
+	pending := slices.Clone(c.pending)
+	c.pendingMu.Unlock()
+	for _, inv := range pending {
+		if err := c.deleteInL2(ctx, inv); err != nil {
+			c.log.Warn("cache: delete a deferred invalidation in Redis", "err", err)
+		}
+	}
 	if c.subscribed.Swap(true) {
 		return
 	}
@@ -417,6 +477,25 @@ func (c *Cache) subscribedAgain(ctx context.Context) {
 		c.log.Info("cache: invalidation channel back; L1 emptied")
 	}
 	go c.sendPending(ctx)
+}
+
+// retryPending sends, every second while the channel is up, the invalidations that
+// could not be delivered: one that failed while the channel stayed up (a timeout, a
+// busy server) is not left until the next reconnection.
+func (c *Cache) retryPending(ctx context.Context) {
+	defer close(c.retried)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if c.subscribed.Load() {
+				c.sendPending(ctx)
+			}
+		}
+	}
 }
 
 // sendPending delivers the invalidations that failed while Redis was unreachable.

@@ -162,3 +162,31 @@ func TestRedisDownAndBack(t *testing.T) {
 	_, hit = get(t, b, "k")
 	assert.False(t, hit, "invalidation reaches B's L1 again")
 }
+
+// TestAFailedInvalidationIsSentAgain has an invalidation fail while the channel stays
+// up: the next invalidation sends it first, and one left alone is sent within seconds.
+func TestAFailedInvalidationIsSentAgain(t *testing.T) {
+	prefix := newPrefix()
+	a, b := newInstance(t, redisURL(), prefix), newInstance(t, redisURL(), prefix)
+	ctx := context.Background()
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	warm := func(key string) {
+		t.Helper()
+		require.NoError(t, a.Set(ctx, key, []byte("old"), time.Minute))
+		_, hit := get(t, b, key)
+		require.True(t, hit)
+	}
+
+	warm("k1")
+	require.NoError(t, a.Delete(cancelled, "k1"), "a failed delivery is no error")
+	assert.Positive(t, a.Snapshot()[tiered.Counter{Tier: "pubsub", Family: "all", Event: "deferred"}])
+	require.NoError(t, a.Delete(ctx, "unrelated"))
+	_, hit := get(t, b, "k1")
+	assert.False(t, hit, "the next invalidation delivered the failed one first")
+
+	warm("k2")
+	require.NoError(t, a.Delete(cancelled, "k2"))
+	require.Eventually(t, func() bool { _, hit := get(t, b, "k2"); return !hit }, 5*time.Second, 20*time.Millisecond,
+		"a failed invalidation left alone is sent again")
+}

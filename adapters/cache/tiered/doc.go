@@ -37,8 +37,17 @@
 // down, this instance can miss other instances' invalidations, so it empties its L1 and
 // keeps new L1 entries for at most DegradedTTL; the invalidations it could not send are
 // kept and sent once Redis answers again. When the subscription comes back, L1 is
-// emptied again (it may hold what others invalidated meanwhile) and normal TTLs resume.
-// Each change of state is logged once and counted.
+// emptied again (it may hold what others invalidated meanwhile), the keys this instance
+// could not invalidate are deleted in Redis before L1 may be filled again, and normal
+// TTLs resume. If Redis is another server than before (its run_id changed: a restart
+// that reloaded its data, a failover), keys deleted just before may have come back, so
+// the cache's keys in Redis are dropped. An invalidation that fails while the channel
+// is up (a timeout, a busy server) is sent again before the next one and every second
+// until it is delivered; at most a thousand wait, beyond which they collapse into one
+// that empties every tier. Each change of state is logged once and counted.
+//
+// A subscription whose connection dies silently (no reset) is noticed by TCP keepalive,
+// within about 45 seconds; until then the instance may miss invalidations.
 //
 // # Metrics
 //
