@@ -151,11 +151,18 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 	})
 	if err != nil {
 		u.Logger.ErrorContext(ctx, "checkout failed", "booking", b.ID(), "gateway", gatewayName, "err", err)
-		if b.IdempotencyKey() != "" {
+		// A provider that refuses the checkout itself (not a failure to answer) will
+		// refuse a retry too: the club's configuration needs a look.
+		refused := domain.ErrorKind(err) != domain.KindUnavailable && ctx.Err() == nil
+		if refused {
+			u.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "gateway": gatewayName, "problem": "checkout refused"})
+		}
+		if b.IdempotencyKey() != "" && !refused {
 			// The client can retry with its key: the retry reopens the checkout.
 			return res, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the payment provider is not answering; the slot is held until %s, retry with the same Idempotency-Key", b.HoldExpiresAt().Format(time.RFC3339))
 		}
-		// Without a key the client cannot find this booking again: free the slot.
+		// Without a key the client cannot find this booking again, and a refused checkout
+		// will not open on a retry: free the slot.
 		now := u.Clock.Now()
 		if cerr := u.Store.WithinTx(ctx, func(ctx context.Context) error {
 			if err := u.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error { _, err := nb.Cancel(club.Policy, now); return err }); err != nil {
@@ -165,6 +172,9 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 			return nil
 		}); cerr != nil {
 			u.Logger.ErrorContext(ctx, "releasing a booking without checkout failed", "booking", b.ID(), "err", cerr)
+		}
+		if refused {
+			return CreatedBooking{}, domain.Errorf(domain.KindInternal, domain.CodeInternal, "the payment provider refused the checkout; nothing was booked, and the club has been told")
 		}
 		return CreatedBooking{}, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the payment provider is not answering; nothing was booked, try again")
 	}

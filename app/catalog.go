@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -190,6 +191,10 @@ func cached[T any](ctx context.Context, c *catalog, family string, ttl time.Dura
 		}
 		return b, nil
 	})
+	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The load ran under another request's context, which ended: load for this one.
+		return load()
+	}
 	if err != nil {
 		return v, err
 	}

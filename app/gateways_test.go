@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -107,4 +108,80 @@ func TestAWebhookAboutNoBookingIsAcknowledged(t *testing.T) {
 	again, err := e.app.Payments.HandleWebhook(context.Background(), "sandbox", http.Header{}, []byte(`{}`))
 	require.NoError(t, err)
 	assert.True(t, again.Duplicate, "recorded like any event")
+}
+
+// flakyGateway fails CreateCheckout with err while err is set.
+type flakyGateway struct {
+	ports.PaymentGateway
+	mu  sync.Mutex
+	err error
+}
+
+func (g *flakyGateway) fail(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.err = err
+}
+
+func (g *flakyGateway) CreateCheckout(ctx context.Context, req ports.CheckoutRequest) (ports.Checkout, error) {
+	g.mu.Lock()
+	err := g.err
+	g.mu.Unlock()
+	if err != nil {
+		return ports.Checkout{}, err
+	}
+	return g.PaymentGateway.CreateCheckout(ctx, req)
+}
+
+// TestACheckoutThatFails: a provider that does not answer leaves a hold the client can
+// retry with its key (or frees the slot without one); a provider that refuses the
+// checkout frees the slot, answers an internal error and reports it.
+func TestACheckoutThatFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	setup := func(t *testing.T) (*env, *flakyGateway) {
+		var gw *flakyGateway
+		e := newEnvWith(t, envOptions{gateways: func(e *env) ports.Gateways {
+			gw = &flakyGateway{PaymentGateway: e.gateway}
+			return ports.OneGateway(gw)
+		}})
+		return e, gw
+	}
+	down := domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "provider down")
+	refused := domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "expires_at too far ahead")
+
+	t.Run("down, without a key: the slot is free again", func(t *testing.T) {
+		e, gw := setup(t)
+		gw.fail(down)
+		_, err := e.app.Bookings.Create(ctx, e.bookingCmd())
+		requireCode(t, err, domain.KindUnavailable, domain.CodeUnavailable)
+		gw.fail(nil)
+		e.book(t, e.brunoCmd()) // the slot is free
+		assert.Empty(t, e.reporter.all())
+	})
+	t.Run("down, with a key: the hold stays and the retry opens the checkout", func(t *testing.T) {
+		e, gw := setup(t)
+		cmd := e.bookingCmd()
+		cmd.IdempotencyKey = "ana-1"
+		gw.fail(down)
+		_, err := e.app.Bookings.Create(ctx, cmd)
+		requireCode(t, err, domain.KindUnavailable, domain.CodeUnavailable)
+		_, err = e.app.Bookings.Create(ctx, e.brunoCmd())
+		requireCode(t, err, domain.KindConflict, domain.CodeSlotUnavailable)
+		gw.fail(nil)
+		again, err := e.app.Bookings.Create(ctx, cmd)
+		require.NoError(t, err)
+		assert.NotEmpty(t, again.CheckoutURL)
+	})
+	t.Run("refused: the slot is free again and the club is told", func(t *testing.T) {
+		e, gw := setup(t)
+		cmd := e.bookingCmd()
+		cmd.IdempotencyKey = "ana-1"
+		gw.fail(refused)
+		_, err := e.app.Bookings.Create(ctx, cmd)
+		requireCode(t, err, domain.KindInternal, domain.CodeInternal)
+		require.Len(t, e.reporter.all(), 1)
+		gw.fail(nil)
+		e.book(t, e.brunoCmd()) // the slot is free
+	})
 }
