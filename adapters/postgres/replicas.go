@@ -32,7 +32,11 @@ import (
 // costs two small queries (the primary's flush position, the replica's replay
 // position) before the read; a replica that lags, or fails to answer, leaves the read
 // on the primary. Replay positions only grow, so the position checked on one of the
-// replica's connections holds for the read on another.
+// replica's connections holds for the read on another — provided each replica URL
+// reaches one server: a URL that spreads connections over several replicas (a reader
+// endpoint, a pooler or load balancer in front of several, a multi-host URL) would
+// check one server and read another. The fence also assumes synchronous_commit is on
+// (PostgreSQL's default), so that a commit's WAL is flushed before the commit returns.
 type ReplicaRouter struct {
 	replicas *bunexp.ReadWriteConnResolver
 	stats    struct{ replica, lagging, failed atomic.Int64 }
