@@ -153,7 +153,8 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 		u.Logger.ErrorContext(ctx, "checkout failed", "booking", b.ID(), "gateway", gatewayName, "err", err)
 		// A provider that refuses the checkout itself (not a failure to answer) will
 		// refuse a retry too: the club's configuration needs a look.
-		refused := domain.ErrorKind(err) != domain.KindUnavailable && ctx.Err() == nil
+		kind := domain.ErrorKind(err)
+		refused := (kind == domain.KindInvalid || kind == domain.KindConflict) && ctx.Err() == nil
 		if refused {
 			u.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "gateway": gatewayName, "problem": "checkout refused"})
 		}
