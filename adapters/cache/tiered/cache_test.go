@@ -190,3 +190,31 @@ func TestAFailedInvalidationIsSentAgain(t *testing.T) {
 	require.Eventually(t, func() bool { _, hit := get(t, b, "k2"); return !hit }, 5*time.Second, 20*time.Millisecond,
 		"a failed invalidation left alone is sent again")
 }
+
+// TestRedisBackWithOldData restarts Redis from a snapshot taken before a deletion, as a
+// restart that reloads its data (or a failover) does: the deleted key comes back in
+// Redis, and the instances, seeing another server, drop what the cache kept there.
+func TestRedisBackWithOldData(t *testing.T) {
+	r := redistest.Start(t)
+	prefix := newPrefix()
+	a, b := newInstance(t, r.URL(), prefix), newInstance(t, r.URL(), prefix)
+	ctx := context.Background()
+	require.NoError(t, a.Set(ctx, "k#gen", []byte("old"), time.Minute))
+	raw, err := redis.Open(r.URL())
+	require.NoError(t, err)
+	require.NoError(t, raw.Save(ctx).Err(), "a snapshot with the key")
+	require.NoError(t, raw.Close())
+	require.NoError(t, a.Delete(ctx, "k#gen"))
+
+	r.Stop()
+	r.Restart(t) // from the snapshot: the key is back in Redis
+	check, err := redis.Open(r.URL())
+	require.NoError(t, err)
+	defer check.Close()
+	require.Eventually(t, func() bool { return a.Subscribed() && b.Subscribed() }, 15*time.Second, 20*time.Millisecond)
+	n, err := check.Exists(ctx, prefix+"k#gen").Result()
+	require.NoError(t, err)
+	assert.Zero(t, n, "the key that came back with the snapshot is gone again")
+	_, hit := get(t, b, "k#gen")
+	assert.False(t, hit, "nobody serves the deleted value")
+}
