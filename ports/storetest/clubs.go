@@ -6,11 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
+	"github.com/matchpoint/matchpoint/ports/internal/check"
 )
 
 var clubCases = []contract{
@@ -25,37 +23,37 @@ var clubCases = []contract{
 // zones but not equal pointers.
 func assertClub(t *testing.T, want, got domain.Club) {
 	t.Helper()
-	assert.Equal(t, want.ID, got.ID)
-	assert.Equal(t, want.Slug, got.Slug)
-	assert.Equal(t, want.Name, got.Name)
-	if assert.NotNil(t, got.Location) {
-		assert.Equal(t, want.Location.String(), got.Location.String())
+	check.Assert.Equal(t, want.ID, got.ID)
+	check.Assert.Equal(t, want.Slug, got.Slug)
+	check.Assert.Equal(t, want.Name, got.Name)
+	if check.Assert.NotNil(t, got.Location) {
+		check.Assert.Equal(t, want.Location.String(), got.Location.String())
 	}
-	assert.Equal(t, want.Currency, got.Currency)
-	assert.Equal(t, want.Policy, got.Policy)
+	check.Assert.Equal(t, want.Currency, got.Currency)
+	check.Assert.Equal(t, want.Policy, got.Policy)
 }
 
 func testClubSaveAndGet(t *testing.T, f *fixture) {
 	got, err := f.store.GetClub(f.ctx, f.club.ID)
-	require.NoError(t, err)
+	check.Require.NoError(t, err)
 	assertClub(t, f.club, got)
 
 	got, err = f.store.GetClubBySlug(f.ctx, f.club.Slug)
-	require.NoError(t, err)
+	check.Require.NoError(t, err)
 	assertClub(t, f.club, got)
 }
 
 func testClubReplace(t *testing.T, f *fixture) {
 	c, err := domain.NewClub(f.club.ID, "renamed-"+f.club.Slug, "Renamed", "America/Argentina/Buenos_Aires", "ARS", domain.DefaultPolicy())
-	require.NoError(t, err)
+	check.Require.NoError(t, err)
 	c.Policy.Hold = 20 * time.Minute
-	require.NoError(t, f.store.SaveClub(f.ctx, c))
+	check.Require.NoError(t, f.store.SaveClub(f.ctx, c))
 
 	got, err := f.store.GetClub(f.ctx, c.ID)
-	require.NoError(t, err)
+	check.Require.NoError(t, err)
 	assertClub(t, c, got)
 	got, err = f.store.GetClubBySlug(f.ctx, c.Slug)
-	require.NoError(t, err)
+	check.Require.NoError(t, err)
 	assertClub(t, c, got)
 
 	_, err = f.store.GetClubBySlug(f.ctx, f.club.Slug)
@@ -63,10 +61,10 @@ func testClubReplace(t *testing.T, f *fixture) {
 	// The old slug is free for another club.
 	other := newClub(t)
 	other.Slug = f.club.Slug
-	require.NoError(t, f.store.SaveClub(f.ctx, other))
+	check.Require.NoError(t, f.store.SaveClub(f.ctx, other))
 	got, err = f.store.GetClubBySlug(f.ctx, f.club.Slug)
-	require.NoError(t, err)
-	assert.Equal(t, other.ID, got.ID)
+	check.Require.NoError(t, err)
+	check.Assert.Equal(t, other.ID, got.ID)
 }
 
 func testClubDuplicateSlug(t *testing.T, f *fixture) {
@@ -77,7 +75,7 @@ func testClubDuplicateSlug(t *testing.T, f *fixture) {
 	_, err := f.store.GetClub(f.ctx, other.ID)
 	assertNotFound(t, err)
 	got, err := f.store.GetClubBySlug(f.ctx, f.club.Slug)
-	require.NoError(t, err)
+	check.Require.NoError(t, err)
 	assertClub(t, f.club, got)
 }
 
@@ -90,18 +88,18 @@ func testClubNotFound(t *testing.T, f *fixture) {
 
 func testClubValuesAreCopied(t *testing.T, f *fixture) {
 	c := newClub(t)
-	require.NoError(t, f.store.SaveClub(f.ctx, c))
+	check.Require.NoError(t, f.store.SaveClub(f.ctx, c))
 	c.Policy.Durations[domain.Padel][0] = 5 * time.Minute
 	c.Policy.Durations["squash"] = []time.Duration{time.Hour}
 
 	got, err := f.store.GetClub(f.ctx, c.ID)
-	require.NoError(t, err)
-	assert.Equal(t, domain.DefaultPolicy().Durations, got.Policy.Durations, "the store kept the caller's map")
+	check.Require.NoError(t, err)
+	check.Assert.Equal(t, domain.DefaultPolicy().Durations, got.Policy.Durations, "the store kept the caller's map")
 	got.Policy.Durations[domain.Tennis][0] = 5 * time.Minute
 
 	again, err := f.store.GetClub(f.ctx, c.ID)
-	require.NoError(t, err)
-	assert.Equal(t, domain.DefaultPolicy().Durations, again.Policy.Durations, "the store returned its own map")
+	check.Require.NoError(t, err)
+	check.Assert.Equal(t, domain.DefaultPolicy().Durations, again.Policy.Durations, "the store returned its own map")
 }
 
 var courtCases = []contract{
@@ -113,21 +111,21 @@ var courtCases = []contract{
 
 func testCourtSaveAndGet(t *testing.T, f *fixture) {
 	got, err := f.store.GetCourt(f.ctx, f.club.ID, f.court.ID)
-	require.NoError(t, err)
-	assert.Equal(t, f.court, got)
+	check.Require.NoError(t, err)
+	check.Assert.Equal(t, f.court, got)
 }
 
 func testCourtReplace(t *testing.T, f *fixture) {
 	c := f.court
 	c.Name, c.Indoor, c.Surface, c.Active = "Alpha Centre", false, "clay", false
-	require.NoError(t, f.store.SaveCourt(f.ctx, c))
+	check.Require.NoError(t, f.store.SaveCourt(f.ctx, c))
 
 	got, err := f.store.GetCourt(f.ctx, f.club.ID, c.ID)
-	require.NoError(t, err)
-	assert.Equal(t, c, got)
+	check.Require.NoError(t, err)
+	check.Assert.Equal(t, c, got)
 	list, err := f.store.ListCourts(f.ctx, f.club.ID)
-	require.NoError(t, err)
-	assert.Equal(t, []domain.Court{c, f.other}, list)
+	check.Require.NoError(t, err)
+	check.Assert.Equal(t, []domain.Court{c, f.other}, list)
 }
 
 func testCourtNotFound(t *testing.T, f *fixture) {
@@ -150,12 +148,12 @@ func testCourtList(t *testing.T, f *fixture) {
 
 	slices.SortFunc(deltas, func(a, b domain.Court) int { return strings.Compare(a.ID, b.ID) })
 	list, err := f.store.ListCourts(f.ctx, f.club.ID)
-	require.NoError(t, err)
-	assert.Equal(t, append([]domain.Court{f.court, f.other, charlie}, deltas...), list)
+	check.Require.NoError(t, err)
+	check.Assert.Equal(t, append([]domain.Court{f.court, f.other, charlie}, deltas...), list)
 
 	list, err = f.store.ListCourts(f.ctx, f.saveClub(t).ID)
-	require.NoError(t, err)
-	assert.Empty(t, list)
+	check.Require.NoError(t, err)
+	check.Assert.Empty(t, list)
 }
 
 var apiKeyCases = []contract{
@@ -170,30 +168,30 @@ func newAPIKey(club domain.Club, name string) ports.APIKey {
 
 func testAPIKeySaveAndFind(t *testing.T, f *fixture) {
 	k := newAPIKey(f.club, "front desk")
-	require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
 	other := newAPIKey(f.club, "reports")
-	require.NoError(t, f.store.SaveAPIKey(f.ctx, other))
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, other))
 
 	got, err := f.store.FindAPIKey(f.ctx, k.Hash)
-	require.NoError(t, err)
+	check.Require.NoError(t, err)
 	got.CreatedAt = got.CreatedAt.UTC()
-	assert.Equal(t, k, got)
+	check.Assert.Equal(t, k, got)
 }
 
 func testAPIKeyDuplicateHash(t *testing.T, f *fixture) {
 	k := newAPIKey(f.club, "front desk")
-	require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
 	dup := newAPIKey(f.saveClub(t), "copy")
 	dup.Hash = k.Hash
 	assertError(t, f.store.SaveAPIKey(f.ctx, dup), domain.KindConflict, domain.CodeDuplicate)
 
 	got, err := f.store.FindAPIKey(f.ctx, k.Hash)
-	require.NoError(t, err)
-	assert.Equal(t, k.ID, got.ID)
+	check.Require.NoError(t, err)
+	check.Assert.Equal(t, k.ID, got.ID)
 }
 
 func testAPIKeyNotFound(t *testing.T, f *fixture) {
-	require.NoError(t, f.store.SaveAPIKey(f.ctx, newAPIKey(f.club, "front desk")))
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, newAPIKey(f.club, "front desk")))
 	_, err := f.store.FindAPIKey(f.ctx, hash("unknown"))
 	assertNotFound(t, err)
 }

@@ -6,11 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
+	"github.com/matchpoint/matchpoint/ports/internal/check"
 )
 
 var concurrencyCases = []contract{
@@ -82,14 +80,14 @@ func testCreateRace(t *testing.T, f *fixture, tx bool) {
 		}
 		assertError(t, err, domain.KindConflict, domain.CodeSlotUnavailable)
 	}
-	assert.Len(t, won, slots, "every slot was booked")
+	check.Assert.Len(t, won, slots, "every slot was booked")
 	for slot, n := range won {
-		assert.Equal(t, 1, n, "winners of slot %d", slot)
+		check.Assert.Equal(t, 1, n, "winners of slot %d", slot)
 	}
 
 	stored, err := f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID, CourtID: f.court.ID, Limit: workers})
-	require.NoError(t, err)
-	assert.Len(t, stored, slots, "only the winners are stored")
+	check.Require.NoError(t, err)
+	check.Assert.Len(t, stored, slots, "only the winners are stored")
 	assertNoOverlap(t, stored, now)
 }
 
@@ -99,7 +97,7 @@ func assertNoOverlap(t *testing.T, bs []*domain.Booking, now time.Time) {
 	for i, a := range bs {
 		for _, b := range bs[i+1:] {
 			if a.CourtID() == b.CourtID() && a.IsActive(now) && b.IsActive(now) {
-				assert.False(t, a.Interval().Overlaps(b.Interval()), "active bookings %s and %s overlap", a.ID(), b.ID())
+				check.Assert.False(t, a.Interval().Overlaps(b.Interval()), "active bookings %s and %s overlap", a.ID(), b.ID())
 			}
 		}
 	}
@@ -121,11 +119,11 @@ func testUpdateRace(t *testing.T, f *fixture, tx bool) {
 		})
 	})
 	for _, err := range errs {
-		assert.NoError(t, err)
+		check.Assert.NoError(t, err)
 	}
 	got := f.get(t, b.ID())
-	assert.Equal(t, 1+workers, got.Version)
-	assert.Equal(t, domain.NewMoney(workers, f.club.Currency), got.Refund)
+	check.Assert.Equal(t, 1+workers, got.Version)
+	check.Assert.Equal(t, domain.NewMoney(workers, f.club.Currency), got.Refund)
 }
 
 func testIdempotencyKeyRace(t *testing.T, f *fixture) {
@@ -140,15 +138,15 @@ func testIdempotencyKeyRace(t *testing.T, f *fixture) {
 	winner := ""
 	for i, err := range errs {
 		if err == nil {
-			assert.Empty(t, winner, "a second booking took the key")
+			check.Assert.Empty(t, winner, "a second booking took the key")
 			winner = bookings[i].ID()
 			continue
 		}
 		assertError(t, err, domain.KindConflict, domain.CodeDuplicate)
 	}
 	found, err := f.store.FindBookingByIdempotencyKey(f.ctx, f.club.ID, "checkout-1")
-	require.NoError(t, err)
-	assert.Equal(t, winner, found.ID())
+	check.Require.NoError(t, err)
+	check.Assert.Equal(t, winner, found.ID())
 }
 
 // testIdempotencyKeyRaceSameSlot races the same request repeated under one key (a
@@ -171,7 +169,7 @@ func testIdempotencyKeyRaceSameSlot(t *testing.T, f *fixture) {
 		}
 		assertError(t, err, domain.KindConflict, domain.CodeDuplicate)
 	}
-	assert.Equal(t, 1, won)
+	check.Assert.Equal(t, 1, won)
 }
 
 func testMaxActiveRace(t *testing.T, f *fixture) {
@@ -191,10 +189,10 @@ func testMaxActiveRace(t *testing.T, f *fixture) {
 		}
 		assertError(t, err, domain.KindPolicy, domain.CodeTooManyActive)
 	}
-	assert.Equal(t, limit, n)
+	check.Assert.Equal(t, limit, n)
 	stored, err := f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID})
-	require.NoError(t, err)
-	assert.Len(t, stored, limit)
+	check.Require.NoError(t, err)
+	check.Assert.Len(t, stored, limit)
 }
 
 func testSeasonOverlapRace(t *testing.T, f *fixture) {
@@ -213,8 +211,8 @@ func testSeasonOverlapRace(t *testing.T, f *fixture) {
 		}
 		assertError(t, err, domain.KindConflict, domain.CodeSeasonOverlap)
 	}
-	assert.Equal(t, 1, n)
-	assert.Len(t, f.listSeasons(t), 1)
+	check.Assert.Equal(t, 1, n)
+	check.Assert.Len(t, f.listSeasons(t), 1)
 }
 
 func testPaymentEventRace(t *testing.T, f *fixture) {
@@ -227,10 +225,10 @@ func testPaymentEventRace(t *testing.T, f *fixture) {
 	})
 	n := 0
 	for i, err := range errs {
-		assert.NoError(t, err)
+		check.Assert.NoError(t, err)
 		if fresh[i] {
 			n++
 		}
 	}
-	assert.Equal(t, 1, n, "exactly one goroutine recorded the event first")
+	check.Assert.Equal(t, 1, n, "exactly one goroutine recorded the event first")
 }
