@@ -120,7 +120,7 @@ func (a *Admin) SaveSeason(ctx context.Context, club domain.Club, s domain.Seaso
 		}
 	}
 	s.ClubID, s.Name = club.ID, strings.TrimSpace(s.Name)
-	if err := s.Validate(); err != nil {
+	if err := s.Validate(club); err != nil {
 		return domain.Season{}, err
 	}
 	return s, a.write(ctx, func(ctx context.Context) error { return a.Store.SaveSeason(ctx, s) }, seasonsKey(club.ID))
@@ -201,6 +201,9 @@ func (a *Admin) closure(ctx context.Context, club domain.Club, id string) (domai
 
 // ListClosures returns the club's closures that overlap [from, to); zero bounds are open.
 func (a *Admin) ListClosures(ctx context.Context, club domain.Club, from, to time.Time) ([]domain.Closure, error) {
+	if err := checkBounds(from, to); err != nil {
+		return nil, err
+	}
 	iv := everything
 	if !from.IsZero() {
 		iv.Start = from
@@ -209,6 +212,20 @@ func (a *Admin) ListClosures(ctx context.Context, club domain.Club, from, to tim
 		iv.End = to
 	}
 	return a.Store.ListClosures(ports.ReplicaReadsOK(ctx), club.ID, iv)
+}
+
+// checkBounds refuses the bounds of a listing that lie outside the era Match Point
+// accepts; a zero bound is no bound.
+func checkBounds(from, to time.Time) error {
+	if !from.IsZero() {
+		if err := domain.CheckInstant("from", from); err != nil {
+			return err
+		}
+	}
+	if !to.IsZero() {
+		return domain.CheckInstant("to", to)
+	}
+	return nil
 }
 
 // everything is an interval wider than any booking system will see.
@@ -230,6 +247,16 @@ func (a *Admin) SavePriceRule(ctx context.Context, club domain.Club, r domain.Pr
 			return domain.PriceRule{}, err
 		}
 	}
+	if r.SeasonID != "" {
+		// As with a court, a season of another club is one this club does not have.
+		seasons, err := a.Store.ListSeasons(ctx, club.ID)
+		if err != nil {
+			return domain.PriceRule{}, err
+		}
+		if !slices.ContainsFunc(seasons, func(s domain.Season) bool { return s.ID == r.SeasonID }) {
+			return domain.PriceRule{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "season %q not found", r.SeasonID)
+		}
+	}
 	if err := r.Validate(club); err != nil {
 		return domain.PriceRule{}, err
 	}
@@ -249,6 +276,9 @@ func (a *Admin) ListPriceRules(ctx context.Context, club domain.Club) ([]domain.
 // ListBookings returns the club's bookings a filter selects (its ClubID is the club's).
 func (a *Admin) ListBookings(ctx context.Context, club domain.Club, f ports.BookingFilter) ([]*domain.Booking, error) {
 	f.ClubID = club.ID
+	if err := checkBounds(f.From, f.To); err != nil {
+		return nil, err
+	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}

@@ -41,6 +41,9 @@ func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailab
 	if q.Date.IsZero() {
 		return DayAvailability{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "date is required")
 	}
+	if err := domain.CheckDate("date", q.Date); err != nil {
+		return DayAvailability{}, err
+	}
 	now := a.Clock.Now()
 	sched, err := a.catalog.schedule(ctx, club)
 	if err != nil {
@@ -73,8 +76,8 @@ type QuoteCommand struct {
 	Category domain.CustomerCategory
 }
 
-// Quote prices a booking slot by slot, checking it against the club's opening hours.
-// Its reads may be served by a read replica, as Get's.
+// Quote prices a booking slot by slot, checking it as a booking is checked: against the
+// lead time and horizon of the club's policy and its opening hours. Its reads may be served by a read replica, as Get's.
 func (a *Availability) Quote(ctx context.Context, cmd QuoteCommand) (domain.Club, domain.Quote, error) {
 	ctx = ports.ReplicaReadsOK(ctx)
 	club, err := a.catalog.clubBySlug(ctx, cmd.ClubSlug)
@@ -89,9 +92,17 @@ func (a *Availability) Quote(ctx context.Context, cmd QuoteCommand) (domain.Club
 	return club, q, err
 }
 
+// quote prices a booking of court from start for d, refusing what could not be booked
+// now: a quote is the price of a booking the customer can make.
 func (c *core) quote(ctx context.Context, club domain.Club, court domain.Court, start time.Time, d time.Duration, cat domain.CustomerCategory) (domain.Quote, error) {
 	if d <= 0 || d > 24*time.Hour {
 		return domain.Quote{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "duration must be between 1 minute and 24 hours")
+	}
+	if err := domain.CheckInstant("start", start); err != nil {
+		return domain.Quote{}, err
+	}
+	if err := club.Policy.CheckStart(start, c.Clock.Now()); err != nil {
+		return domain.Quote{}, err
 	}
 	if !club.Policy.AllowsDuration(court.Sport, d) {
 		return domain.Quote{}, domain.Errorf(domain.KindPolicy, domain.CodeDurationNotAllowed, "%s may not be booked for %d minutes", court.Sport, int(d.Minutes()))

@@ -60,6 +60,9 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 	if gran <= 0 || loc == nil {
 		return nil, invalidf("the club has no valid policy or time zone")
 	}
+	if err := CheckSport(q.Sport, q.Courts); err != nil {
+		return nil, err
+	}
 	if !pol.AllowsDuration(q.Sport, q.Duration) {
 		return nil, Errorf(KindPolicy, CodeDurationNotAllowed, "%s may not be booked for %d minutes", q.Sport, int(q.Duration.Minutes()))
 	}
@@ -228,7 +231,7 @@ func (g grid) price(court Court, amounts []int64, unpriced []int) ([]int64, []in
 	for i, c := range g.clocks {
 		var a int64
 		u := 0
-		if r := match(g.cands, court, c); r != nil {
+		if r := match(g.cands, court, c); r != nil && r.rateInRange() {
 			a = r.Rate.Amount()
 		} else {
 			u = 1

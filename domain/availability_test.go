@@ -385,3 +385,26 @@ func TestAvailabilityListsEachStartOnceWhenOpeningsOverlap(t *testing.T) {
 		}
 	}
 }
+
+func TestAvailabilityRefusesAnUnknownSport(t *testing.T) {
+	t.Parallel()
+
+	q := eveningQuery(t)
+	q.Sport = "curling"
+	_, err := domain.Availability(q)
+	assertCode(t, err, domain.CodeInvalid)
+	assert.ErrorContains(t, err, `unknown sport "curling": the known sports are football5, padel, pickleball, tennis`)
+
+	q.Sport = domain.Pickleball
+	slots, err := domain.Availability(q)
+	require.NoError(t, err, "a sport Match Point knows, with no court at the club")
+	assert.Empty(t, slots)
+
+	q.Courts = append(q.Courts, testCourt(t, "s1", "squash"))
+	q.Sport = "squash"
+	_, err = domain.Availability(q)
+	require.NoError(t, err, "a sport of the club's own courts")
+	q.Sport = "curling"
+	_, err = domain.Availability(q)
+	assert.ErrorContains(t, err, "football5, padel, pickleball, squash, tennis")
+}

@@ -107,10 +107,8 @@ func NewBooking(p NewBookingParams) (*Booking, error) {
 		return nil, Errorf(KindPolicy, CodeCourtInactive, "court %q is not open for bookings", p.Court.Name)
 	case !pol.AllowsDuration(p.Court.Sport, p.Interval.Duration()):
 		return nil, Errorf(KindPolicy, CodeDurationNotAllowed, "%s may not be booked for %d minutes", p.Court.Sport, int(p.Interval.Duration().Minutes()))
-	case p.Interval.Start.Before(p.Now.Add(pol.MinLead)):
-		return nil, Errorf(KindPolicy, CodeLeadTime, "bookings must be made at least %d minutes before they start", int(pol.MinLead.Minutes()))
-	case p.Interval.Start.After(p.Now.Add(pol.MaxHorizon)):
-		return nil, Errorf(KindPolicy, CodeHorizon, "bookings may start at most %d days ahead", int(pol.MaxHorizon.Hours()/24))
+	case pol.CheckStart(p.Interval.Start, p.Now) != nil:
+		return nil, pol.CheckStart(p.Interval.Start, p.Now)
 	case len(p.Quote.Lines) == 0 || p.Quote.Total.Currency() != p.Club.Currency:
 		return nil, invalidf("booking has no quote in %s", p.Club.Currency)
 	case len(p.IdempotencyKey) > 255:

@@ -208,3 +208,33 @@ func (i Interval) Overlaps(o Interval) bool { return i.Start.Before(o.End) && o.
 
 // Contains reports whether o lies entirely within i.
 func (i Interval) Contains(o Interval) bool { return !o.Start.Before(i.Start) && !o.End.After(i.End) }
+
+// The era in which Match Point accepts the instants and dates a client gives: from the
+// start of 2000 to the start of 9999, UTC. A club books, closes and reports on the
+// present; a time outside this era is a mistake (a year 0000 typed for 2026), and
+// refusing it keeps every time stored and shown in four-digit years in every zone,
+// clear of the local mean time offsets zones had before standard time.
+var (
+	earliestInstant = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	latestInstant   = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	earliestDate    = LocalDate{year: 2000, month: time.January, day: 1}
+	latestDate      = LocalDate{year: 9998, month: time.December, day: 31}
+)
+
+// CheckInstant returns an invalid error that names what t is unless t lies between
+// 2000-01-01T00:00:00Z and 9999-01-01T00:00:00Z, both included.
+func CheckInstant(what string, t time.Time) error {
+	if t.Before(earliestInstant) || t.After(latestInstant) {
+		return invalidf("%s %s must lie between %s and %s", what, t.UTC().Format(time.RFC3339), earliestInstant.Format(time.RFC3339), latestInstant.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// CheckDate returns an invalid error that names what d is unless d lies between
+// 2000-01-01 and 9998-12-31, both included.
+func CheckDate(what string, d LocalDate) error {
+	if d.Before(earliestDate) || d.After(latestDate) {
+		return invalidf("%s %s must lie between %s and %s", what, d, earliestDate, latestDate)
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,6 +27,32 @@ func ParseSport(s string) (Sport, error) {
 		return "", invalidf("sport %q must be a lowercase slug such as padel or tennis", s)
 	}
 	return Sport(s), nil
+}
+
+// KnownSports returns the sports a club knows, sorted: those Match Point names and those
+// of the club's courts (a club may name a sport of its own by giving a court that sport).
+func KnownSports(courts []Court) []Sport {
+	known := []Sport{Padel, Tennis, Pickleball, Football5}
+	for _, c := range courts {
+		known = append(known, c.Sport)
+	}
+	slices.Sort(known)
+	return slices.Compact(known)
+}
+
+// CheckSport returns an invalid error, listing the known sports, unless sport is one
+// of the sports a club with these courts knows. A known sport the club has no court
+// for is not an error: the answer to a question about it is "no court".
+func CheckSport(sport Sport, courts []Court) error {
+	known := KnownSports(courts)
+	if slices.Contains(known, sport) {
+		return nil
+	}
+	names := make([]string, len(known))
+	for i, s := range known {
+		names[i] = string(s)
+	}
+	return invalidf("unknown sport %q: the known sports are %s", sport, strings.Join(names, ", "))
 }
 
 // CustomerCategory distinguishes members from guests for pricing.
@@ -120,6 +147,31 @@ func (p Policy) Validate() error {
 				return invalidf("duration %s for %s must be a positive multiple of the granularity %s", d, sport, p.Granularity)
 			}
 		}
+	}
+	return nil
+}
+
+// onGrid reports whether clock time c is a multiple of the granularity, so that slots
+// can start and end there.
+func (p Policy) onGrid(c ClockTime) bool {
+	return p.Granularity > 0 && time.Duration(c)*time.Minute%p.Granularity == 0
+}
+
+// gridName names the slot grid in messages: "30-minute slot grid (08:00, 08:30, …)".
+func (p Policy) gridName() string {
+	step := ClockTime(p.Granularity / time.Minute)
+	return fmt.Sprintf("%d-minute slot grid (%s, %s, …)", int(step), 8*60-8*60%step, 8*60-8*60%step+step)
+}
+
+// CheckStart returns a policy error unless a booking starting at start may be made at
+// now: no sooner than the lead time from now (so never in the past), no further ahead
+// than the horizon.
+func (p Policy) CheckStart(start, now time.Time) error {
+	switch {
+	case start.Before(now.Add(p.MinLead)):
+		return Errorf(KindPolicy, CodeLeadTime, "bookings must be made at least %d minutes before they start", int(p.MinLead.Minutes()))
+	case start.After(now.Add(p.MaxHorizon)):
+		return Errorf(KindPolicy, CodeHorizon, "bookings may start at most %d days ahead", int(p.MaxHorizon.Hours()/24))
 	}
 	return nil
 }

@@ -354,7 +354,7 @@ func TestOpeningHoursInTheSpringGap(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			season := testSeason("2026", "2026-01-01", "2026-12-31", tt.hours)
-			require.NoError(t, season.Validate())
+			require.NoError(t, season.Validate(testClub(t, "Europe/Madrid", "EUR", nil)))
 
 			slots := madridSlots(t, madridQuery(t, springDay, season, 60*time.Minute))
 

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -68,12 +69,32 @@ func (m Money) Currency() Currency { return m.currency }
 // IsZero reports whether the amount is zero.
 func (m Money) IsZero() bool { return m.amount == 0 }
 
-// Add returns m+o; adding different currencies is an error.
+// Add returns m+o; adding different currencies is an error, and so is a sum beyond
+// what an int64 of minor units holds: it is refused, never wrapped around.
 func (m Money) Add(o Money) (Money, error) {
 	if m.currency != o.currency {
 		return Money{}, Errorf(KindInvalid, CodeCurrencyMismatch, "cannot add %s to %s", o.currency, m.currency)
 	}
+	if (o.amount > 0 && m.amount > math.MaxInt64-o.amount) || (o.amount < 0 && m.amount < math.MinInt64-o.amount) {
+		return Money{}, invalidf("%s plus %s is beyond the largest amount Match Point can hold", m, o)
+	}
 	return Money{amount: m.amount + o.amount, currency: m.currency}, nil
+}
+
+// maxRateMajorUnits is the most one slot may cost, in major units of any currency.
+const maxRateMajorUnits = 10_000_000_000
+
+// MaxRate returns the most a price rule may charge per slot in currency c: ten billion
+// major units (10 000 000 000.00 ARS, 10^12 centavos). The longest opening a quote can
+// span is under two days of 5-minute slots (576 slots), so that even at this rate in
+// the currency with the most decimals (3) a total stays below 6·10^15 minor units, far
+// from the 9.2·10^18 an int64 holds: no set of valid rules can overflow a total.
+func MaxRate(c Currency) Money {
+	amount := int64(maxRateMajorUnits)
+	for range c.exponent {
+		amount *= 10
+	}
+	return Money{amount: amount, currency: c}
 }
 
 // Equal reports whether m and o are the same amount of the same currency.
@@ -81,8 +102,11 @@ func (m Money) Equal(o Money) bool { return m == o }
 
 // Share returns the part of m given by basis points (10 000 = all of it), rounded down
 // to the minor unit, so that a share never exceeds what it is a share of.
+// The amount is split at 10 000 so that no product overflows, whatever the amount.
 func (m Money) Share(basisPoints int) Money {
-	return Money{amount: m.amount * int64(basisPoints) / 10000, currency: m.currency}
+	bp := int64(basisPoints)
+	whole, rest := m.amount/10000, m.amount%10000
+	return Money{amount: whole*bp + rest*bp/10000, currency: m.currency}
 }
 
 // String formats m with its decimal point, such as "16000.00 ARS".
@@ -90,11 +114,12 @@ func (m Money) String() string {
 	if m.currency.exponent == 0 {
 		return strconv.FormatInt(m.amount, 10) + " " + m.currency.code
 	}
-	sign, a := "", m.amount
-	if a < 0 {
+	// The magnitude is unsigned so that the most negative amount has one too.
+	sign, a := "", uint64(m.amount)
+	if m.amount < 0 {
 		sign, a = "-", -a
 	}
-	div := int64(1)
+	div := uint64(1)
 	for range m.currency.exponent {
 		div *= 10
 	}

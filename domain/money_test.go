@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -58,6 +59,64 @@ func TestMoneyAdd(t *testing.T) {
 	assert.True(t, sum.Equal(pesos(1000000)))
 }
 
+func TestMoneyAddRefusesToOverflow(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		name string
+		a, b int64
+		ok   bool
+	}{
+		{"up to the largest amount", math.MaxInt64 - 1, 1, true},
+		{"one past the largest amount", math.MaxInt64, 1, false},
+		{"two large amounts", 4_611_686_018_427_389_154, 4_611_686_018_427_389_154, false},
+		{"down to the smallest amount", math.MinInt64 + 1, -1, true},
+		{"one below the smallest amount", math.MinInt64, -1, false},
+		{"opposite signs never overflow", math.MaxInt64, math.MinInt64, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sum, err := pesos(tt.a).Add(pesos(tt.b))
+			if tt.ok {
+				require.NoError(t, err)
+				assert.Equal(t, tt.a+tt.b, sum.Amount())
+				return
+			}
+			assertCode(t, err, domain.CodeInvalid)
+			assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err))
+			assert.Contains(t, err.Error(), "largest amount")
+		})
+	}
+}
+
+func TestMaxRate(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		currency string
+		want     int64
+	}{
+		{"ARS", 1_000_000_000_000},
+		{"JPY", 10_000_000_000},
+		{"KWD", 10_000_000_000_000},
+	}
+	for _, tt := range tests {
+		c := domain.MustCurrency(tt.currency)
+		max := domain.MaxRate(c)
+		assert.Equal(t, domain.NewMoney(tt.want, c), max, tt.currency)
+		// A quote spans at most two days of 5-minute slots: that many slots at the
+		// highest rate must still add up.
+		total := domain.NewMoney(0, c)
+		for range 2 * 24 * 12 {
+			var err error
+			total, err = total.Add(max)
+			require.NoError(t, err, tt.currency)
+		}
+		assert.Less(t, total.Amount(), int64(math.MaxInt64/1000), "far from the largest amount")
+	}
+}
+
 func TestMoneyAddRefusesToMixCurrencies(t *testing.T) {
 	t.Parallel()
 
@@ -92,6 +151,9 @@ func TestMoneyShareRoundsDown(t *testing.T) {
 		{"a third rounds down", 1000, 3333, 333},
 		{"two thirds rounds down, never up", 1000, 6667, 666},
 		{"one basis point of a small amount is nothing", 99, 1, 0},
+		{"half of the largest amount does not overflow", math.MaxInt64, 5000, math.MaxInt64 / 2},
+		{"all of the largest amount", math.MaxInt64, 10000, math.MaxInt64},
+		{"a share of an amount beyond any product", 4_611_686_018_427_389_154, 3333, 1_537_074_949_941_848_805},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +182,8 @@ func TestMoneyString(t *testing.T) {
 		{domain.NewMoney(-7, domain.MustCurrency("CLP")), "-7 CLP"},
 		{domain.NewMoney(1234, domain.MustCurrency("KWD")), "1.234 KWD"},
 		{domain.NewMoney(1005, domain.MustCurrency("EUR")), "10.05 EUR"},
+		{pesos(math.MinInt64), "-92233720368547758.08 ARS"},
+		{pesos(math.MaxInt64), "92233720368547758.07 ARS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

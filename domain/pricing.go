@@ -101,8 +101,20 @@ func (r PriceRule) Validate(club Club) error {
 		return Errorf(KindInvalid, CodeCurrencyMismatch, "price rule rate is in %s but the club charges in %s", r.Rate.Currency(), club.Currency)
 	case r.Rate.Amount() < 0:
 		return invalidf("price rule rate must not be negative")
+	case r.Rate.Amount() > MaxRate(club.Currency).Amount():
+		return invalidf("price rule rate %s per slot must be at most %s", r.Rate, MaxRate(club.Currency))
+	case !club.Policy.onGrid(r.Window.From) || !club.Policy.onGrid(r.Window.To):
+		// A boundary inside a slot would leave the slot's price to whichever rule
+		// covers its start: the rule would not price what it says.
+		return invalidf("price rule window %s–%s must start and end on the club's %s", r.Window.From, r.Window.To, club.Policy.gridName())
 	}
 	return nil
+}
+
+// rateInRange reports whether the rule's rate is one Validate accepts. A rule stored
+// before the bound existed may lie beyond it: it prices nothing.
+func (r *PriceRule) rateInRange() bool {
+	return r.Rate.Amount() >= 0 && r.Rate.Amount() <= MaxRate(r.Rate.Currency()).Amount()
 }
 
 // QuoteLine is the price of one granularity slot.
@@ -224,8 +236,15 @@ func (s Schedule) Quote(court Court, iv Interval, cat CustomerCategory) (Quote, 
 		if r == nil {
 			return Quote{}, Errorf(KindPolicy, CodeNotPriced, "no price rule covers %s on court %q", t.In(loc).Format("2006-01-02 15:04"), court.Name)
 		}
+		if !r.rateInRange() {
+			return Quote{}, invalidf("price rule %q charges %s per slot, beyond the most a slot may cost (%s)", r.Name, r.Rate, MaxRate(r.Rate.Currency()))
+		}
+		total, err := q.Total.Add(r.Rate)
+		if err != nil {
+			return Quote{}, err
+		}
 		q.Lines = append(q.Lines, QuoteLine{Start: t, End: t.Add(gran), RuleID: r.ID, Amount: r.Rate})
-		q.Total = NewMoney(q.Total.Amount()+r.Rate.Amount(), s.Club.Currency)
+		q.Total = total
 	}
 	return q, nil
 }

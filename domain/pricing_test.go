@@ -325,6 +325,9 @@ func TestPriceRuleValidate(t *testing.T) {
 	club := testClub(t, buenosAires, "ARS", nil)
 	valid := padelRules()[0]
 	require.NoError(t, valid.Validate(club))
+	highest := valid
+	highest.Rate = domain.MaxRate(ars)
+	require.NoError(t, highest.Validate(club), "the bound itself is allowed")
 
 	tests := []struct {
 		name string
@@ -341,6 +344,10 @@ func TestPriceRuleValidate(t *testing.T) {
 		{"an unknown category", func(r *domain.PriceRule) { r.Category = "vip" }, domain.CodeInvalid},
 		{"a rate in another currency", func(r *domain.PriceRule) { r.Rate = domain.NewMoney(400, domain.MustCurrency("USD")) }, domain.CodeCurrencyMismatch},
 		{"a negative rate", func(r *domain.PriceRule) { r.Rate = pesos(-1) }, domain.CodeInvalid},
+		{"a rate beyond the bound", func(r *domain.PriceRule) { r.Rate = pesos(domain.MaxRate(ars).Amount() + 1) }, domain.CodeInvalid},
+		{"a rate that wraps a total", func(r *domain.PriceRule) { r.Rate = pesos(4_611_686_018_427_389_154) }, domain.CodeInvalid},
+		{"a window starting off the slot grid", func(r *domain.PriceRule) { r.Window = window("08:10", "18:00") }, domain.CodeInvalid},
+		{"a window ending off the slot grid", func(r *domain.PriceRule) { r.Window = window("22:00", "01:45") }, domain.CodeInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -368,4 +375,33 @@ func TestWeekdays(t *testing.T) {
 	}
 	_, err := domain.ParseWeekday("tues")
 	assertCode(t, err, domain.CodeInvalid)
+}
+
+func TestQuoteRefusesARateBeyondTheBound(t *testing.T) {
+	t.Parallel()
+	ba := loadLocation(t, buenosAires)
+	court := testCourt(t, "c1", domain.Padel)
+	game := interval(t, localTime(t, ba, tuesday+" 10:00"), 120*time.Minute)
+
+	// Rules stored before the bound existed: a quote must refuse them, never wrap.
+	for _, rate := range []int64{4_611_686_018_427_389_154, 1<<63 - 1, domain.MaxRate(ars).Amount() + 1} {
+		sched := padelSchedule(t, []domain.PriceRule{rateRule("wrap", "08:00", "24:00", pesos(rate))})
+		q, err := sched.Quote(court, game, domain.CategoryGuest)
+		assertCode(t, err, domain.CodeInvalid)
+		assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err))
+		assert.Empty(t, q.Lines, "no total is given")
+
+		query := eveningQuery(t)
+		query.Schedule = sched
+		slots, err := domain.Availability(query)
+		require.NoError(t, err)
+		for _, c := range slots {
+			assert.Empty(t, c.Slots, "what cannot be quoted is not offered")
+		}
+	}
+
+	sched := padelSchedule(t, []domain.PriceRule{rateRule("dear", "08:00", "24:00", domain.MaxRate(ars))})
+	q, err := sched.Quote(court, game, domain.CategoryGuest)
+	require.NoError(t, err)
+	assert.Equal(t, pesos(4*domain.MaxRate(ars).Amount()), q.Total)
 }

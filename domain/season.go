@@ -51,17 +51,27 @@ type Season struct {
 	Week [7]*Hours
 }
 
-// Validate checks the season's values.
-func (s Season) Validate() error {
+// Validate checks the season's values against its club. Opening and closing times lie
+// on the club's slot grid: a club open from 08:07 on a 30-minute grid could sell no
+// slot before 08:30, and its last one would end before it closes.
+func (s Season) Validate(club Club) error {
 	switch {
 	case s.ID == "" || s.ClubID == "":
 		return invalidf("season id and club id must be set")
+	case s.ClubID != club.ID:
+		return invalidf("season belongs to another club")
 	case strings.TrimSpace(s.Name) == "" || len(s.Name) > 100:
 		return invalidf("season name must have 1 to 100 characters")
 	case s.From.IsZero() || s.To.IsZero():
 		return invalidf("season dates must be set")
 	case s.To.Before(s.From):
 		return invalidf("season ends %s before it starts %s", s.To, s.From)
+	}
+	if err := CheckDate("season start", s.From); err != nil {
+		return err
+	}
+	if err := CheckDate("season end", s.To); err != nil {
+		return err
 	}
 	for wd, h := range s.Week {
 		if h == nil {
@@ -72,6 +82,9 @@ func (s Season) Validate() error {
 		}
 		if h.Close == h.Open {
 			return invalidf("%s opening hours open and close at %s", time.Weekday(wd), h.Open)
+		}
+		if !club.Policy.onGrid(h.Open) || !club.Policy.onGrid(h.Close) {
+			return invalidf("%s opening hours %s–%s must open and close on the club's %s", time.Weekday(wd), h.Open, h.Close, club.Policy.gridName())
 		}
 	}
 	return nil
@@ -123,7 +136,10 @@ func (c Closure) Validate() error {
 	case len(c.Reason) > 200:
 		return invalidf("closure reason must have at most 200 characters")
 	}
-	return nil
+	if err := CheckInstant("closure start", c.Interval.Start); err != nil {
+		return err
+	}
+	return CheckInstant("closure end", c.Interval.End)
 }
 
 // Applies reports whether the closure affects court.

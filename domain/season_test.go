@@ -13,8 +13,16 @@ import (
 func TestSeasonValidate(t *testing.T) {
 	t.Parallel()
 
+	club := testClub(t, buenosAires, "ARS", nil)
 	valid := yearRound("08:00", "01:30")
-	require.NoError(t, valid.Validate(), "closing after midnight is allowed")
+	require.NoError(t, valid.Validate(club), "closing after midnight is allowed")
+	valid.Week[time.Sunday] = &domain.Hours{Open: domain.MustClock("00:00"), Close: domain.MustClock("24:00")}
+	require.NoError(t, valid.Validate(club), "open all day")
+	valid.From, valid.To = domain.MustDate("2000-01-01"), domain.MustDate("9998-12-31")
+	require.NoError(t, valid.Validate(club), "the widest range of dates")
+	quarterHours := testClub(t, buenosAires, "ARS", func(p *domain.Policy) { p.Granularity = 15 * time.Minute; p.Durations = nil })
+	valid = yearRound("08:15", "23:45")
+	require.NoError(t, valid.Validate(quarterHours), "on a 15-minute grid")
 
 	tests := []struct {
 		name string
@@ -33,13 +41,23 @@ func TestSeasonValidate(t *testing.T) {
 		{"closing after 24:00", func(s *domain.Season) {
 			s.Week[time.Monday] = &domain.Hours{Open: domain.MustClock("08:00"), Close: 25 * 60}
 		}},
+		{"opening off the slot grid", func(s *domain.Season) {
+			s.Week[time.Monday] = &domain.Hours{Open: domain.MustClock("08:07"), Close: domain.MustClock("23:00")}
+		}},
+		{"closing off the slot grid", func(s *domain.Season) {
+			s.Week[time.Friday] = &domain.Hours{Open: domain.MustClock("08:00"), Close: domain.MustClock("01:15")}
+		}},
+		{"another club", func(s *domain.Season) { s.ClubID = "club-2" }},
+		{"starting in year 1", func(s *domain.Season) { s.From = domain.MustDate("0001-01-01") }},
+		{"starting before 2000", func(s *domain.Season) { s.From = domain.MustDate("1999-12-31") }},
+		{"ending in 9999", func(s *domain.Season) { s.To = domain.MustDate("9999-01-01") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := yearRound("08:00", "01:30")
 			tt.edit(&s)
-			assertCode(t, s.Validate(), domain.CodeInvalid)
+			assertCode(t, s.Validate(club), domain.CodeInvalid)
 		})
 	}
 }
@@ -123,6 +141,39 @@ func TestClosure(t *testing.T) {
 	noID := wholeClub
 	noID.ID = ""
 	assertCode(t, noID.Validate(), domain.CodeInvalid)
+}
+
+func TestClosureTimesLieInTheAcceptedEra(t *testing.T) {
+	t.Parallel()
+
+	at := func(s string) time.Time {
+		t.Helper()
+		v, err := time.Parse(time.RFC3339, s)
+		require.NoError(t, err)
+		return v
+	}
+	tests := []struct {
+		start, end string
+		ok         bool
+	}{
+		{"2026-03-10T21:00:00Z", "2026-03-10T22:00:00Z", true},
+		{"2000-01-01T00:00:00Z", "9999-01-01T00:00:00Z", true},
+		{"0000-01-01T00:00:00Z", "0000-01-02T00:00:00Z", false},
+		{"1753-01-01T00:00:00Z", "2026-03-10T22:00:00Z", false},
+		{"1999-12-31T23:59:59Z", "2026-03-10T22:00:00Z", false},
+		{"2026-03-10T21:00:00Z", "9999-01-01T00:00:01Z", false},
+		{"2026-03-10T21:00:00Z", "9999-12-31T23:59:59-12:00", false},
+	}
+	for _, tt := range tests {
+		c := domain.Closure{ID: "x1", ClubID: clubID, Interval: domain.Interval{Start: at(tt.start), End: at(tt.end)}}
+		err := c.Validate()
+		if tt.ok {
+			assert.NoError(t, err, "%s – %s", tt.start, tt.end)
+			continue
+		}
+		assertCode(t, err, domain.CodeInvalid)
+		assert.ErrorContains(t, err, "must lie between 2000-01-01T00:00:00Z and 9999-01-01T00:00:00Z", "%s – %s", tt.start, tt.end)
+	}
 }
 
 func TestCheckClosures(t *testing.T) {
