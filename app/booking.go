@@ -164,16 +164,7 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 		}
 		// Without a key the client cannot find this booking again, and a refused checkout
 		// will not open on a retry: free the slot.
-		now := u.Clock.Now()
-		if cerr := u.Store.WithinTx(ctx, func(ctx context.Context) error {
-			if err := u.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error { _, err := nb.Cancel(club.Policy, now); return err }); err != nil {
-				return err
-			}
-			u.catalog.invalidateDays(ctx, club, b.Interval(), u.Clock.Now())
-			return nil
-		}); cerr != nil {
-			u.Logger.ErrorContext(ctx, "releasing a booking without checkout failed", "booking", b.ID(), "err", cerr)
-		}
+		u.release(ctx, club, b)
 		if refused {
 			return CreatedBooking{}, domain.Errorf(domain.KindInternal, domain.CodeInternal, "the payment provider refused the checkout; nothing was booked, and the club has been told")
 		}
@@ -188,9 +179,43 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 		b = nb
 		return nil
 	})
+	if err != nil {
+		// The checkout is open but the booking does not know it: no webhook or
+		// reconciliation could tie a payment to it, and the customer has no link to
+		// pay. The same care as for a checkout that did not open: a client with a key
+		// may retry (the retry records the checkout), anyone else gets the slot freed.
+		u.Logger.ErrorContext(ctx, "recording the checkout failed", "booking", b.ID(), "gateway", gatewayName, "err", err)
+		if b.IdempotencyKey() != "" {
+			return res, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the booking could not be completed; the slot is held until %s, retry with the same Idempotency-Key", b.HoldExpiresAt().Format(time.RFC3339))
+		}
+		u.release(ctx, club, b)
+		return CreatedBooking{}, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the booking could not be completed; nothing was booked, try again")
+	}
 	res.Booking = b
-	return res, err
+	return res, nil
 }
+
+// release cancels a pending booking the customer was never given a way to pay, so that
+// its slot is free at once. It runs even if the request's context has ended (a client
+// that went away is the usual cause of the failure that calls for it). If the release
+// fails too, the hold ends on its own: the job scheduled with the booking expires it.
+func (u *Bookings) release(ctx context.Context, club domain.Club, b *domain.Booking) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	now := u.Clock.Now()
+	if err := u.Store.WithinTx(ctx, func(ctx context.Context) error {
+		if err := u.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error { _, err := nb.Cancel(club.Policy, now); return err }); err != nil {
+			return err
+		}
+		u.catalog.invalidateDays(ctx, club, b.Interval(), u.Clock.Now())
+		return nil
+	}); err != nil {
+		u.Logger.ErrorContext(ctx, "releasing a booking without checkout failed; its hold expires on its own", "booking", b.ID(), "hold_expires_at", b.HoldExpiresAt(), "err", err)
+	}
+}
+
+// releaseTimeout bounds a release that outlives its request.
+const releaseTimeout = 10 * time.Second
 
 func (u *Bookings) checkClosures(ctx context.Context, club domain.Club, court domain.Court, iv domain.Interval) error {
 	closures, err := u.Store.ListClosures(ctx, club.ID, iv)

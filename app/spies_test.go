@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -30,6 +31,7 @@ type spyStore struct {
 	getBooking func(ctx context.Context, id string) // runs after each GetBooking, if set
 	findByKey  func()                               // runs after each FindBookingByIdempotencyKey, if set
 	listRules  func()                               // runs after each ListPriceRules, if set
+	updates    []error                              // what the next UpdateBooking calls fail with, in order
 }
 
 func (s *spyStore) count(name string) {
@@ -124,6 +126,27 @@ func (s *spyStore) GetBooking(ctx context.Context, id string) (*domain.Booking, 
 		hook(ctx, id)
 	}
 	return b, err
+}
+
+// failUpdates makes the next UpdateBooking calls fail with errs, one each, before
+// they reach the store.
+func (s *spyStore) failUpdates(errs ...error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.updates = append(s.updates, errs...)
+}
+
+func (s *spyStore) UpdateBooking(ctx context.Context, id string, now time.Time, fn func(b *domain.Booking) error) error {
+	s.mu.Lock()
+	var fail error
+	if len(s.updates) > 0 {
+		fail, s.updates = s.updates[0], s.updates[1:]
+	}
+	s.mu.Unlock()
+	if fail != nil {
+		return fail
+	}
+	return s.Store.UpdateBooking(ctx, id, now, fn)
 }
 
 // recordingGateway is the sandbox gateway with a record of the checkouts and refunds
