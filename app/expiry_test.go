@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -81,10 +82,7 @@ func TestExpireHoldsSweeps(t *testing.T) {
 	e.clock.Advance(5 * time.Minute)
 	n, err = e.app.Payments.ExpireHolds(ctx, 1)
 	require.NoError(t, err)
-	assert.Equal(t, 1, n, "at most the limit")
-	n, err = e.app.Payments.ExpireHolds(ctx, 10)
-	require.NoError(t, err)
-	assert.Equal(t, 1, n)
+	assert.Equal(t, 2, n, "every due hold, in batches of one")
 	n, err = e.app.Payments.ExpireHolds(ctx, 10)
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing left to sweep")
@@ -180,4 +178,36 @@ func TestMarkNoShow(t *testing.T) {
 	e.clock.Set(b.Interval().End)
 	e.drain(t)
 	assert.Equal(t, domain.StatusNoShow, e.stored(t, b.ID()).Status(), "the completion job leaves a no-show alone")
+}
+
+func TestExpireHoldsSweepsEveryDueHold(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	now := e.clock.Now()
+	first := e.at(tomorrow, "00:00")
+	// 250 holds of an hour each, one after the other on Padel 1, stored directly: the
+	// sweep, not the booking rules, is under test.
+	for i := range 250 {
+		iv := domain.Interval{Start: first.Add(time.Duration(i) * time.Hour), End: first.Add(time.Duration(i+1) * time.Hour)}
+		customer, err := domain.NewCustomer("Ana Pérez", fmt.Sprintf("ana%d@example.com", i), "", domain.CategoryGuest)
+		require.NoError(t, err)
+		b, err := domain.NewBooking(domain.NewBookingParams{
+			ID: fmt.Sprintf("hold-%03d", i), Club: e.club, Court: e.padel1, Customer: customer, Interval: iv, Now: now,
+			Quote: domain.Quote{Lines: []domain.QuoteLine{{Start: iv.Start, End: iv.End, RuleID: "r", Amount: money(100)}}, Total: money(100)},
+		})
+		require.NoError(t, err)
+		require.NoError(t, e.store.Store.CreateBooking(ctx, b, ports.CreateBookingOptions{Now: now}))
+	}
+	e.clock.Advance(e.club.Policy.Hold)
+
+	n, err := e.app.Payments.ExpireHolds(ctx, 100)
+	require.NoError(t, err)
+	assert.Equal(t, 250, n, "one sweep expires every due hold, in batches")
+	left, err := e.store.Store.ListExpiredHolds(ctx, e.clock.Now(), 1000)
+	require.NoError(t, err)
+	assert.Empty(t, left)
+
+	_, err = e.app.Payments.ExpireHolds(ctx, 0)
+	requireCode(t, err, domain.KindInvalid, domain.CodeInvalid)
 }

@@ -260,26 +260,41 @@ func (c *core) expire(ctx context.Context, club domain.Club, id string) (bool, e
 // never leaves the package.
 var errUnchanged = errors.New("app: nothing to change")
 
-// ExpireHolds expires up to limit pending bookings whose hold has run out and returns
-// how many it expired. The worker runs it periodically as a safety net behind the
-// expiry job each booking schedules.
-func (p *Payments) ExpireHolds(ctx context.Context, limit int) (int, error) {
-	ids, err := p.Store.ListExpiredHolds(ctx, p.Clock.Now(), limit)
-	if err != nil {
-		return 0, err
+// ExpireHolds expires every pending booking whose hold has run out, reading them in
+// batches of batch, and returns how many it expired. The worker runs it periodically
+// as a safety net behind the expiry job each booking schedules; after a restart many
+// holds may be due at once, and one call expires them all. It stops early when ctx
+// ends, and when a batch expires nothing (its holds were all paid or cancelled
+// meanwhile): the next run takes up what is left.
+func (p *Payments) ExpireHolds(ctx context.Context, batch int) (int, error) {
+	if batch <= 0 {
+		return 0, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "batch size %d must be positive", batch)
 	}
-	n := 0
-	for _, id := range ids {
-		// A hold listed here may be paid or cancelled before it is expired.
-		expired, err := p.expireOne(ctx, id)
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		ids, err := p.Store.ListExpiredHolds(ctx, p.Clock.Now(), batch)
 		if err != nil {
-			return n, err
+			return total, err
 		}
-		if expired {
-			n++
+		n := 0
+		for _, id := range ids {
+			// A hold listed here may be paid or cancelled before it is expired.
+			expired, err := p.expireOne(ctx, id)
+			if err != nil {
+				return total + n, err
+			}
+			if expired {
+				n++
+			}
+		}
+		total += n
+		if len(ids) < batch || n == 0 {
+			return total, nil
 		}
 	}
-	return n, nil
 }
 
 // expireOne expires a booking's hold if it has run out, and reports whether it did.
