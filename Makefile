@@ -7,9 +7,12 @@ SHELL := bash
 
 GO ?= go
 
-# Local services the adapter tests talk to.
-PG_VERSION ?= 15
+# Local services the adapter tests talk to. PG_VERSION defaults to the newest
+# PostgreSQL installed under /usr/lib/postgresql (15 on Debian 12), looked up when a
+# recipe runs, so after `make deps` has installed it.
+PG_VERSION ?= $(or $(lastword $(sort $(notdir $(wildcard /usr/lib/postgresql/*)))),15)
 PG_CLUSTER ?= main
+PG_CONF_DIR ?= /etc/postgresql
 PG_HOST    ?= 127.0.0.1
 PG_PORT    ?= 5432
 REDIS_HOST ?= 127.0.0.1
@@ -22,26 +25,34 @@ BENCHCOUNT ?= 1
 # Packages holding a Wire injector (examples/NAME/wire.go); empty until one exists.
 WIRE_PKGS = $(patsubst %/wire.go,./%,$(wildcard examples/*/wire.go))
 
-.PHONY: help run build test bench generate check-generate lint services tidy-check
+.PHONY: help run build test bench generate check-generate lint deps services tidy-check
 
 help:
-	@echo "make run             start the example server on its embedded defaults"
+	@echo "make run             build bin/server and start the example server on its embedded defaults"
 	@echo "make build           compile every package"
-	@echo "make test            run all tests with the race detector"
+	@echo "make test            make services, then run all tests with the race detector"
 	@echo "make bench           run all benchmarks (BENCHTIME=$(BENCHTIME), BENCHCOUNT=$(BENCHCOUNT))"
 	@echo "make generate        regenerate Wire injectors (examples/*/wire_gen.go)"
 	@echo "make check-generate  regenerate and fail if a committed wire_gen.go was stale"
 	@echo "make lint            gofmt, go vet and staticcheck"
-	@echo "make services        start PostgreSQL and Redis unless they already answer"
+	@echo "make deps            install the missing Debian packages the tests need (as root; else prints the command)"
+	@echo "make services        make deps, then start PostgreSQL and Redis unless they already answer"
 	@echo "make tidy-check      fail if go.mod or go.sum is not tidy (changes nothing)"
 
 run:
-	$(GO) run ./examples/server
+	@echo "run: building examples/server (the first build downloads and compiles dependencies: a few minutes)..."
+	$(GO) build -o bin/server ./examples/server
+	echo "run: starting bin/server on its embedded defaults (Ctrl-C stops it)"
+	exec bin/server
 
 build:
 	$(GO) build ./...
 
-test:
+test: deps services
+	@echo "test: building the test tools gotestsum and stripe-mock (go.mod pins both; the first build downloads and compiles them: a few minutes)..."
+	$(GO) tool -n gotestsum >/dev/null
+	$(GO) tool -n stripe-mock >/dev/null
+	echo "test: go test -race -count=1 -timeout 20m ./... (the first run compiles every package with the race detector: a few more minutes)"
 	$(GO) tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg -- -race -count=1 -timeout 20m ./...
 
 bench:
@@ -78,7 +89,47 @@ lint:
 	echo "$(GO) tool staticcheck ./..."
 	$(GO) tool staticcheck ./...
 
-services:
+# deps installs the Debian packages that the race detector (gcc), `make services` and
+# the tests need, those missing only; each is known by a file it installs. As root it
+# runs apt-get; otherwise it prints the command to run and fails.
+deps:
+	@missing=()
+	command -v gcc >/dev/null || missing+=(gcc)
+	{ command -v pg_ctlcluster && compgen -G '/usr/lib/postgresql/*/bin/initdb'; } >/dev/null || missing+=(postgresql)
+	{ command -v pg_isready && command -v psql; } >/dev/null || missing+=(postgresql-client)
+	command -v redis-server >/dev/null || missing+=(redis-server)
+	command -v redis-cli >/dev/null || missing+=(redis-tools)
+	[ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null || missing+=(pgbouncer) # /usr/sbin: not always on PATH
+	if [ $${#missing[@]} -eq 0 ]; then
+		echo "deps: gcc, postgresql, postgresql-client, redis-server, redis-tools and pgbouncer are installed"
+		exit 0
+	fi
+	install="apt-get install -y --no-install-recommends $${missing[*]}"
+	if [ "$$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+		echo "deps: missing Debian packages: $${missing[*]}; install them with:"
+		echo "  sudo apt-get update && sudo $$install"
+		exit 1
+	fi
+	echo "deps: installing $${missing[*]} (apt-get update && $$install)"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update </dev/null
+	$$install </dev/null
+	if [[ " $${missing[*]} " == *" postgresql "* ]]; then
+		# The cluster the package just created asks for a password on 127.0.0.1; the
+		# tests connect as postgres without one. Trust that user from loopback only.
+		for hba in $(PG_CONF_DIR)/*/$(PG_CLUSTER)/pg_hba.conf; do
+			[ -f "$$hba" ] || continue
+			grep -Eq '^host[[:space:]]+all[[:space:]]+(all|postgres)[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$$hba" && continue
+			echo "deps: $$hba: trust the postgres user on 127.0.0.1 and ::1, as the tests connect"
+			sed -i '1i host all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust' "$$hba"
+			version=$$(basename "$$(dirname "$$(dirname "$$hba")")")
+			if pg_ctlcluster --skip-systemctl-redirect "$$version" $(PG_CLUSTER) status >/dev/null 2>&1; then
+				pg_ctlcluster --skip-systemctl-redirect "$$version" $(PG_CLUSTER) reload
+			fi
+		done
+	fi
+
+services: deps
 	@if pg_isready -q -h $(PG_HOST) -p $(PG_PORT); then
 		echo "services: PostgreSQL is up"
 	else
@@ -87,6 +138,13 @@ services:
 			pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) $(PG_CLUSTER) start
 		for _ in $$(seq 60); do pg_isready -q -h $(PG_HOST) -p $(PG_PORT) && break; sleep 1; done
 		pg_isready -h $(PG_HOST) -p $(PG_PORT)
+	fi
+	# The tests connect as postgres without a password, or to MATCHPOINT_TEST_POSTGRES_URL.
+	url=$${MATCHPOINT_TEST_POSTGRES_URL:-postgres://postgres@$(PG_HOST):$(PG_PORT)/postgres?sslmode=disable}
+	where=$${MATCHPOINT_TEST_POSTGRES_URL:+MATCHPOINT_TEST_POSTGRES_URL}
+	if ! err=$$(psql -w -X -Atq -d "$$url" -c 'SELECT 1' 2>&1 >/dev/null); then
+		echo "services: the tests cannot connect to $${where:-$$url}: $$(head -n1 <<<"$$err"); PostgreSQL must let user postgres in from $(PG_HOST) without a password (pg_hba.conf: host all postgres $(PG_HOST)/32 trust), or MATCHPOINT_TEST_POSTGRES_URL name a server that lets the tests in"
+		exit 1
 	fi
 	if [ "$$(redis-cli -h $(REDIS_HOST) -p $(REDIS_PORT) ping 2>/dev/null)" = PONG ]; then
 		echo "services: Redis is up"

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -50,11 +52,42 @@ type pgBouncer struct {
 
 // pgBouncerBinary returns the path of the pgbouncer binary: Debian installs it in
 // /usr/sbin, which is not always on PATH.
-func pgBouncerBinary() (string, error) {
-	if _, err := os.Stat("/usr/sbin/pgbouncer"); err == nil {
-		return "/usr/sbin/pgbouncer", nil
+func pgBouncerBinary() (string, error) { return findPgBouncer("/usr/sbin/pgbouncer") }
+
+// errNoPgBouncer is the one line a PgBouncer test fails with on a machine without it.
+var errNoPgBouncer = errors.New("pgbouncer not found: run `make deps` (apt-get install pgbouncer)")
+
+// findPgBouncer returns debian if it is a file, else pgbouncer on PATH.
+func findPgBouncer(debian string) (string, error) {
+	if fi, err := os.Stat(debian); err == nil && !fi.IsDir() {
+		return debian, nil
 	}
-	return exec.LookPath("pgbouncer")
+	if p, err := exec.LookPath("pgbouncer"); err == nil {
+		return p, nil
+	}
+	return "", errNoPgBouncer
+}
+
+func TestFindPgBouncer(t *testing.T) {
+	root := t.TempDir()
+	debian, onPath := filepath.Join(root, "sbin", "pgbouncer"), filepath.Join(root, "bin", "pgbouncer")
+	for _, p := range []string{debian, onPath} {
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755))
+	}
+	t.Setenv("PATH", filepath.Dir(onPath))
+
+	got, err := findPgBouncer(debian)
+	require.NoError(t, err)
+	assert.Equal(t, debian, got, "Debian's comes first, on PATH or not")
+
+	got, err = findPgBouncer(filepath.Join(root, "nowhere", "pgbouncer"))
+	require.NoError(t, err)
+	assert.Equal(t, onPath, got, "else the one on PATH")
+
+	t.Setenv("PATH", filepath.Join(root, "empty"))
+	_, err = findPgBouncer(filepath.Join(root, "nowhere", "pgbouncer"))
+	assert.EqualError(t, err, "pgbouncer not found: run `make deps` (apt-get install pgbouncer)")
 }
 
 // startPgBouncer writes PgBouncer's configuration to a temporary directory, starts it
@@ -66,7 +99,9 @@ func pgBouncerBinary() (string, error) {
 func startPgBouncer(t *testing.T) *pgBouncer {
 	t.Helper()
 	bin, err := pgBouncerBinary()
-	require.NoError(t, err, "PgBouncer is not installed (.ci/run installs Debian's pgbouncer)")
+	if err != nil {
+		t.Fatal(err) // one line: what is missing and how to install it
+	}
 	upstream, err := pgx.ParseConfig(adminURL)
 	require.NoError(t, err)
 

@@ -4,6 +4,7 @@
 package pgtest
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -220,19 +222,53 @@ func (p *Pair) queryRow(ctx context.Context, dsn, query string, dest any) error 
 	return db.QueryRowContext(ctx, query).Scan(dest)
 }
 
-// binDir returns the directory of the PostgreSQL server binaries.
+// serverBinaries are the PostgreSQL programs a Pair runs.
+var serverBinaries = []string{"initdb", "pg_ctl", "pg_basebackup"}
+
+// binDir returns the directory of the PostgreSQL server binaries: pg_config --bindir, or
+// the newest of Debian's /usr/lib/postgresql/*/bin, whichever holds all of
+// serverBinaries. Its error is one line that names what is missing and how to install it.
 func binDir() (string, error) {
+	var dirs []string
 	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		dir := strings.TrimSpace(string(out))
-		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
+		dirs = append(dirs, strings.TrimSpace(string(out)))
+	}
+	debian, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	slices.SortFunc(debian, func(a, b string) int { return cmp.Compare(majorOf(b), majorOf(a)) }) // newest first
+	return pickBinDir(append(dirs, debian...))
+}
+
+// pickBinDir returns the first of dirs that holds all of serverBinaries, or an error of
+// one line naming those the first lacks and how to install them.
+func pickBinDir(dirs []string) (string, error) {
+	for _, dir := range dirs {
+		if len(missingIn(dir)) == 0 {
 			return dir, nil
 		}
 	}
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
-	if len(matches) == 0 {
-		return "", errors.New("PostgreSQL server binaries not found (pg_config --bindir, /usr/lib/postgresql/*/bin)")
+	missing := serverBinaries
+	if len(dirs) > 0 {
+		missing = missingIn(dirs[0])
 	}
-	return filepath.Dir(matches[len(matches)-1]), nil
+	return "", fmt.Errorf("%s not found (looked in pg_config --bindir and /usr/lib/postgresql/*/bin): "+
+		"run `make deps` (apt-get install postgresql)", strings.Join(missing, ", "))
+}
+
+// missingIn returns which of serverBinaries dir lacks.
+func missingIn(dir string) []string {
+	var missing []string
+	for _, name := range serverBinaries {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.IsDir() {
+			missing = append(missing, name)
+		}
+	}
+	return missing
+}
+
+// majorOf returns the major version in a path /usr/lib/postgresql/MAJOR/bin, or 0.
+func majorOf(dir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(dir)))
+	return n
 }
 
 func serverURL(port int, name string) string {

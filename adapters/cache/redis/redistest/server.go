@@ -4,6 +4,7 @@ package redistest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os/exec"
@@ -17,19 +18,37 @@ import (
 
 // Server is a redis-server process without persistence.
 type Server struct {
+	bin  string // redis-server
 	port int
 	dir  string
 	cmd  *exec.Cmd
 }
 
-// Start starts a server on a free loopback port; it is stopped when t ends.
+// errNoServer is the one line a test fails with on a machine without redis-server.
+var errNoServer = errors.New("redis-server not found: run `make deps` (apt-get install redis-server)")
+
+// serverBinary returns the path of redis-server on PATH.
+func serverBinary() (string, error) {
+	p, err := exec.LookPath("redis-server")
+	if err != nil {
+		return "", errNoServer
+	}
+	return p, nil
+}
+
+// Start starts a server on a free loopback port; it is stopped when t ends. Without
+// redis-server it fails t, saying how to install it.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	bin, err := serverBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{port: l.Addr().(*net.TCPAddr).Port, dir: t.TempDir()}
+	s := &Server{bin: bin, port: l.Addr().(*net.TCPAddr).Port, dir: t.TempDir()}
 	_ = l.Close()
 	s.Restart(t)
 	t.Cleanup(s.Stop)
@@ -42,10 +61,10 @@ func (s *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.p
 // Restart starts the server again on its port, empty, and waits until it answers.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+	s.cmd = exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir)
 	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start redis-server (.ci/run installs it): %v", err)
+		t.Fatalf("start %s: %v", s.bin, err)
 	}
 	rdb := goredis.NewClient(&goredis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))})
 	defer rdb.Close()

@@ -33,8 +33,11 @@
 // # stripe-mock
 //
 // One stripe-mock serves the whole test binary. The first Start runs it on free
-// loopback ports; it is found on PATH, in $GOBIN or in $(go env GOPATH)/bin, and when
-// it is missing every Start fails its test (never skips it) saying how to install it:
+// loopback ports. It is the module's own: go.mod pins it as a tool, and the go command
+// builds it into its build cache on first use (go tool -n stripe-mock; a minute or two,
+// once). Where the go command cannot give it, one on PATH, in $GOBIN or in
+// $(go env GOPATH)/bin is used; with none, every Start fails its test (never skips it)
+// with one line saying how to get one:
 //
 //	go install github.com/stripe/stripe-mock@v0.162.0
 //

@@ -17,9 +17,9 @@ import (
 	"time"
 )
 
-// mockVersion is the stripe-mock the stand-ins run in front of, installed with
-//
-//	go install github.com/stripe/stripe-mock@v0.162.0
+// mockVersion is the stripe-mock the stand-ins run in front of: go.mod pins it as a
+// tool of the module (go get -tool github.com/stripe/stripe-mock@v0.162.0), and
+// TestMockVersionIsTheModules checks that the two agree.
 //
 // stripe-mock embeds one OpenAPI spec of Stripe's and validates every request against
 // it. stripe-go v76 speaks API version 2023-10-16; of the releases the Go module proxy
@@ -45,7 +45,7 @@ var mock struct {
 }
 
 // errStopped is the answer to a Start after StopMock.
-var errStopped = errors.New("stopped by StopMock; StopMock belongs after m.Run in TestMain")
+var errStopped = errors.New("stripe-mock stopped by StopMock; StopMock belongs after m.Run in TestMain")
 
 // mockURL returns the URL of the binary's stripe-mock, starting it on first use, or
 // fails t.
@@ -60,7 +60,7 @@ func mockURL(t testing.TB) string {
 	mock.mu.Lock()
 	defer mock.mu.Unlock()
 	if mock.err != nil {
-		t.Fatalf("stripetest: stripe-mock: %v", mock.err)
+		t.Fatalf("stripetest: %v", mock.err)
 	}
 	return mock.url
 }
@@ -84,8 +84,17 @@ func StopMock() error {
 	return nil
 }
 
-// mockBinary finds stripe-mock on PATH or where go install puts it.
+// mockBinary returns the path of stripe-mock: the module's own, which the go command
+// builds from go.mod's tool directive into its build cache (go tool -n prints the
+// path, building it first if the cache lacks it: a minute or two the first time), or,
+// where that fails (no go command, a test binary run outside the module), one on PATH,
+// in $GOBIN or in $(go env GOPATH)/bin. The module's comes first because it is the
+// version the stand-ins are written for; an installed one may be any.
 func mockBinary() (string, error) {
+	mod := moduleMock()
+	if mod.path != "" {
+		return mod.path, nil
+	}
 	if p, err := exec.LookPath("stripe-mock"); err == nil {
 		return p, nil
 	}
@@ -104,7 +113,37 @@ func mockBinary() (string, error) {
 	for _, dir := range dirs {
 		where += " nor in " + dir
 	}
-	return "", fmt.Errorf("not installed (%s); install it with: go install github.com/stripe/stripe-mock@%s", where, mockVersion)
+	return "", fmt.Errorf("stripe-mock not found: `go tool -n stripe-mock` failed (%v) and it is %s; "+
+		"run the tests from the module with the go command, or install it: go install github.com/stripe/stripe-mock@%s",
+		mod.err, where, mockVersion)
+}
+
+// toolResult is what go tool -n stripe-mock gave: a path, or why not.
+type toolResult struct {
+	path string
+	err  error
+}
+
+// moduleMock asks the go command for the module's stripe-mock, from the test's working
+// directory, which go test sets to the package's, inside the module.
+func moduleMock() toolResult {
+	cmd := exec.Command("go", "tool", "-n", "stripe-mock")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		// One line: the go command's last word on it says why.
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+			err = fmt.Errorf("%w: %s", err, last)
+		}
+		return toolResult{err: err}
+	}
+	p := strings.TrimSpace(string(out))
+	if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+		return toolResult{err: fmt.Errorf("it printed %q, which is no file", p)}
+	}
+	return toolResult{path: p}
 }
 
 // goBinDirs returns where go install puts commands: $GOBIN, and the bin of the first

@@ -25,6 +25,10 @@ func TestMockEnds(t *testing.T) {
 		return
 	}
 	t.Parallel()
+	// Without a stripe-mock the children could start none: say so once, here.
+	if _, err := mockBinary(); err != nil {
+		t.Fatal(err)
+	}
 	for _, mode := range []string{"stop", "die"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
@@ -89,18 +93,28 @@ func startMockErr() (string, error) {
 	return mock.url, mock.err
 }
 
+// readPID returns the pid the child prints, or fails t with the child's own word on
+// why it printed none.
 func readPID(t *testing.T, lines *bufio.Scanner) int {
 	t.Helper()
+	var why string
 	for lines.Scan() {
-		if v, ok := strings.CutPrefix(lines.Text(), "stripe-mock pid "); ok {
+		line := lines.Text()
+		if v, ok := strings.CutPrefix(line, "stripe-mock pid "); ok {
 			pid, err := strconv.Atoi(v)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return pid
 		}
+		if why == "" && strings.Contains(line, "stripetest: ") {
+			why = strings.TrimSpace(line)
+		}
 	}
-	t.Fatalf("the child printed no pid: %v", lines.Err())
+	if why == "" {
+		why = fmt.Sprintf("its output ended (%v)", lines.Err())
+	}
+	t.Fatalf("the child started no stripe-mock: %s", why)
 	return 0
 }
 

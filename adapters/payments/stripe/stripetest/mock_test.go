@@ -1,8 +1,10 @@
 package stripetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -80,9 +82,58 @@ func TestMockBinaryMissingSaysHowToInstallIt(t *testing.T) {
 	if err == nil {
 		t.Fatal("mockBinary found a stripe-mock where there is none")
 	}
-	for _, want := range []string{"go install github.com/stripe/stripe-mock@v0.162.0", filepath.Join(root, "gobin")} {
+	for _, want := range []string{"stripe-mock not found", "go tool -n stripe-mock",
+		"go install github.com/stripe/stripe-mock@v0.162.0", filepath.Join(root, "gobin")} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error %q does not say %q", err, want)
 		}
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("the error %q is more than one line", err)
+	}
+}
+
+// TestMockBinaryIsTheModules checks that, run from the module, the stripe-mock found is
+// the one the go command builds from go.mod's tool directive.
+func TestMockBinaryIsTheModules(t *testing.T) {
+	out, err := exec.Command("go", "tool", "-n", "stripe-mock").Output()
+	if err != nil {
+		t.Fatalf("go tool -n stripe-mock: %v", err)
+	}
+
+	got, err := mockBinary()
+
+	if want := strings.TrimSpace(string(out)); err != nil || got != want {
+		t.Errorf("mockBinary() = %q, %v; want the module's %q", got, err, want)
+	}
+}
+
+// TestMockVersionIsTheModules checks that go.mod pins stripe-mock as a tool at the
+// version the stand-ins are written for.
+func TestMockVersionIsTheModules(t *testing.T) {
+	out, err := exec.Command("go", "mod", "edit", "-json").Output()
+	if err != nil {
+		t.Fatalf("go mod edit -json: %v", err)
+	}
+	var mod struct {
+		Require []struct{ Path, Version string }
+		Tool    []struct{ Path string }
+	}
+	if err := json.Unmarshal(out, &mod); err != nil {
+		t.Fatal(err)
+	}
+	const path = "github.com/stripe/stripe-mock"
+	var version string
+	for _, r := range mod.Require {
+		if r.Path == path {
+			version = r.Version
+		}
+	}
+	isTool := false
+	for _, tool := range mod.Tool {
+		isTool = isTool || tool.Path == path
+	}
+	if version != mockVersion || !isTool {
+		t.Errorf("go.mod requires %s at %q (a tool: %v); want %s as a tool", path, version, isTool, mockVersion)
 	}
 }
