@@ -23,6 +23,7 @@ const (
 // Stable machine codes. Clients may switch on them; they never change meaning.
 const (
 	CodeInvalid              = "invalid"
+	CodeInvalidRequest       = "invalid_request" // text with NUL, control characters or bad UTF-8; JSON members twice or miscased
 	CodeNotFound             = "not_found"
 	CodeSlotUnavailable      = "slot_unavailable"
 	CodeOutsideOpeningHours  = "outside_opening_hours"

@@ -20,14 +20,22 @@ import (
 // error that names the bad field; they never panic, whatever they are given.
 
 // decodeJSON decodes body, which must hold exactly one JSON object, into v (a pointer
-// to a struct). Unknown fields, wrong types and trailing data are errors.
+// to a struct). Unknown fields, wrong types and trailing data are errors; so are, as
+// invalid_request, text holding control characters or bytes that are not UTF-8, a
+// member given twice and a member name in another case than the field's.
 func decodeJSON(body []byte, v any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return invalidf("the request body is empty; want a JSON object")
 	}
+	if err := checkJSONBytes(trimmed); err != nil {
+		return err
+	}
 	if trimmed[0] != '{' {
 		return invalidf("the request body must be a JSON object")
+	}
+	if err := checkJSONMembers(trimmed, reflect.TypeOf(v)); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()

@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/url"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -285,5 +288,124 @@ func TestBearerToken(t *testing.T) {
 			h["Authorization"] = []string{header}
 		}
 		assert.Equal(t, want, bearerToken(h), "Authorization: %q", header)
+	}
+}
+
+func TestDecodeJSONStrict(t *testing.T) {
+	t.Parallel()
+	type inner struct {
+		Name string `json:"name"`
+	}
+	type Embedded struct {
+		Note string `json:"note"`
+	}
+	type target struct {
+		Embedded
+		ID    string          `json:"id"`
+		Items []inner         `json:"items"`
+		Tags  map[string]int  `json:"tags"`
+		Any   any             `json:"any"`
+		Raw   json.RawMessage `json:"raw"`
+		Skip  string          `json:"-"`
+	}
+	ok := []string{
+		`{"id":"a","note":"n","items":[{"name":"x"},{"name":"y"}],"tags":{"A":1,"a":2},"any":{"K":1,"k":2},"raw":{"X":1,"x":2}}`,
+		`{"id":"tab\tand\nlines\r","note":"\u00e9\ud83d\ude00 😀"}`,
+		`{"id":"\"\\\/"}`,
+	}
+	for _, body := range ok {
+		var v target
+		assert.NoError(t, decodeJSON([]byte(body), &v), body)
+	}
+	refused := map[string]string{
+		`{"id":"a","id":"b"}`:                      `"id" is given twice`,
+		`{"ID":"a"}`:                               `did you mean "id"`,
+		`{"Note":"a"}`:                             `did you mean "note"`,
+		`{"items":[{"name":"x"},{"Name":"y"}]}`:    `"items[1].Name"`,
+		`{"items":[{"name":"x","name":"y"}]}`:      `"items[0].name" is given twice`,
+		`{"tags":{"a":1,"a":2}}`:                   `"tags.a" is given twice`,
+		`{"any":{"k":{"x":1,"x":2}}}`:              `"any.k.x" is given twice`,
+		`{"raw":{"x":"\u0000"}}`:                   `"raw.x" holds a NUL character`,
+		`{"any":["ok","\u001f"]}`:                  `"any[1]" holds a control character (U+001F)`,
+		`{"id":"\b"}`:                              `control character (U+0008)`,
+		"{\"id\":\"\x7f\"}":                        `control character (U+007F)`,
+		`{"id":"\u007F"}`:                          `control character (U+007F)`,
+		`{"id":"\udc00"}`:                          `unpaired UTF-16 surrogate`,
+		`{"id":"\ud800\u0041"}`:                    `unpaired UTF-16 surrogate`,
+		`{"tags":{"\u0000":1}}`:                    `member name in "tags" holds a NUL character`,
+		"{\"id\":\"\xed\xa0\x80\"}":                `not valid UTF-8 (at byte 7)`,
+		"{\"id\":\"a\x00\"}":                       `NUL character (U+0000) at byte 8`,
+		`{"a":1,"a":2,"b":3,"c":4,"d":5,"e":6}`:    `"a" is given twice`,
+		manyMembers(40, "m17"):                     `"m17" is given twice`,
+		`{"id":"a","unknown":1}`:                   `unknown field "unknown"`,
+		`{"id":"a\u0000",`:                         `NUL character`,
+		`{"items":[{"name":"a"}],"items":[]}`:      `"items" is given twice`,
+		`{"any":{"a":1},"any":{"a":1}}`:            `"any" is given twice`,
+		`{"id":"ok"} {"id":"a","id":"b"}`:          `data after`,
+		`{"id":"a"`:                                `ends before`,
+		`{"skip":"a"}`:                             `unknown field "skip"`,
+		`{"Skip":"a"}`:                             `unknown field "Skip"`,
+		`{"id":"x","items":[1,{"name":"\u0000"}]}`: `"items[1].name" holds a NUL character`,
+	}
+	for body, detail := range refused {
+		var v target
+		err := decodeJSON([]byte(body), &v)
+		require.Error(t, err, body)
+		checkInvalid(t, err)
+		assert.Contains(t, err.Error(), detail, body)
+	}
+}
+
+// manyMembers is an object of n members m0, m1, … with extra given again at the end.
+func manyMembers(n int, extra string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		b.WriteString(`"m` + strconv.Itoa(i) + `":1,`)
+	}
+	b.WriteString(`"` + extra + `":2}`)
+	return b.String()
+}
+
+// FuzzCheckJSONMembers feeds the walk any bytes: it must end, never panic, and refuse
+// only with a domain invalid error.
+func FuzzCheckJSONMembers(f *testing.F) {
+	addSeeds(f, `{"a":{"b":[1,{"c":"\u0000"}]}}`, `{"a":"\ud800"}`, `{"a":1,"a":1}`, `{"A":"x"}`, `[`, `{"a":"\u12`, `{"a"`, `{"a":`, `"\`)
+	type target struct {
+		A map[string][]struct {
+			C string `json:"c"`
+		} `json:"a"`
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkInvalid(t, checkJSONMembers(body, reflect.TypeFor[target]()))
+		checkInvalid(t, checkJSONMembers(body, nil))
+	})
+}
+
+// BenchmarkDecodeBooking decodes a booking request: encoding/json with the checks
+// around it.
+func BenchmarkDecodeBooking(b *testing.B) {
+	body := []byte(`{"court_id":"01a23535-5c9d-7019-a0f8-cc0920d2eb6d","start":"2026-03-11T19:30:00-03:00","duration_minutes":90,"customer":{"name":"Ana Pérez","email":"ana@example.com","phone":"+54 11 5555 0000","category":"guest"}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeBooking(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkJSONChecks is the part of BenchmarkDecodeBooking that checks the body's
+// text and members.
+func BenchmarkJSONChecks(b *testing.B) {
+	body := []byte(`{"court_id":"01a23535-5c9d-7019-a0f8-cc0920d2eb6d","start":"2026-03-11T19:30:00-03:00","duration_minutes":90,"customer":{"name":"Ana Pérez","email":"ana@example.com","phone":"+54 11 5555 0000","category":"guest"}}`)
+	t := reflect.TypeFor[*bookingJSON]()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := checkJSONBytes(body); err != nil {
+			b.Fatal(err)
+		}
+		if err := checkJSONMembers(body, t); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

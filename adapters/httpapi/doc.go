@@ -5,9 +5,14 @@
 // HTTP statuses and writes RFC 9457 application/problem+json bodies whose "code" is the
 // domain's stable code. Request bodies and query strings are turned into commands by
 // small pure decoders (decode.go and its neighbours) that report malformed input as
-// domain invalid errors, so bad input is a 400 and never a 500. The API is described by
-// openapi.yaml, embedded and served at /openapi.yaml; a test keeps it in step with the
-// routes the Handler registers.
+// domain invalid errors, so bad input is a 400 and never a 500. Before any endpoint
+// runs, the Handler refuses text no field may hold — NUL, other control characters and
+// bytes that are not UTF-8 — in the path and the query (text.go), and decodeJSON does
+// the same for every string and member name of a body, with members given twice or in
+// another case than the API's (strict.go): a 400 invalid_request, so that no store sees
+// such text. Header fields over Options.MaxHeaderBytes are a 431 problem. The API is
+// described by openapi.yaml, embedded and served at /openapi.yaml; a test keeps it in
+// step with the routes the Handler registers.
 //
 // The package imports domain, ports, app, the standard library and Wire only — never
 // another adapter. Pages of other adapters (the sandbox payment checkout) are mounted

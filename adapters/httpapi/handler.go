@@ -28,7 +28,8 @@ const DefaultMaxBodyBytes = 64 << 10
 const readyTimeout = 3 * time.Second
 
 // Options configure a Handler. The zero value logs to slog.Default(), is always ready,
-// mounts nothing under /sandbox/ and accepts bodies of up to 64 KiB.
+// mounts nothing under /sandbox/ and accepts bodies of up to 64 KiB and header fields
+// of up to 64 KiB.
 type Options struct {
 	// Logger receives one line per request and every internal error; nil means
 	// slog.Default().
@@ -43,6 +44,12 @@ type Options struct {
 	// MaxBodyBytes bounds request bodies, webhooks included; a larger body is a 400.
 	// Zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxHeaderBytes bounds a request's header fields, as headerBytes measures them; a
+	// request with more is answered 431 with a problem. Zero means
+	// DefaultMaxHeaderBytes. The http.Server in front should allow more
+	// (Server.MaxHeaderBytes): beyond its own limit Go's server answers 431 in plain
+	// text before any handler runs.
+	MaxHeaderBytes int
 }
 
 // Handler serves the Match Point HTTP API. It implements http.Handler.
@@ -51,6 +58,7 @@ type Handler struct {
 	log     *slog.Logger
 	ready   func(ctx context.Context) error
 	maxBody int64
+	maxHead int
 	mux     *http.ServeMux
 	routes  []string
 }
@@ -67,12 +75,15 @@ type route struct {
 
 // New returns the HTTP API over a.
 func New(a *app.App, opts Options) *Handler {
-	h := &Handler{app: a, log: opts.Logger, ready: opts.Ready, maxBody: opts.MaxBodyBytes, mux: http.NewServeMux()}
+	h := &Handler{app: a, log: opts.Logger, ready: opts.Ready, maxBody: opts.MaxBodyBytes, maxHead: opts.MaxHeaderBytes, mux: http.NewServeMux()}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.maxHead <= 0 {
+		h.maxHead = DefaultMaxHeaderBytes
 	}
 	for _, rt := range h.table() {
 		h.mux.Handle(rt.pattern, h.endpoint(rt.pattern, rt.fn))
@@ -128,8 +139,10 @@ func (h *Handler) table() []route {
 // The mount for Options.Extra is not among them: it belongs to another adapter.
 func (h *Handler) Routes() []string { return slices.Clone(h.routes) }
 
-// ServeHTTP routes the request, turns the ServeMux's plain-text 404 and 405 answers
-// into problems, recovers from panics and logs one line per request.
+// ServeHTTP refuses requests with oversized headers (431) or with text no field may
+// hold in their path or query (400 invalid_request), routes the rest, turns the
+// ServeMux's plain-text 404 and 405 answers into problems, recovers from panics and
+// logs one line per request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rw := &responseWriter{ResponseWriter: w, req: r}
@@ -156,6 +169,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			panic(http.ErrAbortHandler)
 		}
 	}()
+	if n := headerBytes(r); n > h.maxHead {
+		rw.writeProblem(http.StatusRequestHeaderFieldsTooLarge, codeHeaderTooLarge,
+			fmt.Sprintf("the request's header fields take %d bytes; at most %d bytes are accepted", n, h.maxHead))
+		return
+	}
+	if err := checkURLText(r.URL); err != nil {
+		h.writeError(rw, r, err)
+		return
+	}
 	h.mux.ServeHTTP(rw, r)
 }
 

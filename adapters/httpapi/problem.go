@@ -18,6 +18,8 @@ const (
 	problemTypeBase = "https://matchpoint.dev/problems/"
 	// codeMethodNotAllowed is the code of a 405: a routing answer, not a domain error.
 	codeMethodNotAllowed = "method_not_allowed"
+	// codeHeaderTooLarge is the code of a 431: the request's header fields are too large.
+	codeHeaderTooLarge = "header_too_large"
 	// internalDetail is all a client learns of an internal error.
 	internalDetail = "an unexpected error occurred; it has been logged"
 )

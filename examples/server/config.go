@@ -49,6 +49,10 @@ type Config struct {
 	LogLevel slog.Level
 	// ShutdownTimeout bounds a graceful shutdown (MATCHPOINT_SHUTDOWN_TIMEOUT, default 10s).
 	ShutdownTimeout time.Duration
+
+	// HTTP bounds the HTTP server's connections: how long a client may take and how
+	// many connections it may hold (MATCHPOINT_HTTP_*_TIMEOUT, MATCHPOINT_HTTP_MAX_CONNS).
+	HTTP HTTPLimits
 }
 
 // LoadConfig reads the configuration from getenv; an error names the bad variable.
@@ -124,6 +128,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("MATCHPOINT_SHUTDOWN_TIMEOUT=%q: want a positive duration such as 10s", v)
 		}
 	}
+
+	if c.HTTP, err = loadHTTPLimits(getenv); err != nil {
+		return Config{}, err
+	}
 	return c, nil
 }
 
@@ -145,3 +153,82 @@ func secret(getenv func(string) string, name string) ([]byte, error) {
 
 // FromEnv is LoadConfig over the process environment.
 func FromEnv() (Config, error) { return LoadConfig(os.Getenv) }
+
+// HTTPLimits bound the HTTP server's connections, so that clients that are slow, idle
+// or merely many cannot hold every file descriptor and goroutine of the process. A
+// zero field takes its default.
+type HTTPLimits struct {
+	// ReadHeaderTimeout bounds reading a request's headers
+	// (MATCHPOINT_HTTP_READ_HEADER_TIMEOUT, default 10s).
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, its body included
+	// (MATCHPOINT_HTTP_READ_TIMEOUT, default 30s): a body trickled in is cut off.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a request from the end of its headers to the end of its
+	// response (MATCHPOINT_HTTP_WRITE_TIMEOUT, default 30s); it must leave room for a
+	// payment provider's answer.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection left idle this long
+	// (MATCHPOINT_HTTP_IDLE_TIMEOUT, default 60s).
+	IdleTimeout time.Duration
+	// MaxConns caps the connections served at once (MATCHPOINT_HTTP_MAX_CONNS, default
+	// 4096); more wait in the listen backlog until others close. Keep it below the
+	// process's open-file limit less the database pools.
+	MaxConns int
+}
+
+// DefaultHTTPLimits are the limits of an unconfigured server.
+var DefaultHTTPLimits = HTTPLimits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       30 * time.Second,
+	WriteTimeout:      30 * time.Second,
+	IdleTimeout:       60 * time.Second,
+	MaxConns:          4096,
+}
+
+// orDefaults fills l's zero fields from DefaultHTTPLimits.
+func (l HTTPLimits) orDefaults() HTTPLimits {
+	d := DefaultHTTPLimits
+	for _, f := range []struct{ v, def *time.Duration }{
+		{&l.ReadHeaderTimeout, &d.ReadHeaderTimeout}, {&l.ReadTimeout, &d.ReadTimeout},
+		{&l.WriteTimeout, &d.WriteTimeout}, {&l.IdleTimeout, &d.IdleTimeout},
+	} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	if l.MaxConns <= 0 {
+		l.MaxConns = d.MaxConns
+	}
+	return l
+}
+
+// loadHTTPLimits reads the MATCHPOINT_HTTP_* limits; an error names the bad variable.
+func loadHTTPLimits(getenv func(string) string) (HTTPLimits, error) {
+	l := DefaultHTTPLimits
+	for _, f := range []struct {
+		name string
+		d    *time.Duration
+	}{
+		{"MATCHPOINT_HTTP_READ_HEADER_TIMEOUT", &l.ReadHeaderTimeout},
+		{"MATCHPOINT_HTTP_READ_TIMEOUT", &l.ReadTimeout},
+		{"MATCHPOINT_HTTP_WRITE_TIMEOUT", &l.WriteTimeout},
+		{"MATCHPOINT_HTTP_IDLE_TIMEOUT", &l.IdleTimeout},
+	} {
+		if v := getenv(f.name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t <= 0 {
+				return HTTPLimits{}, fmt.Errorf("%s=%q: want a positive duration such as 30s", f.name, v)
+			}
+			*f.d = t
+		}
+	}
+	if v := getenv("MATCHPOINT_HTTP_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return HTTPLimits{}, fmt.Errorf("MATCHPOINT_HTTP_MAX_CONNS=%q: want a positive whole number such as 4096", v)
+		}
+		l.MaxConns = n
+	}
+	return l, nil
+}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
 	"github.com/matchpoint/matchpoint/adapters/cache/redis"
 	"github.com/matchpoint/matchpoint/adapters/cache/tiered"
@@ -59,9 +61,9 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 	if err := s.Queue.Start(ctx); err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)}
+	srv, ln := s.httpServer()
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(s.Listener) }()
+	go func() { served <- srv.Serve(ln) }()
 	go s.sweepHolds(ctx)
 	s.Logger.Info("serving", "addr", s.Listener.Addr().String(), "url", s.URL())
 	if onReady != nil {
@@ -81,6 +83,29 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 		err = errors.Join(err, qerr)
 	}
 	return err
+}
+
+// maxHeaderBytes is how much of a request's head Go's server reads. Above it, Go
+// answers 431 in plain text itself; the Handler answers 431 with a problem from its own,
+// smaller limit (httpapi.DefaultMaxHeaderBytes), so that clients see the problem form
+// up to this one.
+const maxHeaderBytes = 1 << 20
+
+// httpServer returns the HTTP server and the listener it serves, bounded by the
+// configured limits: timeouts for slow and idle clients, and a cap on the connections
+// served at once, beyond which new ones wait in the listen backlog.
+func (s *Server) httpServer() (*http.Server, net.Listener) {
+	lim := s.Config.HTTP.orDefaults()
+	srv := &http.Server{
+		Handler:           s.API,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	return srv, netutil.LimitListener(s.Listener, lim.MaxConns)
 }
 
 // sweepHolds expires run-out holds every half minute, a safety net behind the expiry
