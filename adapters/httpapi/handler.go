@@ -53,6 +53,7 @@ type Handler struct {
 	maxBody int64
 	mux     *http.ServeMux
 	routes  []string
+	outages outageLog // see writeError
 }
 
 // handlerFunc is an endpoint: it writes a response or returns an error, which the
