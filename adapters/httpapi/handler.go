@@ -61,6 +61,7 @@ type Handler struct {
 	maxHead int
 	mux     *http.ServeMux
 	routes  []string
+	outages outageLog // see writeError
 }
 
 // handlerFunc is an endpoint: it writes a response or returns an error, which the

@@ -3,10 +3,13 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/matchpoint/matchpoint/domain"
 )
@@ -22,7 +25,17 @@ const (
 	codeHeaderTooLarge = "header_too_large"
 	// internalDetail is all a client learns of an internal error.
 	internalDetail = "an unexpected error occurred; it has been logged"
+	// retryAfterSeconds is how long a 503 asks the client to wait (Retry-After).
+	retryAfterSeconds = 5
+	// outageQuiet is how long no request may fail on a dependency before the outage
+	// counts as over: twice the Retry-After, so that clients retrying as told do not
+	// split one outage into many.
+	outageQuiet = 2 * retryAfterSeconds * time.Second
 )
+
+// unavailableDetail is all a client learns of a dependency's failure: which one failed
+// and why (an address, a driver's message) is for the log.
+var unavailableDetail = fmt.Sprintf("a service the server depends on is unavailable; retry after %d seconds", retryAfterSeconds)
 
 // problem is an RFC 9457 problem detail with Match Point's stable code.
 type problem struct {
@@ -57,8 +70,10 @@ func statusOf(k domain.Kind) int {
 }
 
 // writeError writes err as a problem. The status comes from the error's kind and the
-// code from the domain; an internal error is logged with its request and reaches the
-// client only as a generic detail.
+// code from the domain. A 5xx hides its cause from the client behind a generic detail:
+// an internal error is logged with its request; a dependency's failure (503) asks the
+// client to retry after a while (Retry-After), and is logged once per outage, with a
+// count of the requests it failed, rather than once per request.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(domain.ErrorKind(err))
 	code, detail := domain.ErrorCode(err), domain.ErrorMessage(err)
@@ -72,12 +87,71 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("pattern", pattern), slog.Any("err", err))
 		code, detail = domain.CodeInternal, internalDetail
 	case status == http.StatusServiceUnavailable:
-		h.log.WarnContext(r.Context(), "request failed on a dependency",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("pattern", pattern), slog.Any("err", err))
+		h.outages.failed(r, h.log, pattern, err)
+		code, detail = domain.CodeUnavailable, unavailableDetail
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	case status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="matchpoint"`)
 	}
 	writeProblem(w, r, status, code, detail)
+}
+
+// outageLog logs a dependency's outage once when requests start failing on it, and
+// once when they stop, with how many failed: during an outage every request fails,
+// and a line for each would bury the log. Its zero value is ready for use.
+type outageLog struct {
+	mu          sync.Mutex
+	quiet       time.Duration // zero means outageQuiet
+	failing     bool
+	count       int       // requests failed in this outage
+	first, last time.Time // the outage's first and latest failure
+	timer       *time.Timer
+}
+
+// failed records a request that failed on a dependency; the first of an outage is
+// logged with its cause.
+func (o *outageLog) failed(r *http.Request, log *slog.Logger, pattern string, err error) {
+	now := time.Now()
+	o.mu.Lock()
+	if o.failing {
+		o.count++
+		o.last = now
+		o.mu.Unlock()
+		return
+	}
+	o.failing, o.count, o.first, o.last = true, 1, now, now
+	o.timer = time.AfterFunc(o.quietPeriod(), func() { o.check(log) })
+	o.mu.Unlock()
+	log.WarnContext(r.Context(), "requests are failing on a dependency; the failures are counted until they stop",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("pattern", pattern), slog.Any("err", err))
+}
+
+// check ends the outage if no request has failed for the quiet period, and otherwise
+// looks again when it will have passed.
+func (o *outageLog) check(log *slog.Logger) {
+	o.mu.Lock()
+	if !o.failing {
+		o.mu.Unlock()
+		return
+	}
+	if left := o.quietPeriod() - time.Since(o.last); left > 0 {
+		o.timer.Reset(left)
+		o.mu.Unlock()
+		return
+	}
+	count, lasted := o.count, o.last.Sub(o.first)
+	o.timer.Stop()
+	o.failing, o.timer = false, nil
+	o.mu.Unlock()
+	log.Warn("requests no longer fail on a dependency",
+		slog.Int("failed_requests", count), slog.Duration("outage", lasted.Round(time.Millisecond)))
+}
+
+func (o *outageLog) quietPeriod() time.Duration {
+	if o.quiet > 0 {
+		return o.quiet
+	}
+	return outageQuiet
 }
 
 // writeProblem writes a problem response.

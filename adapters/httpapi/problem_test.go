@@ -73,9 +73,13 @@ func TestWriteErrorMapsDomainErrors(t *testing.T) {
 			rec, p, _ := writeErrorTo(t, "/v1/things/1", err)
 			assert.Equal(t, c.status, rec.Code)
 			assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+			detail := domain.ErrorMessage(c.err)
+			if c.status == http.StatusServiceUnavailable { // a 5xx tells nothing of its cause
+				detail = unavailableDetail
+			}
 			assert.Equal(t, problem{
 				Type: "https://matchpoint.dev/problems/" + c.code, Title: c.title, Status: c.status,
-				Detail: domain.ErrorMessage(c.err), Code: c.code, Instance: "/v1/things/1",
+				Detail: detail, Code: c.code, Instance: "/v1/things/1",
 			}, p)
 			if c.status == http.StatusUnauthorized {
 				assert.Equal(t, `Bearer realm="matchpoint"`, rec.Header().Get("WWW-Authenticate"))

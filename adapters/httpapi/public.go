@@ -24,8 +24,8 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) error {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()
 		if err := h.ready(ctx); err != nil {
-			h.log.WarnContext(ctx, "not ready", "err", err)
-			return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the server is not ready to serve requests")
+			// writeError logs the cause, once for an outage however often it is probed.
+			return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the server is not ready to serve requests: %w", err)
 		}
 	}
 	h.writeJSON(w, r, http.StatusOK, statusResponse{Status: "ok"})

@@ -171,6 +171,7 @@ func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports
 	if err != nil {
 		return err
 	}
+	ctx = withTextCheck(ctx)
 	p := createParams{bookingRow: row, Now: opts.Now.UTC(), Most: max(opts.MaxActivePerCustomer, 0)}
 	alone := p.Most == 0 && s.txOf(ctx) == nil
 	if alone {
@@ -191,7 +192,7 @@ func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports
 		})
 	}
 	if err != nil {
-		return mapError(err)
+		return mapCallError(ctx, err)
 	}
 	*b = *domain.RestoreBooking(r)
 	return nil

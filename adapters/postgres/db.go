@@ -23,14 +23,33 @@ type options struct {
 	replicas *ReplicaRouter
 }
 
-// WithMaxOpenConns bounds the pool's open connections; the zero value of database/sql
-// (no bound) is kept when the option is not given.
+// WithMaxOpenConns bounds the pool's open connections, and keeps up to n of them
+// idle (WithMaxIdleConns given after it keeps fewer). A call that finds every
+// connection busy waits for one as long as its context allows; one whose deadline
+// passes first fails as unavailable. Without the option the pool has no bound, and a
+// burst of requests can open more connections than the server accepts.
 func WithMaxOpenConns(n int) Option {
 	return func(o *options) {
 		o.pool = append(o.pool, func(db *sql.DB) {
 			db.SetMaxOpenConns(n)
 			db.SetMaxIdleConns(n)
 		})
+	}
+}
+
+// WithMaxIdleConns keeps at most n connections open while idle; zero or less keeps
+// none. Give it after WithMaxOpenConns, which sets both.
+func WithMaxIdleConns(n int) Option {
+	return func(o *options) {
+		o.pool = append(o.pool, func(db *sql.DB) { db.SetMaxIdleConns(n) })
+	}
+}
+
+// WithConnMaxIdleTime closes connections left idle for longer than d, so that a pool
+// shrinks back after a burst; zero or less keeps them.
+func WithConnMaxIdleTime(d time.Duration) Option {
+	return func(o *options) {
+		o.pool = append(o.pool, func(db *sql.DB) { db.SetConnMaxIdleTime(d) })
 	}
 }
 
@@ -65,7 +84,8 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*bun.DB, error) {
 	if o.replicas != nil {
 		dbOpts = append(dbOpts, bun.WithConnResolver(o.replicas))
 	}
-	db := bun.NewDB(sqldb, pgdialect.New(), dbOpts...)
+	// textHook tells a string Bun refused (one holding a NUL byte) from a bug.
+	db := bun.NewDB(sqldb, pgdialect.New(), dbOpts...).WithQueryHook(textHook{})
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)

@@ -7,6 +7,13 @@
 // payment events. The store checks first (so that contention rarely reaches a
 // constraint) and maps what the constraints refuse to domain conflicts.
 //
+// A database that is away is no bug: a call that cannot reach the server, loses its
+// connection, meets a server starting up or shutting down (SQLSTATE 57P0x), short of
+// connections (class 53) or in a connection exception (class 08), or runs out of its
+// context's deadline, a wait for a free connection of a full pool included, fails as
+// domain.KindUnavailable, with the driver's error as its cause. Text holding a NUL
+// byte, which PostgreSQL cannot store, is domain.KindInvalid.
+//
 // Every statement is safe behind PgBouncer in transaction mode: Bun formats arguments
 // into the query text, pgx sends it with the simple protocol (no prepared statements
 // kept across transactions), and the only locks outside rows are transaction-scoped

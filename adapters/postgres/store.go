@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/google/wire"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"github.com/matchpoint/matchpoint/domain"
@@ -72,7 +71,7 @@ func (s *Store) txOf(ctx context.Context) *txState {
 // with ports.AfterCommit run after the commit, before WithinTx returns.
 func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return mapError(err)
 	}
 	if st := s.txOf(ctx); st != nil {
 		st.mu.Lock()
@@ -96,6 +95,9 @@ func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error
 
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
 		return unavailable("begin a transaction", err)
 	}
 	st := &txState{tx: tx}
@@ -114,7 +116,7 @@ func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error
 		return err
 	}
 	if err := ctx.Err(); err != nil { // a cancelled transaction does not commit
-		return err
+		return mapError(err)
 	}
 	finish()
 	if err := tx.Commit(); err != nil {
@@ -127,17 +129,18 @@ func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error
 // read runs fn on the context's transaction, or on the pool.
 func (s *Store) read(ctx context.Context, fn func(ctx context.Context, db bun.IDB) error) error {
 	if err := ctx.Err(); err != nil {
-		return err
+		return mapError(err)
 	}
+	ctx = withTextCheck(ctx)
 	if st := s.txOf(ctx); st != nil {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.done {
 			return errTxEnded
 		}
-		return mapError(fn(ctx, st.tx))
+		return mapCallError(ctx, fn(ctx, st.tx))
 	}
-	return mapError(fn(ctx, s.db))
+	return mapCallError(ctx, fn(ctx, s.db))
 }
 
 // write runs fn atomically: in a transaction of its own, or inside the context's
@@ -145,8 +148,9 @@ func (s *Store) read(ctx context.Context, fn func(ctx context.Context, db bun.ID
 // failure or a deadlock runs fn again, a bounded number of times.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	if err := ctx.Err(); err != nil {
-		return err
+		return mapError(err)
 	}
+	ctx = withTextCheck(ctx)
 	attempt := func() error { return s.db.RunInTx(ctx, nil, fn) }
 	if st := s.txOf(ctx); st != nil {
 		st.mu.Lock()
@@ -162,7 +166,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx bun.T
 			break
 		}
 	}
-	return mapError(err)
+	return mapCallError(ctx, err)
 }
 
 // savepoint runs fn under a savepoint of tx, rolled back to if fn fails, so that the
@@ -182,62 +186,6 @@ func savepoint(ctx context.Context, tx bun.Tx, fn func(ctx context.Context, tx b
 	}
 	_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT matchpoint_call")
 	return err
-}
-
-// SQLSTATE codes the store acts on.
-const (
-	codeUniqueViolation     = "23505"
-	codeForeignKeyViolation = "23503"
-	codeCheckViolation      = "23514"
-	codeExclusionViolation  = "23P01"
-	codeSerialization       = "40001"
-	codeDeadlock            = "40P01"
-)
-
-func pgCode(err error) (string, string) {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code, pgErr.ConstraintName
-	}
-	return "", ""
-}
-
-func retryable(err error) bool {
-	code, _ := pgCode(err)
-	return code == codeSerialization || code == codeDeadlock
-}
-
-// mapError turns what the database refused into domain errors; domain errors and
-// context errors pass unchanged.
-func mapError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *domain.Error
-	if errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	code, constraint := pgCode(err)
-	switch code {
-	case codeExclusionViolation:
-		if constraint == "seasons_no_overlap" {
-			return domain.Errorf(domain.KindConflict, domain.CodeSeasonOverlap, "the season shares a day with another season of the club")
-		}
-		return domain.Errorf(domain.KindConflict, domain.CodeSlotUnavailable, "the court is already booked then")
-	case codeUniqueViolation:
-		return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, "a record with the same key exists (%s)", constraint)
-	case codeForeignKeyViolation:
-		return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "a record it refers to does not exist (%s)", constraint)
-	case codeCheckViolation:
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "the database refused the values (%s)", constraint)
-	case codeSerialization, codeDeadlock:
-		return unavailable("write under contention", err)
-	}
-	return fmt.Errorf("postgres: %w", err)
-}
-
-func unavailable(what string, err error) error {
-	return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "postgres: %s: %w", what, err)
 }
 
 func notFound(format string, args ...any) error {

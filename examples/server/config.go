@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +54,22 @@ type Config struct {
 	// HTTP bounds the HTTP server's connections: how long a client may take and how
 	// many connections it may hold (MATCHPOINT_HTTP_*_TIMEOUT, MATCHPOINT_HTTP_MAX_CONNS).
 	HTTP HTTPLimits
+	// DBMaxConns bounds the connections the server opens to the database, and to each
+	// replica (MATCHPOINT_DATABASE_MAX_CONNS; default 4×GOMAXPROCS, between 4 and 32,
+	// well under PostgreSQL's default max_connections of 100). A request that finds
+	// every connection busy waits for one while it may.
+	DBMaxConns int
+	// DBMaxIdleConns is how many connections stay open while idle
+	// (MATCHPOINT_DATABASE_MAX_IDLE_CONNS, 0 to DBMaxConns; default DBMaxConns).
+	DBMaxIdleConns int
+	// DBConnMaxLifetime closes connections older than it, so that the pool spreads over
+	// servers as they come and go (MATCHPOINT_DATABASE_CONN_MAX_LIFETIME; default 30m;
+	// 0 keeps them).
+	DBConnMaxLifetime time.Duration
+	// DBConnMaxIdleTime closes connections idle for longer than it, so that the pool
+	// shrinks after a burst (MATCHPOINT_DATABASE_CONN_MAX_IDLE_TIME; default 5m; 0 keeps
+	// them).
+	DBConnMaxIdleTime time.Duration
 }
 
 // LoadConfig reads the configuration from getenv; an error names the bad variable.
@@ -128,11 +145,57 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("MATCHPOINT_SHUTDOWN_TIMEOUT=%q: want a positive duration such as 10s", v)
 		}
 	}
-
 	if c.HTTP, err = loadHTTPLimits(getenv); err != nil {
 		return Config{}, err
 	}
+	if err := loadDatabasePool(getenv, &c); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// defaultDBMaxConns is the pool bound when MATCHPOINT_DATABASE_MAX_CONNS is not set:
+// four connections per CPU the process may use, at least 4 and at most 32, so that a
+// few instances stay well under PostgreSQL's default max_connections of 100.
+func defaultDBMaxConns() int { return min(max(4*runtime.GOMAXPROCS(0), 4), 32) }
+
+// loadDatabasePool reads the database pool's settings (MATCHPOINT_DATABASE_MAX_CONNS,
+// MATCHPOINT_DATABASE_MAX_IDLE_CONNS, MATCHPOINT_DATABASE_CONN_MAX_LIFETIME,
+// MATCHPOINT_DATABASE_CONN_MAX_IDLE_TIME) into c.
+func loadDatabasePool(getenv func(string) string, c *Config) error {
+	c.DBMaxConns = defaultDBMaxConns()
+	c.DBConnMaxLifetime, c.DBConnMaxIdleTime = 30*time.Minute, 5*time.Minute
+	if v := getenv("MATCHPOINT_DATABASE_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("MATCHPOINT_DATABASE_MAX_CONNS=%q: want a positive whole number", v)
+		}
+		c.DBMaxConns = n
+	}
+	c.DBMaxIdleConns = c.DBMaxConns
+	if v := getenv("MATCHPOINT_DATABASE_MAX_IDLE_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > c.DBMaxConns {
+			return fmt.Errorf("MATCHPOINT_DATABASE_MAX_IDLE_CONNS=%q: want a whole number from 0 to MATCHPOINT_DATABASE_MAX_CONNS (%d)", v, c.DBMaxConns)
+		}
+		c.DBMaxIdleConns = n
+	}
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{
+		{"MATCHPOINT_DATABASE_CONN_MAX_LIFETIME", &c.DBConnMaxLifetime},
+		{"MATCHPOINT_DATABASE_CONN_MAX_IDLE_TIME", &c.DBConnMaxIdleTime},
+	} {
+		if v := getenv(d.name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t < 0 {
+				return fmt.Errorf("%s=%q: want a duration such as 30m, or 0 for no limit", d.name, v)
+			}
+			*d.to = t
+		}
+	}
+	return nil
 }
 
 // secret reads a secret of at least 32 bytes, or makes a random one for this process.

@@ -18,9 +18,20 @@ func noReadiness() Readiness { return nil }
 // replicas of MATCHPOINT_DATABASE_REPLICA_URLS, and, with MATCHPOINT_MIGRATE=auto,
 // brings its schema up to date.
 func provideDB(ctx context.Context, cfg Config) (*bun.DB, func(), error) {
-	var opts []postgres.Option
+	// The pool's bounds (MATCHPOINT_DATABASE_MAX_CONNS and its kin) hold for the
+	// primary and for each replica alike.
+	maxConns, maxIdle := cfg.DBMaxConns, cfg.DBMaxIdleConns
+	if maxConns <= 0 { // a Config not made by LoadConfig
+		maxConns, maxIdle = defaultDBMaxConns(), defaultDBMaxConns()
+	}
+	opts := []postgres.Option{
+		postgres.WithMaxOpenConns(maxConns),
+		postgres.WithMaxIdleConns(maxIdle),
+		postgres.WithConnMaxLifetime(cfg.DBConnMaxLifetime),
+		postgres.WithConnMaxIdleTime(cfg.DBConnMaxIdleTime),
+	}
 	if len(cfg.ReplicaURLs) > 0 {
-		replicas, err := postgres.OpenReplicas(cfg.ReplicaURLs)
+		replicas, err := postgres.OpenReplicas(cfg.ReplicaURLs, opts...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("MATCHPOINT_DATABASE_REPLICA_URLS: %w", err)
 		}

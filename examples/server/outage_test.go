@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/adapters/postgres/pgtest"
+	"github.com/matchpoint/matchpoint/domain"
+)
+
+// logBuffer collects the server's log lines; the server writes while the test reads.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// lines returns the lines logged so far.
+func (l *logBuffer) lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := strings.TrimSpace(l.b.String())
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// startServerLogging is startServerWith with the server's warnings and errors logged
+// to logs.
+func startServerLogging(t *testing.T, env map[string]string, logs io.Writer) *testServer {
+	t.Helper()
+	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0"}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := LoadConfig(func(k string) string { return vars[k] })
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, cleanup, err := NewPostgresServer(ctx, cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	require.NoError(t, err)
+	ready, done := make(chan Demo, 1), make(chan error, 1)
+	go func() { done <- srv.Run(ctx, func(d Demo) { ready <- d }) }()
+	var demo Demo
+	select {
+	case demo = <-ready:
+	case err := <-done:
+		t.Fatalf("server stopped: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done, "graceful shutdown")
+		cleanup()
+	})
+	return &testServer{Server: srv, demo: demo, base: srv.URL()}
+}
+
+// TestDatabaseOutage stops the server's database, fast (sessions told to end) and then
+// immediately (as in a crash), and starts it again. While it is away every request
+// that needs it, and the readiness probe, answers 503 with Retry-After and a body that
+// tells nothing of the cause; the log has one line when the outage begins and one when
+// it ends, however many requests failed. Once the database is back the same server
+// serves again.
+func TestDatabaseOutage(t *testing.T) {
+	ctx := context.Background()
+	pg, err := pgtest.StartServer(ctx)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, pg.Remove()) })
+	admin, err := sql.Open("pgx", pg.URL("postgres"))
+	require.NoError(t, err)
+	_, err = admin.Exec("CREATE DATABASE matchpoint")
+	require.NoError(t, err)
+	require.NoError(t, admin.Close())
+	dbURL, err := url.Parse(pg.URL("matchpoint"))
+	require.NoError(t, err)
+
+	logs := &logBuffer{}
+	s := startServerLogging(t, map[string]string{
+		"MATCHPOINT_DATABASE_URL": dbURL.String(), "MATCHPOINT_MIGRATE": "auto", "MATCHPOINT_DATABASE_MAX_CONNS": "4",
+	}, logs)
+	loc := s.demo.Club.Location
+	day := domain.DateOf(time.Now(), loc).AddDays(3)
+	start, ok := day.At(domain.MustClock("17:30"), loc)
+	require.True(t, ok)
+	r := s.do(t, "POST", "/v1/clubs/demo/bookings", bookingJSON(s.demo.Courts[0].ID, start, 90, "Ana", "ana@example.com"), nil)
+	require.Equal(t, http.StatusCreated, r.status, r.raw)
+	bookingPath := "/v1/bookings/" + obj(t, r.body, "booking")["id"].(string)
+	customer := map[string]string{"Authorization": "Bearer " + r.body["access_token"].(string)}
+	adminKey := map[string]string{"Authorization": "Bearer " + s.demo.APIKey}
+	listPath := "/v1/admin/clubs/demo/bookings?from=" + day.String() + "&to=" + day.AddDays(1).String()
+	require.Empty(t, logs.lines(), "nothing to warn about yet")
+
+	for i, mode := range []string{"fast", "immediate"} {
+		t.Run(mode, func(t *testing.T) {
+			before := len(logs.lines())
+			require.NoError(t, pg.Stop(ctx, mode))
+			failed := 0
+			for n := range 10 {
+				later, _ := day.At(domain.MustClock(fmt.Sprintf("%02d:00", 9+n)), loc)
+				for _, req := range []struct {
+					method, path, body string
+					header             map[string]string
+				}{
+					{"GET", bookingPath, "", customer},
+					{"GET", listPath, "", adminKey},
+					{"POST", "/v1/clubs/demo/bookings", bookingJSON(s.demo.Courts[1].ID, later, 60, "Bruno", fmt.Sprintf("bruno%d.%d@example.com", i, n)), nil},
+					{"GET", "/readyz", "", nil},
+				} {
+					r, header := s.doWithHeader(t, req.method, req.path, req.body, req.header)
+					failed++
+					require.Equal(t, http.StatusServiceUnavailable, r.status, "%s %s: %s", req.method, req.path, r.raw)
+					assert.Equal(t, "5", header.Get("Retry-After"))
+					assert.Equal(t, "application/problem+json", header.Get("Content-Type"))
+					assert.Equal(t, "unavailable", r.body["code"])
+					for _, secret := range []string{"dial", "postgres", "connect", "127.0.0.1", dbURL.Port()} {
+						assert.NotContains(t, r.raw, secret, "the body hides the cause")
+					}
+				}
+			}
+			during := logs.lines()[before:]
+			require.Len(t, during, 1, "one line for the outage, not one per request: %q", during)
+			assert.Contains(t, during[0], "requests are failing on a dependency")
+			assert.Contains(t, during[0], "err=\"unavailable: postgres: ", "the cause is in the log")
+
+			require.NoError(t, pg.Start(ctx))
+			waitFor(t, func() bool { return s.do(t, "GET", bookingPath, "", customer).status == http.StatusOK }, "the server serves again")
+			assert.Equal(t, http.StatusOK, s.do(t, "GET", "/readyz", "", nil).status)
+			assert.Equal(t, http.StatusOK, s.do(t, "GET", listPath, "", adminKey).status)
+			waitFor(t, func() bool { return len(logs.lines()) > before+1 }, "the outage's end is logged")
+			after := logs.lines()[before:]
+			require.Len(t, after, 2, "%q", after)
+			assert.Contains(t, after[1], "requests no longer fail on a dependency")
+			var counted int
+			_, err := fmt.Sscanf(after[1][strings.Index(after[1], "failed_requests="):], "failed_requests=%d", &counted)
+			require.NoError(t, err, after[1])
+			assert.GreaterOrEqual(t, counted, failed, "every failed request is counted")
+		})
+	}
+}
+
+// doWithHeader is do that returns the response's header too.
+func (s *testServer) doWithHeader(t *testing.T, method, path, body string, header map[string]string) (reply, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	r := reply{status: res.StatusCode, raw: string(raw)}
+	if strings.Contains(res.Header.Get("Content-Type"), "json") {
+		require.NoError(t, json.Unmarshal(raw, &r.body), string(raw))
+	}
+	return r, res.Header
+}
+
+// waitFor polls cond until it holds, failing the test after a minute.
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
