@@ -92,6 +92,12 @@ func (a *Admin) CreateClub(ctx context.Context, cmd CreateClubCommand) (domain.C
 	return club, key, err
 }
 
+// Club returns the club with the slug, read from the store rather than the cache: it
+// serves operators' tools, which act on what is stored. An unknown slug is not_found.
+func (a *Admin) Club(ctx context.Context, slug string) (domain.Club, error) {
+	return a.Store.GetClubBySlug(ctx, slug)
+}
+
 // maxAPIKeyLabel bounds a key's label, in characters.
 const maxAPIKeyLabel = 100
 
