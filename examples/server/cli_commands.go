@@ -151,7 +151,7 @@ func when(t time.Time, none string) string {
 
 func setupKeysRevoke(c *cli, fs *flag.FlagSet) func(ctx context.Context) error {
 	slug := fs.String("club", "", "the club's slug")
-	id := fs.String("id", "", "the key's id, as `server keys list` shows it")
+	id := fs.String("id", "", "the key's id, as server keys list shows it")
 	return func(ctx context.Context) error {
 		if err := required([2]string{"club", *slug}, [2]string{"id", *id}); err != nil {
 			return err

@@ -99,7 +99,7 @@ func TestCLIHelp(t *testing.T) {
 			assert.Empty(t, r.stderr)
 			assert.True(t, strings.HasPrefix(r.stdout, "usage: server "+cmd.path), r.stdout)
 			for _, flag := range regexp.MustCompile(`-[a-z]+`).FindAllString(cmd.args, -1) {
-				assert.Contains(t, r.stdout, "  "+flag+" ", "the usage describes %s", flag)
+				assert.Contains(t, r.stdout, "\n  "+flag+" string\n", "the usage describes %s", flag)
 			}
 		})
 	}
