@@ -174,7 +174,7 @@ func usage(w io.Writer, group string) {
 
 // commandUsage describes one command and its flags.
 func commandUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: server %s %s\n\n%s\n", cmd.path, cmd.args, cmd.doc)
+	fmt.Fprintf(w, "usage: server %s\n\n%s\n", strings.TrimSpace(cmd.path+" "+cmd.args), cmd.doc)
 	n := 0
 	fs.VisitAll(func(*flag.Flag) { n++ })
 	if n > 0 {
