@@ -30,7 +30,7 @@ var adapterAllowList = map[string][]string{
 var appHelpers = []string{"golang.org/x/sync", "github.com/google/wire", "github.com/hashicorp/golang-lru/v2"}
 
 // TestArchitecture checks every package of the module, production and test files, against
-// the import rules of DESIGN.md.
+// the import rules of ARCHITECTURE.md.
 func TestArchitecture(t *testing.T) {
 	t.Parallel()
 
@@ -55,7 +55,7 @@ func TestArchitecture(t *testing.T) {
 					if test {
 						kind = "imports in its tests"
 					}
-					t.Errorf("%s %s %s: %s", p.ImportPath, kind, imp, why)
+					t.Errorf("%s %s %s: %s (see \"Import rules\" in ARCHITECTURE.md)", p.ImportPath, kind, imp, why)
 				}
 			}
 		}
@@ -110,14 +110,14 @@ func TestArchitectureRules(t *testing.T) {
 		{"adapters/payments/stripe/stripetest", m + "adapters/payments/sandbox", false},
 		{"adapters/memory", m + "examples/server", false},
 		{"app", m + "examples/server", true},
-		{"domain", m + "examples/quickstart", false},
+		{"domain", m + "examples/server", false},
 		{"examples/server", m + "examples/worker", false},
 		{"", m + "examples/server", true},
 		{"internal/helpers", "fmt", false},
 	}
 	for _, c := range rejected {
 		if violation(c.from, c.imp, c.test) == "" {
-			t.Errorf("rule accepts %q importing %q (test files: %v); DESIGN.md forbids it", c.from, c.imp, c.test)
+			t.Errorf("rule accepts %q importing %q (test files: %v); ARCHITECTURE.md forbids it", c.from, c.imp, c.test)
 		}
 	}
 
@@ -217,14 +217,14 @@ func violation(from, imp string, test bool) string {
 	return "" // examples and the root test package: anything but another example
 }
 
-// outsideLayout tells why a package at rel has no place in the layout of DESIGN.md, or
+// outsideLayout tells why a package at rel has no place in the layout of ARCHITECTURE.md, or
 // returns "" when it has one.
 func outsideLayout(rel string) string {
 	switch layer(rel) {
 	case "domain", "ports", "app", "adapters", "examples", "":
 		return ""
 	}
-	return "package is outside the layout of DESIGN.md (domain, ports, app, adapters, examples)"
+	return "package is outside the layout of ARCHITECTURE.md (domain, ports, app, adapters, examples)"
 }
 
 // listedPackage holds the fields of `go list -json` that the rules read.

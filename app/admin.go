@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
@@ -21,8 +22,10 @@ type Admin struct{ *core }
 // apiKeyPrefix marks Match Point admin keys, so that a leaked one is recognisable.
 const apiKeyPrefix = "mpk_"
 
-// Authenticate returns the club an admin API key belongs to. A missing or unknown key
-// is unauthorized; a key of another club is forbidden.
+// Authenticate returns the club an admin API key belongs to. A missing, unknown or
+// revoked key is unauthorized; a key of another club is forbidden. It reads the key by
+// its hash and records the key's use at most once a minute, so that an admin request
+// costs one indexed read and, now and then, one small write.
 func (a *Admin) Authenticate(ctx context.Context, clubSlug, key string) (domain.Club, error) {
 	if key == "" {
 		return domain.Club{}, domain.Errorf(domain.KindUnauthorized, domain.CodeUnauthorized, "an API key is required")
@@ -35,6 +38,9 @@ func (a *Admin) Authenticate(ctx context.Context, clubSlug, key string) (domain.
 	if err != nil {
 		return domain.Club{}, err
 	}
+	if k.Revoked() {
+		return domain.Club{}, domain.Errorf(domain.KindUnauthorized, domain.CodeUnauthorized, "the API key has been revoked")
+	}
 	club, err := a.catalog.clubBySlug(ctx, clubSlug)
 	if domain.ErrorKind(err) == domain.KindNotFound {
 		return domain.Club{}, forbidden
@@ -45,8 +51,19 @@ func (a *Admin) Authenticate(ctx context.Context, clubSlug, key string) (domain.
 	if k.ClubID != club.ID {
 		return domain.Club{}, forbidden
 	}
+	if now := a.Clock.Now(); now.Sub(k.LastUsedAt) >= apiKeyTouchEvery {
+		// A failed touch costs the operator a less precise "last used", not the
+		// request: it is logged and the request goes on.
+		if err := a.Store.TouchAPIKey(ctx, k.ID, now); err != nil {
+			a.Logger.WarnContext(ctx, "record an API key's use", "key", k.ID, "err", err)
+		}
+	}
 	return club, nil
 }
+
+// apiKeyTouchEvery is how stale a key's last-used time may get: a key used
+// continuously is written once a minute, not on every request.
+const apiKeyTouchEvery = time.Minute
 
 // CreateClubCommand describes a new club.
 type CreateClubCommand struct {
@@ -75,18 +92,44 @@ func (a *Admin) CreateClub(ctx context.Context, cmd CreateClubCommand) (domain.C
 	return club, key, err
 }
 
-// IssueAPIKey creates another admin API key for a club; the key is returned once.
-func (a *Admin) IssueAPIKey(ctx context.Context, club domain.Club, name string) (string, error) {
-	return a.issueKey(ctx, club.ID, name)
+// Club returns the club with the slug, read from the store rather than the cache: it
+// serves operators' tools, which act on what is stored. An unknown slug is not_found.
+func (a *Admin) Club(ctx context.Context, slug string) (domain.Club, error) {
+	return a.Store.GetClubBySlug(ctx, slug)
 }
 
-func (a *Admin) issueKey(ctx context.Context, clubID, name string) (string, error) {
+// maxAPIKeyLabel bounds a key's label, in characters.
+const maxAPIKeyLabel = 100
+
+// IssueAPIKey creates another admin API key for a club, labelled with what it is for;
+// the key is returned once and only its hash is stored.
+func (a *Admin) IssueAPIKey(ctx context.Context, club domain.Club, label string) (string, error) {
+	label = strings.TrimSpace(label)
+	if label == "" || utf8.RuneCountInString(label) > maxAPIKeyLabel {
+		return "", domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "an API key needs a label of 1 to %d characters saying what it is for", maxAPIKeyLabel)
+	}
+	return a.issueKey(ctx, club.ID, label)
+}
+
+// ListAPIKeys returns the club's admin API keys, revoked ones included, oldest first.
+// Only hashes are stored: the keys themselves cannot be listed.
+func (a *Admin) ListAPIKeys(ctx context.Context, club domain.Club) ([]ports.APIKey, error) {
+	return a.Store.ListAPIKeys(ctx, club.ID)
+}
+
+// RevokeAPIKey revokes one of the club's admin API keys: from then on it is
+// unauthorized. Revoking a revoked key changes nothing.
+func (a *Admin) RevokeAPIKey(ctx context.Context, club domain.Club, id string) error {
+	return a.Store.RevokeAPIKey(ctx, club.ID, id, a.Clock.Now())
+}
+
+func (a *Admin) issueKey(ctx context.Context, clubID, label string) (string, error) {
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return "", err
 	}
 	key := apiKeyPrefix + base64.RawURLEncoding.EncodeToString(secret)
-	err := a.Store.SaveAPIKey(ctx, ports.APIKey{ID: a.IDs.NewID(), ClubID: clubID, Name: name, Hash: hashToken(key), CreatedAt: a.Clock.Now()})
+	err := a.Store.SaveAPIKey(ctx, ports.APIKey{ID: a.IDs.NewID(), ClubID: clubID, Label: label, Hash: hashToken(key), CreatedAt: a.Clock.Now()})
 	return key, err
 }
 

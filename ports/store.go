@@ -137,21 +137,43 @@ type PaymentEvents interface {
 	RecordPaymentEvent(ctx context.Context, provider, eventID string, at time.Time) (bool, error)
 }
 
-// APIKey is a club-scoped secret for the admin API, stored hashed.
+// APIKey is a club-scoped secret for the admin API, stored hashed: the key itself is
+// shown once, when it is issued, and never stored.
 type APIKey struct {
 	ID        string
 	ClubID    string
-	Name      string
+	Label     string // what the key is for, e.g. "front desk"
 	Hash      string // hex SHA-256 of the key
 	CreatedAt time.Time
+	// LastUsedAt is when the key last authenticated a request, to the minute or so
+	// (see TouchAPIKey); zero if it never did.
+	LastUsedAt time.Time
+	// RevokedAt is when the key was revoked; zero while it is in force.
+	RevokedAt time.Time
 }
+
+// Revoked reports whether the key has been revoked.
+func (k APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }
 
 // APIKeys stores admin API keys.
 type APIKeys interface {
 	// SaveAPIKey stores a key; a hash already stored is a conflict with code duplicate.
 	SaveAPIKey(ctx context.Context, k APIKey) error
-	// FindAPIKey returns the key with the hash or a not_found error.
+	// FindAPIKey returns the key with the hash, revoked or not, or a not_found error.
+	// It is the one query of an authenticated admin request: an index lookup.
 	FindAPIKey(ctx context.Context, hash string) (APIKey, error)
+	// ListAPIKeys returns the club's keys, revoked ones included, ordered by creation
+	// time, then id.
+	ListAPIKeys(ctx context.Context, clubID string) ([]APIKey, error)
+	// RevokeAPIKey revokes a key of the club at the instant given, or returns a
+	// not_found error if the club has no key with that id. Revoking a revoked key
+	// keeps its first revocation time.
+	RevokeAPIKey(ctx context.Context, clubID, id string, at time.Time) error
+	// TouchAPIKey records that the key with that id was used at the instant given. It
+	// never moves LastUsedAt back; an unknown id changes nothing. Callers touch a key
+	// only when its LastUsedAt is old enough to matter, so that authenticating stays
+	// a read.
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 }
 
 // Store is every repository of Match Point with its transaction boundary.

@@ -235,6 +235,50 @@ func (s *Store) FindAPIKey(ctx context.Context, hash string) (ports.APIKey, erro
 	return k, err
 }
 
+// ListAPIKeys returns the club's keys ordered by creation time, then id.
+func (s *Store) ListAPIKeys(ctx context.Context, clubID string) ([]ports.APIKey, error) {
+	var out []ports.APIKey
+	err := s.read(ctx, func() error {
+		for _, k := range s.apiKeys {
+			if k.ClubID == clubID {
+				out = append(out, k)
+			}
+		}
+		slices.SortFunc(out, func(a, b ports.APIKey) int {
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+		})
+		return nil
+	})
+	return nonNil(out), err
+}
+
+// RevokeAPIKey revokes a key of the club; a revoked key keeps its first revocation time.
+func (s *Store) RevokeAPIKey(ctx context.Context, clubID, id string, at time.Time) error {
+	return s.write(ctx, func(u *undoLog) error {
+		k, ok := s.apiKeys[s.keyHash[id]]
+		if !ok || k.ID != id || k.ClubID != clubID {
+			return notFound("API key %q not found", id)
+		}
+		if k.RevokedAt.IsZero() {
+			k.RevokedAt = at.UTC()
+			put(u, s.apiKeys, k.Hash, k)
+		}
+		return nil
+	})
+}
+
+// TouchAPIKey moves the key's last use forward to at; it never moves it back.
+func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	return s.write(ctx, func(u *undoLog) error {
+		k, ok := s.apiKeys[s.keyHash[id]]
+		if ok && k.ID == id && k.LastUsedAt.Before(at) {
+			k.LastUsedAt = at.UTC()
+			put(u, s.apiKeys, k.Hash, k)
+		}
+		return nil
+	})
+}
+
 // RecordPaymentEvent records a provider's event id and reports whether it was new.
 func (s *Store) RecordPaymentEvent(ctx context.Context, provider, eventID string, at time.Time) (bool, error) {
 	fresh := false

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,37 +219,104 @@ func (s *Store) ListCourts(ctx context.Context, clubID string) ([]domain.Court, 
 // a key id again replaces that key.
 func (s *Store) SaveAPIKey(ctx context.Context, k ports.APIKey) error {
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewRaw(`INSERT INTO api_keys (id, club_id, name, hash, created_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET club_id = excluded.club_id, name = excluded.name, hash = excluded.hash,
-				created_at = excluded.created_at`,
-			k.ID, k.ClubID, k.Name, k.Hash, k.CreatedAt.UTC()).Exec(ctx)
+		_, err := tx.NewRaw(`INSERT INTO api_keys (id, club_id, label, hash, created_at, last_used_at, revoked_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET club_id = excluded.club_id, label = excluded.label, hash = excluded.hash,
+				created_at = excluded.created_at, last_used_at = excluded.last_used_at, revoked_at = excluded.revoked_at`,
+			k.ID, k.ClubID, k.Label, k.Hash, k.CreatedAt.UTC(), nullTime(k.LastUsedAt), nullTime(k.RevokedAt)).Exec(ctx)
 		return err
 	})
 }
 
-// FindAPIKey returns the key with the hash.
-func (s *Store) FindAPIKey(ctx context.Context, hash string) (ports.APIKey, error) {
-	type keyRow struct {
-		ID        string    `bun:"id"`
-		ClubID    string    `bun:"club_id"`
-		Name      string    `bun:"name"`
-		Hash      string    `bun:"hash"`
-		CreatedAt time.Time `bun:"created_at"`
+// apiKeyColumns are the columns an apiKeyRow scans.
+const apiKeyColumns = `id, club_id, label, hash, created_at, last_used_at, revoked_at`
+
+type apiKeyRow struct {
+	ID         string       `bun:"id"`
+	ClubID     string       `bun:"club_id"`
+	Label      string       `bun:"label"`
+	Hash       string       `bun:"hash"`
+	CreatedAt  time.Time    `bun:"created_at"`
+	LastUsedAt sql.NullTime `bun:"last_used_at"`
+	RevokedAt  sql.NullTime `bun:"revoked_at"`
+}
+
+func (r apiKeyRow) key() ports.APIKey {
+	k := ports.APIKey{ID: r.ID, ClubID: r.ClubID, Label: r.Label, Hash: r.Hash, CreatedAt: r.CreatedAt.UTC()}
+	if r.LastUsedAt.Valid {
+		k.LastUsedAt = r.LastUsedAt.Time.UTC()
 	}
+	if r.RevokedAt.Valid {
+		k.RevokedAt = r.RevokedAt.Time.UTC()
+	}
+	return k
+}
+
+// nullTime stores a zero time as NULL.
+func nullTime(t time.Time) sql.NullTime {
+	if t.IsZero() {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: t.UTC(), Valid: true}
+}
+
+// FindAPIKey returns the key with the hash: one lookup on its unique index.
+func (s *Store) FindAPIKey(ctx context.Context, hash string) (ports.APIKey, error) {
 	var k ports.APIKey
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
-		var rows []keyRow
-		if err := db.NewRaw(`SELECT id, club_id, name, hash, created_at FROM api_keys WHERE hash = ?`, hash).Scan(ctx, &rows); err != nil {
+		var rows []apiKeyRow
+		if err := db.NewRaw(`SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`, hash).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		if len(rows) == 0 {
 			return notFound("API key not found")
 		}
-		r := rows[0]
-		k = ports.APIKey{ID: r.ID, ClubID: r.ClubID, Name: r.Name, Hash: r.Hash, CreatedAt: r.CreatedAt.UTC()}
+		k = rows[0].key()
 		return nil
 	})
 	return k, err
+}
+
+// ListAPIKeys returns the club's keys ordered by creation time, then id.
+func (s *Store) ListAPIKeys(ctx context.Context, clubID string) ([]ports.APIKey, error) {
+	var out []ports.APIKey
+	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
+		var rows []apiKeyRow
+		if err := db.NewRaw(`SELECT `+apiKeyColumns+` FROM api_keys WHERE club_id = ?
+			ORDER BY created_at, id COLLATE "C"`, clubID).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			out = append(out, r.key())
+		}
+		return nil
+	})
+	return nonNil(out), err
+}
+
+// RevokeAPIKey revokes a key of the club; a revoked key keeps its first revocation time.
+func (s *Store) RevokeAPIKey(ctx context.Context, clubID, id string, at time.Time) error {
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewRaw(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE club_id = ? AND id = ?`,
+			at.UTC(), clubID, id).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := rowsAffected(res)
+		if err == nil && n == 0 {
+			return notFound("API key %q not found", id)
+		}
+		return err
+	})
+}
+
+// TouchAPIKey moves the key's last use forward to at; it never moves it back.
+func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewRaw(`UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+			at.UTC(), id, at.UTC()).Exec(ctx)
+		return err
+	})
 }
 
 // RecordPaymentEvent records a provider's event id and reports whether it was new.

@@ -124,30 +124,8 @@ func Migrations() (*migrate.Migrations, error) {
 }
 
 // Migrate applies the migrations db has not applied yet; with none left it changes
-// nothing. Each migration runs in its own transaction. Two processes migrating at
-// once do not both apply a migration: the second fails on the migration lock.
+// nothing. It is ApplyMigrations without the report.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	ms, err := Migrations()
-	if err != nil {
-		return err
-	}
-	m := migrate.NewMigrator(db, ms, migrate.WithMarkAppliedOnSuccess(true))
-	if err := m.Init(ctx); err != nil {
-		return fmt.Errorf("postgres: prepare migrations: %w", err)
-	}
-	status, err := m.MigrationsWithStatus(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: read applied migrations: %w", err)
-	}
-	if len(status.Unapplied()) == 0 {
-		return nil
-	}
-	if err := m.Lock(ctx); err != nil {
-		return fmt.Errorf("postgres: %w", err)
-	}
-	defer func() { _ = m.Unlock(context.WithoutCancel(ctx)) }()
-	if _, err := m.Migrate(ctx); err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
-	return nil
+	_, err := ApplyMigrations(ctx, db)
+	return err
 }

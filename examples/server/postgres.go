@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -47,20 +50,54 @@ func provideDB(ctx context.Context, cfg Config) (*bun.DB, func(), error) {
 			return nil, nil, fmt.Errorf("migrate the database: %w", err)
 		}
 	}
+	if err := requireMigrated(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
 	return db, func() { _ = db.Close() }, nil
+}
+
+// errNotMigrated stops a server, or a command, on a database whose schema is behind
+// the binary's migrations: it would fail later, on the first query of a missing table.
+var errNotMigrated = errors.New("the database is not migrated: run `server migrate` or set MATCHPOINT_MIGRATE=auto")
+
+// requireMigrated fails with errNotMigrated, changing nothing, unless db has applied
+// every migration embedded in the binary.
+func requireMigrated(ctx context.Context, db *bun.DB) error {
+	pending, err := postgres.PendingMigrations(ctx, db)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("%w (%d to apply: %s)", errNotMigrated, len(pending), strings.Join(pending, ", "))
+	}
+	return nil
 }
 
 func dbReadiness(db *bun.DB) Readiness { return db.PingContext }
 
-// runMigrate is the `migrate` subcommand: it applies the migrations and exits.
-func runMigrate(ctx context.Context, cfg Config) error {
+// runMigrate is the `migrate` subcommand: it applies the migrations the database lacks
+// and prints each one it applied and the version the database is left at.
+func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
 	if cfg.DatabaseURL == "" {
-		return fmt.Errorf("migrate: MATCHPOINT_DATABASE_URL is not set")
+		return fmt.Errorf("MATCHPOINT_DATABASE_URL is not set: the memory store has no schema to migrate; set it to the server's Postgres database")
 	}
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("MATCHPOINT_DATABASE_URL: %w", err)
 	}
 	defer db.Close()
-	return postgres.Migrate(ctx, db)
+	res, err := postgres.ApplyMigrations(ctx, db)
+	for _, name := range res.Applied {
+		fmt.Fprintf(out, "applied %s\n", name)
+	}
+	if err != nil {
+		return err
+	}
+	if len(res.Applied) == 0 {
+		fmt.Fprintf(out, "nothing to apply; database at version %s\n", res.Version)
+	} else {
+		fmt.Fprintf(out, "database at version %s\n", res.Version)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -69,9 +70,9 @@ func TestOnPostgres(t *testing.T) {
 func TestMigrateSubcommand(t *testing.T) {
 	url := testDatabase(t)
 	ctx := context.Background()
-	require.Error(t, runMigrate(ctx, Config{}), "a database URL is required")
-	require.NoError(t, runMigrate(ctx, Config{DatabaseURL: url}))
-	require.NoError(t, runMigrate(ctx, Config{DatabaseURL: url}), "migrating again changes nothing")
+	require.Error(t, runMigrate(ctx, Config{}, io.Discard), "a database URL is required")
+	require.NoError(t, runMigrate(ctx, Config{DatabaseURL: url}, io.Discard))
+	require.NoError(t, runMigrate(ctx, Config{DatabaseURL: url}, io.Discard), "migrating again changes nothing")
 
 	// Without MATCHPOINT_MIGRATE=auto the server expects a migrated database.
 	s := startServerWith(t, map[string]string{"MATCHPOINT_DATABASE_URL": url})

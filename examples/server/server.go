@@ -65,7 +65,7 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	go s.sweepHolds(ctx)
-	s.Logger.Info("serving", "addr", s.Listener.Addr().String(), "url", s.URL())
+	s.Logger.Info("Match Point is serving", describeDeployment(s.Config, s.Listener.Addr().String(), s.URL())...)
 	if onReady != nil {
 		onReady(demo)
 	}

@@ -31,17 +31,31 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	return nil, nil, nil
 }
 
-// embeddedSet is everything but the store: the cache (in process, or tiered over Redis
-// with MATCHPOINT_REDIS_URL), the in-process queue and notifier,
-// the sandbox gateway, the use cases and the HTTP API.
+// NewAdminTool composes what the operators' commands (clubs, keys, demo) work with:
+// the use cases over the Postgres store of MATCHPOINT_DATABASE_URL, with the cache the
+// servers share, and no listener, HTTP API or running queue.
+func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool, func(), error) {
+	wire.Build(postgres.ProviderSet, provideDB, configuredPublicURL, useCaseSet, wire.Struct(new(AdminTool), "*"))
+	return nil, nil, nil
+}
+
+// embeddedSet is everything but the store: the use cases and their adapters
+// (useCaseSet), the listener and the HTTP API.
 var embeddedSet = wire.NewSet(
+	useCaseSet,
+	provideListener, providePublicURL,
+	httpapi.ProviderSet, provideHTTPOptions,
+	wire.Struct(new(Server), "*"),
+)
+
+// useCaseSet is the use cases and every adapter they need but the store: the cache
+// (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the in-process queue
+// and notifier, and the payment gateways.
+var useCaseSet = wire.NewSet(
 	provideCache,
 	inproc.ProviderSet, provideQueueOptions,
 	outbox.ProviderSet, provideOutboxOptions,
 	system.ProviderSet, system.ReporterSet,
 	sandbox.New, provideSandboxConfig, provideGateways,
-	provideListener, providePublicURL,
 	app.ProviderSet, provideAppConfig,
-	httpapi.ProviderSet, provideHTTPOptions,
-	wire.Struct(new(Server), "*"),
 )

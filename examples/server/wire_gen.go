@@ -177,12 +177,81 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	}, nil
 }
 
+// NewAdminTool composes what the operators' commands (clubs, keys, demo) work with:
+// the use cases over the Postgres store of MATCHPOINT_DATABASE_URL, with the cache the
+// servers share, and no listener, HTTP API or running queue.
+func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool, func(), error) {
+	db, cleanup, err := provideDB(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	store := postgres.New(db)
+	cache, cleanup2, err := provideCache(ctx, cfg, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	publicURL := configuredPublicURL(cfg)
+	clock := system.NewClock()
+	iDs := system.NewIDs()
+	config := provideSandboxConfig(cfg, publicURL, clock, iDs, log)
+	gateway, err := sandbox.New(config)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	gateways, err := provideGateways(cfg, gateway, publicURL, clock, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	options := provideOutboxOptions(log)
+	outboxOutbox := outbox.New(options)
+	inprocOptions := provideQueueOptions(log, clock)
+	queue := inproc.New(inprocOptions)
+	reporter := system.NewReporter(log)
+	deps := app.Deps{
+		Store:    store,
+		Cache:    cache,
+		Gateways: gateways,
+		Notifier: outboxOutbox,
+		Jobs:     queue,
+		Clock:    clock,
+		IDs:      iDs,
+		Reporter: reporter,
+		Logger:   log,
+	}
+	appConfig := provideAppConfig(cfg)
+	appApp, err := app.New(deps, appConfig)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	adminTool := &AdminTool{
+		App:   appApp,
+		Clock: clock,
+	}
+	return adminTool, func() {
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
 // wire.go:
 
-// embeddedSet is everything but the store: the cache (in process, or tiered over Redis
-// with MATCHPOINT_REDIS_URL), the in-process queue and notifier,
-// the sandbox gateway, the use cases and the HTTP API.
+// embeddedSet is everything but the store: the use cases and their adapters
+// (useCaseSet), the listener and the HTTP API.
 var embeddedSet = wire.NewSet(
-	provideCache, inproc.ProviderSet, provideQueueOptions, outbox.ProviderSet, provideOutboxOptions, system.ProviderSet, system.ReporterSet, sandbox.New, provideSandboxConfig, provideGateways,
-	provideListener, providePublicURL, app.ProviderSet, provideAppConfig, httpapi.ProviderSet, provideHTTPOptions, wire.Struct(new(Server), "*"),
+	useCaseSet,
+	provideListener, providePublicURL, httpapi.ProviderSet, provideHTTPOptions, wire.Struct(new(Server), "*"),
+)
+
+// useCaseSet is the use cases and every adapter they need but the store: the cache
+// (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the in-process queue
+// and notifier, and the payment gateways.
+var useCaseSet = wire.NewSet(
+	provideCache, inproc.ProviderSet, provideQueueOptions, outbox.ProviderSet, provideOutboxOptions, system.ProviderSet, system.ReporterSet, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
 )

@@ -1,5 +1,5 @@
 // Package queuetest is the contract suite of ports.JobQueue together with the worker
-// that runs its jobs. Every queue adapter (the in-process queue, the durable queue)
+// that runs its jobs. Every queue adapter (in this repository, the in-process queue)
 // runs it from its own tests through a Harness, since starting workers and waiting for
 // them is specific to each adapter:
 //

@@ -160,10 +160,33 @@ var apiKeyCases = []contract{
 	{"SaveAndFind", testAPIKeySaveAndFind},
 	{"DuplicateHash", testAPIKeyDuplicateHash},
 	{"NotFound", testAPIKeyNotFound},
+	{"ListOrderedByCreationThenID", testAPIKeyList},
+	{"Revoke", testAPIKeyRevoke},
+	{"RevokeOnlyTheClubsKey", testAPIKeyRevokeOtherClub},
+	{"TouchMovesForwardOnly", testAPIKeyTouch},
 }
 
-func newAPIKey(club domain.Club, name string) ports.APIKey {
-	return ports.APIKey{ID: newID(), ClubID: club.ID, Name: name, Hash: hash("secret " + newID()), CreatedAt: now}
+func newAPIKey(club domain.Club, label string) ports.APIKey {
+	return ports.APIKey{ID: newID(), ClubID: club.ID, Label: label, Hash: hash("secret " + newID()), CreatedAt: now}
+}
+
+// utcKey returns k with its instants in UTC, as a store may return them in another zone.
+func utcKey(k ports.APIKey) ports.APIKey {
+	k.CreatedAt, k.LastUsedAt, k.RevokedAt = k.CreatedAt.UTC(), k.LastUsedAt.UTC(), k.RevokedAt.UTC()
+	if k.LastUsedAt.IsZero() {
+		k.LastUsedAt = time.Time{}
+	}
+	if k.RevokedAt.IsZero() {
+		k.RevokedAt = time.Time{}
+	}
+	return k
+}
+
+func (f *fixture) findAPIKey(t *testing.T, hash string) ports.APIKey {
+	t.Helper()
+	got, err := f.store.FindAPIKey(f.ctx, hash)
+	check.Require.NoError(t, err)
+	return utcKey(got)
 }
 
 func testAPIKeySaveAndFind(t *testing.T, f *fixture) {
@@ -172,10 +195,10 @@ func testAPIKeySaveAndFind(t *testing.T, f *fixture) {
 	other := newAPIKey(f.club, "reports")
 	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, other))
 
-	got, err := f.store.FindAPIKey(f.ctx, k.Hash)
-	check.Require.NoError(t, err)
-	got.CreatedAt = got.CreatedAt.UTC()
+	got := f.findAPIKey(t, k.Hash)
 	check.Assert.Equal(t, k, got)
+	check.Assert.False(t, got.Revoked(), "a new key is in force")
+	check.Assert.True(t, got.LastUsedAt.IsZero(), "a new key was never used")
 }
 
 func testAPIKeyDuplicateHash(t *testing.T, f *fixture) {
@@ -185,13 +208,93 @@ func testAPIKeyDuplicateHash(t *testing.T, f *fixture) {
 	dup.Hash = k.Hash
 	assertError(t, f.store.SaveAPIKey(f.ctx, dup), domain.KindConflict, domain.CodeDuplicate)
 
-	got, err := f.store.FindAPIKey(f.ctx, k.Hash)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, k.ID, got.ID)
+	check.Assert.Equal(t, k.ID, f.findAPIKey(t, k.Hash).ID)
 }
 
 func testAPIKeyNotFound(t *testing.T, f *fixture) {
 	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, newAPIKey(f.club, "front desk")))
 	_, err := f.store.FindAPIKey(f.ctx, hash("unknown"))
 	assertNotFound(t, err)
+}
+
+func testAPIKeyList(t *testing.T, f *fixture) {
+	later := newAPIKey(f.club, "later")
+	later.CreatedAt = now.Add(time.Hour)
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, later))
+	var same []ports.APIKey // keys made at one instant: ordered by id
+	for range 3 {
+		k := newAPIKey(f.club, "same time")
+		check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+		same = append(same, k)
+	}
+	slices.SortFunc(same, func(a, b ports.APIKey) int { return strings.Compare(a.ID, b.ID) })
+	revoked := newAPIKey(f.club, "revoked")
+	revoked.CreatedAt = now.Add(2 * time.Hour)
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, revoked))
+	check.Require.NoError(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, revoked.ID, now.Add(3*time.Hour)))
+	revoked.RevokedAt = now.Add(3 * time.Hour)
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, newAPIKey(f.saveClub(t), "another club's")))
+
+	list, err := f.store.ListAPIKeys(f.ctx, f.club.ID)
+	check.Require.NoError(t, err)
+	got := make([]ports.APIKey, 0, len(list))
+	for _, k := range list {
+		got = append(got, utcKey(k))
+	}
+	check.Assert.Equal(t, append(append(same, later), revoked), got, "revoked keys are listed too")
+
+	list, err = f.store.ListAPIKeys(f.ctx, f.saveClub(t).ID)
+	check.Require.NoError(t, err)
+	check.Assert.NotNil(t, list)
+	check.Assert.Empty(t, list)
+}
+
+func testAPIKeyRevoke(t *testing.T, f *fixture) {
+	k := newAPIKey(f.club, "front desk")
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+	kept := newAPIKey(f.club, "reports")
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, kept))
+
+	at := now.Add(time.Hour)
+	check.Require.NoError(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, k.ID, at))
+	got := f.findAPIKey(t, k.Hash)
+	check.Assert.True(t, got.Revoked(), "the revoked key is still found, marked revoked")
+	check.Assert.Equal(t, at, got.RevokedAt)
+	check.Assert.False(t, f.findAPIKey(t, kept.Hash).Revoked(), "only that key is revoked")
+
+	check.Require.NoError(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, k.ID, at.Add(time.Hour)), "revoking again")
+	check.Assert.Equal(t, at, f.findAPIKey(t, k.Hash).RevokedAt, "the first revocation time is kept")
+
+	assertNotFound(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, newID(), at))
+}
+
+func testAPIKeyRevokeOtherClub(t *testing.T, f *fixture) {
+	k := newAPIKey(f.club, "front desk")
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+	other := f.saveClub(t)
+
+	assertNotFound(t, f.store.RevokeAPIKey(f.ctx, other.ID, k.ID, now), "a club revokes only its own keys")
+	check.Assert.False(t, f.findAPIKey(t, k.Hash).Revoked())
+}
+
+func testAPIKeyTouch(t *testing.T, f *fixture) {
+	k := newAPIKey(f.club, "front desk")
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+	other := newAPIKey(f.club, "reports")
+	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, other))
+
+	used := now.Add(time.Hour)
+	check.Require.NoError(t, f.store.TouchAPIKey(f.ctx, k.ID, used))
+	check.Assert.Equal(t, used, f.findAPIKey(t, k.Hash).LastUsedAt)
+	check.Assert.True(t, f.findAPIKey(t, other.Hash).LastUsedAt.IsZero(), "only that key is touched")
+
+	check.Require.NoError(t, f.store.TouchAPIKey(f.ctx, k.ID, used.Add(-time.Minute)))
+	check.Assert.Equal(t, used, f.findAPIKey(t, k.Hash).LastUsedAt, "an earlier use does not move the time back")
+	check.Require.NoError(t, f.store.TouchAPIKey(f.ctx, k.ID, used.Add(time.Minute)))
+	check.Assert.Equal(t, used.Add(time.Minute), f.findAPIKey(t, k.Hash).LastUsedAt)
+
+	check.Require.NoError(t, f.store.TouchAPIKey(f.ctx, newID(), used), "an unknown key changes nothing")
+	got, err := f.store.ListAPIKeys(f.ctx, f.club.ID)
+	check.Require.NoError(t, err)
+	check.Assert.Len(t, got, 2)
 }

@@ -1,7 +1,10 @@
 // Package inproc is the embedded default ports.JobQueue: a small job queue that runs
 // jobs in worker goroutines of the same process. It keeps jobs in memory only, so a
-// job that has not run when the process stops is lost; production composition roots
-// use the durable queue instead.
+// job that has not run when the process stops is lost. It is the only queue in this
+// repository; a deployment that cannot lose jobs implements ports.JobQueue over
+// durable storage and runs ports/queuetest against it. (The example server also
+// expires holds and reconciles pending checkouts every half minute, a safety net
+// behind the expiry jobs and the webhooks.)
 //
 // Within one process it keeps the promises of the port. Enqueue encodes the
 // arguments as JSON; a job runs at its RunAt time (a timer wakes the scheduler, it
