@@ -162,3 +162,31 @@ func (s *testServer) doAsync(method, path, body string, header map[string]string
 	raw, _ := io.ReadAll(res.Body)
 	return reply{status: res.StatusCode, raw: string(raw)}
 }
+
+// TestRequestWaitsWithinItsDeadline locks the table every booking list reads: a request
+// that waits for the lock gives up within its deadline and answers 503, rather than
+// holding its connection for as long as the lock lasts; once the lock is gone the same
+// request succeeds.
+func TestRequestWaitsWithinItsDeadline(t *testing.T) {
+	s := startServerWith(t, map[string]string{
+		"MATCHPOINT_DATABASE_URL": testDatabase(t), "MATCHPOINT_MIGRATE": "auto",
+		"MATCHPOINT_HTTP_WRITE_TIMEOUT": "2s",
+	})
+	db, err := sql.Open("pgx", s.Config.DatabaseURL)
+	require.NoError(t, err)
+	defer db.Close()
+	tx, err := db.Begin()
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback() }()
+	_, err = tx.Exec("LOCK TABLE bookings IN ACCESS EXCLUSIVE MODE")
+	require.NoError(t, err)
+
+	adminKey := map[string]string{"Authorization": "Bearer " + s.demo.APIKey}
+	r := s.do(t, "GET", "/v1/admin/clubs/demo/bookings", "", adminKey)
+	assert.Equal(t, http.StatusServiceUnavailable, r.status, r.raw)
+	assert.Equal(t, "unavailable", r.body["code"], r.raw)
+
+	require.NoError(t, tx.Rollback())
+	r = s.do(t, "GET", "/v1/admin/clubs/demo/bookings", "", adminKey)
+	assert.Equal(t, http.StatusOK, r.status, r.raw)
+}

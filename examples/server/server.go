@@ -97,7 +97,7 @@ const maxHeaderBytes = 1 << 20
 func (s *Server) httpServer() (*http.Server, net.Listener) {
 	lim := s.Config.HTTP.orDefaults()
 	srv := &http.Server{
-		Handler:           s.API,
+		Handler:           withDeadline(s.API, requestDeadline(lim.WriteTimeout)),
 		ReadHeaderTimeout: lim.ReadHeaderTimeout,
 		ReadTimeout:       lim.ReadTimeout,
 		WriteTimeout:      lim.WriteTimeout,
@@ -106,6 +106,23 @@ func (s *Server) httpServer() (*http.Server, net.Listener) {
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
 	return srv, netutil.LimitListener(s.Listener, lim.MaxConns)
+}
+
+// requestDeadline is how long a request's work may take: most of the write timeout,
+// so that a request still waiting (for a database connection, a lock, a provider) when
+// it runs out has time to answer 503 before the connection's own deadline cuts it off.
+func requestDeadline(writeTimeout time.Duration) time.Duration {
+	return writeTimeout - min(writeTimeout/10, 2*time.Second)
+}
+
+// withDeadline gives every request's context a deadline, so that nothing a request
+// waits for outlives the answer its client can still receive.
+func withDeadline(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // sweepHolds expires run-out holds every half minute, a safety net behind the expiry
