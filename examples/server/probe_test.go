@@ -131,6 +131,7 @@ type prober struct {
 	dirty bool // something changed the state on purpose since it was read
 
 	requests, hostileRequests int
+	lastRaw                   []byte // the last answer's body
 	findings                  []string
 	seq                       int
 
@@ -360,6 +361,9 @@ func (p *prober) run(r specRoute, rc *routeCase, where, label string, exp expect
 	}
 	p.checkLog(name)
 	p.checkAnswer(name, status, ctype, body)
+	if status < 300 {
+		p.checkMoney(name, p.lastRaw)
+	}
 	after := p.readState()
 	write := r.Method != http.MethodGet
 	switch {
@@ -377,10 +381,11 @@ func (p *prober) run(r specRoute, rc *routeCase, where, label string, exp expect
 			p.finding("%s: hostile value accepted with %d", name, status)
 		}
 		if write {
+			// Read with what the write stored first, then put things back.
+			p.afterCheck(name, r.Path)
 			if rc.restore != nil {
 				rc.restore(p, req, body)
 			}
-			p.afterCheck(name, r.Path)
 			p.dirty = true
 		}
 	}
@@ -432,9 +437,7 @@ func (p *prober) send(req probeReq) (int, string, map[string]any, error) {
 	if err != nil {
 		return res.StatusCode, "", nil, fmt.Errorf("read the answer: %w", err)
 	}
-	if res.StatusCode < 300 {
-		p.checkMoney(req.method+" "+req.path, raw)
-	}
+	p.lastRaw = raw
 	var m map[string]any
 	ctype := res.Header.Get("Content-Type")
 	if strings.Contains(ctype, "json") {
@@ -502,6 +505,9 @@ func (p *prober) afterCheck(after, routePath string) {
 		}
 		p.checkLog(name)
 		p.checkAnswer(name, status, ctype, body)
+		if status < 300 {
+			p.checkMoney(name, p.lastRaw)
+		}
 	}
 }
 
@@ -514,20 +520,20 @@ func (p *prober) checkMoney(name string, raw []byte) {
 	if dec.Decode(&v) != nil {
 		return
 	}
+	var bad []string
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
 			if n, ok := x["amount"].(json.Number); ok && strings.HasPrefix(n.String(), "-") {
-				p.finding("%s: a negative amount %s", name, n)
+				bad = append(bad, "a negative amount "+n.String())
 			}
 			if lines, ok := x["lines"].([]any); ok {
 				sum := new(big.Int)
 				for _, l := range lines {
 					if m, ok := l.(map[string]any); ok {
 						if n, ok := m["amount"].(json.Number); ok {
-							a, _ := new(big.Int).SetString(n.String(), 10)
-							if a != nil {
+							if a, ok := new(big.Int).SetString(n.String(), 10); ok {
 								sum.Add(sum, a)
 							}
 						}
@@ -535,7 +541,7 @@ func (p *prober) checkMoney(name string, raw []byte) {
 				}
 				if tot, ok := x["total"].(map[string]any); ok {
 					if n, ok := tot["amount"].(json.Number); ok && n.String() != sum.String() {
-						p.finding("%s: a quote total %s that is not the sum %s of its lines", name, n, sum)
+						bad = append(bad, fmt.Sprintf("a quote total %s that is not the sum %s of its lines", n, sum))
 					}
 				}
 			}
@@ -549,4 +555,7 @@ func (p *prober) checkMoney(name string, raw []byte) {
 		}
 	}
 	walk(v)
+	if len(bad) > 0 {
+		p.finding("%s: %s (%d unsound amounts in the answer)", name, bad[0], len(bad))
+	}
 }
