@@ -313,6 +313,14 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// since returns what was written from offset on, and the new offset.
+func (b *syncBuffer) since(offset int) (string, int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	return s[offset:], len(s)
+}
+
 // serveCLI runs `server serve` in process until the test ends; it returns once the
 // server says where it serves.
 func serveCLI(t *testing.T, env map[string]string) (stdout, stderr *syncBuffer, stop func() int) {
