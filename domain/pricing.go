@@ -97,6 +97,8 @@ func (r PriceRule) Validate(club Club) error {
 		return invalidf("price rule window %s–%s is not a range of clock times", r.Window.From, r.Window.To)
 	case r.Category != CategoryAny && r.Category != CategoryMember && r.Category != CategoryGuest:
 		return invalidf("price rule category %q must be member, guest or empty", r.Category)
+	case r.Priority < -MaxPriority || r.Priority > MaxPriority:
+		return invalidf("price rule priority %d must lie between -%d and %d", r.Priority, MaxPriority, MaxPriority)
 	case r.Rate.Currency() != club.Currency:
 		return Errorf(KindInvalid, CodeCurrencyMismatch, "price rule rate is in %s but the club charges in %s", r.Rate.Currency(), club.Currency)
 	case r.Rate.Amount() < 0:
@@ -110,6 +112,10 @@ func (r PriceRule) Validate(club Club) error {
 	}
 	return nil
 }
+
+// MaxPriority bounds a price rule's priority either way: a million ranks are more than
+// any club orders, and the bound keeps the value within every store's integer column.
+const MaxPriority = 1_000_000
 
 // rateInRange reports whether the rule's rate is one Validate accepts. A rule stored
 // before the bound existed may lie beyond it: it prices nothing.

@@ -328,6 +328,11 @@ func TestPriceRuleValidate(t *testing.T) {
 	highest := valid
 	highest.Rate = domain.MaxRate(ars)
 	require.NoError(t, highest.Validate(club), "the bound itself is allowed")
+	for _, p := range []int{domain.MaxPriority, -domain.MaxPriority} {
+		ranked := valid
+		ranked.Priority = p
+		require.NoError(t, ranked.Validate(club), "priority %d is allowed", p)
+	}
 
 	tests := []struct {
 		name string
@@ -346,6 +351,9 @@ func TestPriceRuleValidate(t *testing.T) {
 		{"a negative rate", func(r *domain.PriceRule) { r.Rate = pesos(-1) }, domain.CodeInvalid},
 		{"a rate beyond the bound", func(r *domain.PriceRule) { r.Rate = pesos(domain.MaxRate(ars).Amount() + 1) }, domain.CodeInvalid},
 		{"a rate that wraps a total", func(r *domain.PriceRule) { r.Rate = pesos(4_611_686_018_427_389_154) }, domain.CodeInvalid},
+		{"a priority beyond the bound", func(r *domain.PriceRule) { r.Priority = domain.MaxPriority + 1 }, domain.CodeInvalid},
+		{"a priority below the bound", func(r *domain.PriceRule) { r.Priority = -domain.MaxPriority - 1 }, domain.CodeInvalid},
+		{"a priority past a 32-bit column", func(r *domain.PriceRule) { r.Priority = 1 << 62 }, domain.CodeInvalid},
 		{"a window starting off the slot grid", func(r *domain.PriceRule) { r.Window = window("08:10", "18:00") }, domain.CodeInvalid},
 		{"a window ending off the slot grid", func(r *domain.PriceRule) { r.Window = window("22:00", "01:45") }, domain.CodeInvalid},
 	}
