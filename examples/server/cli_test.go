@@ -313,6 +313,15 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// lines returns the lines written so far.
+func (b *syncBuffer) lines() []string {
+	s := strings.TrimSpace(b.String())
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
 // since returns what was written from offset on, and the new offset.
 func (b *syncBuffer) since(offset int) (string, int) {
 	b.mu.Lock()

@@ -34,14 +34,21 @@ func startServer(t *testing.T) *testServer {
 // MATCHPOINT_DATABASE_URL it runs on Postgres.
 func startServerWith(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
-	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_LOG_LEVEL": "warn"}
+	return startServerLogging(t, env, io.Discard)
+}
+
+// startServerLogging starts the server on env (on Postgres when it names a database)
+// with its warnings and errors logged to logs, and stops it when the test ends.
+func startServerLogging(t *testing.T, env map[string]string, logs io.Writer) *testServer {
+	t.Helper()
+	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0"}
 	for k, v := range env {
 		vars[k] = v
 	}
 	cfg, err := LoadConfig(func(k string) string { return vars[k] })
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	compose := NewServer
 	if cfg.DatabaseURL != "" {
 		compose = NewPostgresServer

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,58 +18,6 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/postgres/pgtest"
 	"github.com/matchpoint/matchpoint/domain"
 )
-
-// logBuffer collects the server's log lines; the server writes while the test reads.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lines returns the lines logged so far.
-func (l *logBuffer) lines() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := strings.TrimSpace(l.b.String())
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
-
-// startServerLogging is startServerWith with the server's warnings and errors logged
-// to logs.
-func startServerLogging(t *testing.T, env map[string]string, logs io.Writer) *testServer {
-	t.Helper()
-	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0"}
-	for k, v := range env {
-		vars[k] = v
-	}
-	cfg, err := LoadConfig(func(k string) string { return vars[k] })
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, cleanup, err := NewPostgresServer(ctx, cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	require.NoError(t, err)
-	ready, done := make(chan Demo, 1), make(chan error, 1)
-	go func() { done <- srv.Run(ctx, func(d Demo) { ready <- d }) }()
-	var demo Demo
-	select {
-	case demo = <-ready:
-	case err := <-done:
-		t.Fatalf("server stopped: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done, "graceful shutdown")
-		cleanup()
-	})
-	return &testServer{Server: srv, demo: demo, base: srv.URL()}
-}
 
 // TestDatabaseOutage stops the server's database, fast (sessions told to end) and then
 // immediately (as in a crash), and starts it again. While it is away every request
@@ -93,7 +38,7 @@ func TestDatabaseOutage(t *testing.T) {
 	dbURL, err := url.Parse(pg.URL("matchpoint"))
 	require.NoError(t, err)
 
-	logs := &logBuffer{}
+	logs := &syncBuffer{}
 	s := startServerLogging(t, map[string]string{
 		"MATCHPOINT_DATABASE_URL": dbURL.String(), "MATCHPOINT_MIGRATE": "auto", "MATCHPOINT_DATABASE_MAX_CONNS": "4",
 	}, logs)

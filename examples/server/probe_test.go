@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/big"
 	"net/http"
 	"slices"
@@ -161,36 +160,12 @@ func newProber(t *testing.T, store string, env map[string]string, doc *oaDoc, ro
 // and errors, where a recovered panic is written).
 func startProbeServer(t *testing.T, env map[string]string) (*testServer, *syncBuffer) {
 	t.Helper()
-	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_TOKEN_SECRET": strings.Repeat("p", 32)}
+	vars := map[string]string{"MATCHPOINT_TOKEN_SECRET": strings.Repeat("p", 32)}
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, err := LoadConfig(func(k string) string { return vars[k] })
-	require.NoError(t, err)
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithCancel(context.Background())
-	compose := NewServer
-	if cfg.DatabaseURL != "" {
-		compose = NewPostgresServer
-	}
-	srv, cleanup, err := compose(ctx, cfg, log)
-	require.NoError(t, err)
-	ready := make(chan Demo, 1)
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx, func(d Demo) { ready <- d }) }()
-	var demo Demo
-	select {
-	case demo = <-ready:
-	case err := <-done:
-		t.Fatalf("server stopped: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done, "graceful shutdown")
-		cleanup()
-	})
-	return &testServer{Server: srv, demo: demo, base: srv.URL()}, logs
+	return startServerLogging(t, vars, logs), logs
 }
 
 // seed completes the demo club with the probe's fixtures and adds a second club, so
