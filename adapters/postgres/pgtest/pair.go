@@ -32,16 +32,14 @@ type Pair struct {
 	primaryPort, replicaPort int
 }
 
-// StartStreamingPair initialises a primary (initdb), copies a replica from it with
-// pg_basebackup -R -X stream, starts both and waits until the primary reports the
-// replica streaming. A root process runs the servers as the postgres user, as
-// PostgreSQL refuses to run as root. Stop stops both and removes their directory.
-func StartStreamingPair(ctx context.Context) (p *Pair, err error) {
+// newPair makes the working directory of test servers, owned by the postgres user when
+// the process is root (PostgreSQL refuses to run as root), and picks the primary's port.
+func newPair(prefix string) (p *Pair, err error) {
 	bin, err := binDir()
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "matchpoint-replica-")
+	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -62,30 +60,54 @@ func StartStreamingPair(ctx context.Context) (p *Pair, err error) {
 	if p.primaryPort, err = freePort(); err != nil {
 		return nil, err
 	}
-	if p.replicaPort, err = freePort(); err != nil {
-		return nil, err
-	}
+	return p, nil
+}
 
-	primary, replica := filepath.Join(dir, "primary"), filepath.Join(dir, "replica")
-	if err := p.run(ctx, "initdb", "-D", primary, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
-		return nil, err
+// initPrimary runs initdb for the primary and configures it as a throwaway test server
+// (durability off, small memory), with extra settings appended.
+func (p *Pair) initPrimary(ctx context.Context, extra string) error {
+	data := filepath.Join(p.dir, "primary")
+	if err := p.run(ctx, "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
+		return err
 	}
-	// Settings for a throwaway test server: durability off, small memory, every
-	// statement logged (ReplicaLog shows what reached the replica).
-	if err := appendTo(filepath.Join(primary, "postgresql.conf"), fmt.Sprintf(`
+	return appendTo(filepath.Join(data, "postgresql.conf"), fmt.Sprintf(`
 port = %d
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '%s'
-wal_level = replica
-max_wal_senders = 4
-hot_standby = on
 max_connections = 100
 shared_buffers = 32MB
 autovacuum = off
 fsync = off
 full_page_writes = off
+`, p.primaryPort, p.dir)+extra)
+}
+
+// StartStreamingPair initialises a primary (initdb), copies a replica from it with
+// pg_basebackup -R -X stream, starts both and waits until the primary reports the
+// replica streaming. A root process runs the servers as the postgres user, as
+// PostgreSQL refuses to run as root. Stop stops both and removes their directory.
+func StartStreamingPair(ctx context.Context) (p *Pair, err error) {
+	if p, err = newPair("matchpoint-replica-"); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, p.Stop())
+		}
+	}()
+	dir := p.dir
+	if p.replicaPort, err = freePort(); err != nil {
+		return nil, err
+	}
+
+	primary, replica := filepath.Join(dir, "primary"), filepath.Join(dir, "replica")
+	// Every statement logged: ReplicaLog shows what reached the replica.
+	if err := p.initPrimary(ctx, `
+wal_level = replica
+max_wal_senders = 4
+hot_standby = on
 log_statement = 'all'
-`, p.primaryPort, dir)); err != nil {
+`); err != nil {
 		return nil, err
 	}
 	if err := appendTo(filepath.Join(primary, "pg_hba.conf"), "\nhost replication all 127.0.0.1/32 trust\n"); err != nil {

@@ -3,9 +3,6 @@ package pgtest
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"os/user"
 	"path/filepath"
 )
 
@@ -20,46 +17,16 @@ type Server struct {
 // it. A root process runs it as the postgres user. Remove stops it and removes its
 // directory.
 func StartServer(ctx context.Context) (s *Server, err error) {
-	bin, err := binDir()
+	p, err := newPair("matchpoint-server-")
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "matchpoint-server-")
-	if err != nil {
-		return nil, err
-	}
-	p := &Pair{dir: dir, bin: bin}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, p.Stop())
 		}
 	}()
-	if os.Geteuid() == 0 {
-		if p.owner, err = user.Lookup("postgres"); err != nil {
-			return nil, fmt.Errorf("servers run as the postgres user: %w", err)
-		}
-		if err := p.chown(dir); err != nil {
-			return nil, err
-		}
-	}
-	if p.primaryPort, err = freePort(); err != nil {
-		return nil, err
-	}
-	data := filepath.Join(dir, "primary")
-	if err := p.run(ctx, "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
-		return nil, err
-	}
-	// A throwaway test server: durability off, small memory.
-	if err := appendTo(filepath.Join(data, "postgresql.conf"), fmt.Sprintf(`
-port = %d
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '%s'
-max_connections = 100
-shared_buffers = 32MB
-autovacuum = off
-fsync = off
-full_page_writes = off
-`, p.primaryPort, dir)); err != nil {
+	if err := p.initPrimary(ctx, ""); err != nil {
 		return nil, err
 	}
 	s = &Server{p: p}
