@@ -184,6 +184,11 @@ func parseBound(name, s string, loc *time.Location) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, invalidf("query parameter %s=%q is not a date (YYYY-MM-DD) or an RFC 3339 time such as %s", name, s, instantExample)
 	}
+	if t.IsZero() {
+		// The zero time stands for "no bound" below; a client who names it means a
+		// bound, one before any time Match Point accepts.
+		return time.Time{}, invalidf("query parameter %s=%q lies before any time Match Point accepts", name, s)
+	}
 	return t.UTC(), nil
 }
 

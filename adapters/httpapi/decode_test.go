@@ -278,6 +278,18 @@ func TestParseRangeDatesAreTheClubs(t *testing.T) {
 	assert.Equal(t, time.Date(2026, 3, 29, 22, 0, 0, 0, time.UTC), to)
 }
 
+func TestParseRangeRefusesTheZeroTime(t *testing.T) {
+	t.Parallel()
+	for _, q := range []url.Values{
+		{"from": {"0001-01-01T00:00:00Z"}},
+		{"to": {"0001-01-01T00:00:00Z"}},
+		{"from": {"0001-01-01T01:00:00+01:00"}}, // the same instant in another offset
+	} {
+		_, _, err := parseRange(q, time.UTC)
+		assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "%v is a bound, not the absence of one", q)
+	}
+}
+
 func TestBearerToken(t *testing.T) {
 	t.Parallel()
 	for header, want := range map[string]string{
