@@ -52,7 +52,24 @@ type core struct {
 	catalog *catalog
 }
 
-// New returns the use cases over deps.
+// New returns the use cases over deps. It fails when a dependency other than the
+// Logger is missing or the token secret is shorter than 32 bytes.
+//
+// New starts nothing. The use cases schedule their background work — hold expiry,
+// refunds, customer messages, completion of played bookings — as jobs on deps.Jobs,
+// and nothing runs them until the caller:
+//
+//  1. registers every handler of [App.JobHandlers] with the queue under its kind,
+//     before the queue starts (with inproc: queue.Register(kind, handle));
+//  2. starts the queue (with inproc: queue.Start(ctx)), so that jobs are run;
+//  3. stops the queue at shutdown (with inproc: queue.Stop(ctx)), after the last use
+//     case has returned, so that running jobs finish.
+//
+// Without these, bookings stay held past their hold, cancellations refund nothing and
+// no message is sent. Webhooks of the payment gateways reach the use cases through
+// [Payments.HandleWebhook] (the HTTP adapter serves them). The example of New shows
+// this wiring; the package's Example composes the embedded adapters and takes a
+// booking from availability through payment to a cancellation with a refund.
 func New(deps Deps, cfg Config) (*App, error) {
 	if deps.Store == nil || deps.Cache == nil || deps.Gateways == nil || deps.Notifier == nil ||
 		deps.Jobs == nil || deps.Clock == nil || deps.IDs == nil || deps.Reporter == nil {
