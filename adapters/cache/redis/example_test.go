@@ -27,3 +27,17 @@ func ExampleNew() {
 	v, ok, err := cache.Get(ctx, "club:riverside") // stored under "mp:club:riverside"
 	fmt.Println(string(v), ok, err, cache.Key("club:riverside"))
 }
+
+// Open reads a redis:// or rediss:// (TLS) URL, with its password and database, and
+// returns a client that connects on its first command.
+func ExampleOpen() {
+	client, err := redis.Open("rediss://:a-password@cache.example.com:6380/2")
+	if err != nil {
+		panic(err)
+	}
+	defer client.Close()
+	opts := client.Options()
+	fmt.Println(opts.Addr, opts.DB, opts.TLSConfig != nil)
+	// Output:
+	// cache.example.com:6380 2 true
+}
