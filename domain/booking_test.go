@@ -748,3 +748,18 @@ func TestRestoreBookingChecksWhatItLoads(t *testing.T) {
 		})
 	}
 }
+
+// A customer who first paid the wrong amount (given back in full) and then the right
+// one has a booking that can still be cancelled.
+func TestCancellingAfterAPaymentGivenBack(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t, nil)
+	b := f.pending(t)
+	require.NoError(t, b.ReturnPayment(pesos(1200001)))
+	require.NoError(t, b.ConfirmPayment(f.quote.Total, "pay-1", f.now.Add(time.Minute)))
+
+	_, err := b.Cancel(f.club.Policy, f.start.Add(-48*time.Hour))
+
+	require.NoError(t, err)
+	assert.Equal(t, domain.StatusCancelled, b.Status())
+}
