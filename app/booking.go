@@ -175,10 +175,18 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 		return res, nil
 	}
 	err = u.Store.UpdateBooking(ctx, b.ID(), u.Clock.Now(), func(nb *domain.Booking) error {
-		nb.SetCheckout(gatewayName, co.Ref)
 		b = nb
-		return nil
+		if nb.Status() != domain.StatusPending {
+			// Paid, cancelled or expired while the checkout opened: there is no
+			// checkout to record and no hold to release.
+			return errUnchanged
+		}
+		return nb.SetCheckout(gatewayName, co.Ref)
 	})
+	if errors.Is(err, errUnchanged) {
+		res.Booking = b
+		return res, nil
+	}
 	if err != nil {
 		// The checkout is open but the booking does not know it: no webhook or
 		// reconciliation could tie a payment to it, and the customer has no link to

@@ -185,3 +185,39 @@ func TestACheckoutThatFails(t *testing.T) {
 		e.book(t, e.brunoCmd()) // the slot is free
 	})
 }
+
+// paidDuringCheckout is a gateway whose customer pays before the checkout it opens is
+// recorded on the booking: the payment's webhook overtakes the checkout's answer.
+type paidDuringCheckout struct {
+	ports.PaymentGateway
+	e *env
+}
+
+func (g *paidDuringCheckout) CreateCheckout(ctx context.Context, req ports.CheckoutRequest) (ports.Checkout, error) {
+	co, err := g.PaymentGateway.CreateCheckout(ctx, req)
+	if err != nil {
+		return co, err
+	}
+	err = g.e.store.UpdateBooking(ctx, req.BookingID, g.e.clock.Now(), func(nb *domain.Booking) error {
+		return nb.ConfirmPayment(nb.Quote().Total, "pay-early", g.e.clock.Now())
+	})
+	return co, err
+}
+
+// A booking paid before its checkout was recorded stays confirmed with its payment's
+// reference: the checkout has nothing left to record, and the booking is not released.
+func TestACheckoutOvertakenByItsPayment(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, envOptions{gateways: func(e *env) ports.Gateways {
+		return ports.OneGateway(&paidDuringCheckout{PaymentGateway: e.gateway, e: e})
+	}})
+
+	res, err := e.app.Bookings.Create(context.Background(), e.bookingCmd())
+
+	require.NoError(t, err)
+	got := e.stored(t, res.Booking.ID())
+	assert.Equal(t, domain.StatusConfirmed, got.Status())
+	assert.Equal(t, "pay-early", got.PaymentRef())
+	assert.Equal(t, domain.StatusConfirmed, res.Booking.Status())
+	assert.Empty(t, e.reporter.all())
+}

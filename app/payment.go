@@ -122,14 +122,23 @@ func (p *Payments) refunded(ctx context.Context, b *domain.Booking, ev ports.Pay
 		// The booking is read again under the update, so that two refund events handled
 		// at once add what is new once.
 		var extra domain.Money
+		var refused error
 		err := p.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
 			extra = domain.NewMoney(ev.Amount.Amount()-nb.Refund().Amount(), ev.Amount.Currency())
 			if extra.Amount() <= 0 {
 				return errUnchanged // a refund we asked for, or one recorded already
 			}
-			nb.AddRefund(extra)
+			if err := nb.AddRefund(extra); err != nil {
+				refused = err
+				return errUnchanged
+			}
 			return nil
 		})
+		if refused != nil {
+			// More given back than the booking records as paid: the club must look.
+			p.Reporter.Report(ctx, refused, map[string]string{"booking": b.ID(), "event": ev.EventID})
+			return OutcomeIgnored, nil
+		}
 		if errors.Is(err, errUnchanged) {
 			return OutcomeIgnored, nil
 		}
@@ -170,8 +179,7 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 		if err := nb.ConfirmPayment(ev.Amount, ev.PaymentRef, now); err != nil {
 			return err
 		}
-		nb.PaidThrough(gateway)
-		return nil
+		return nb.PaidThrough(gateway)
 	})
 	if err == nil {
 		p.catalog.invalidateDays(ctx, club, b.Interval(), p.Clock.Now())
@@ -215,7 +223,13 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 		return OutcomeIgnored, nil
 	}
 	err = p.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
-		nb.AddRefund(ev.Amount)
+		// A payment in another currency is no money of this booking: it is given back
+		// all the same, without a trace on the booking.
+		if ev.Amount.Currency() == nb.Quote().Total.Currency() && ev.Amount.Amount() > 0 {
+			if err := nb.ReturnPayment(ev.Amount); err != nil {
+				return err
+			}
+		}
 		if nb.Status() == domain.StatusPending && !now.Before(nb.HoldExpiresAt()) {
 			return nb.Expire(now)
 		}

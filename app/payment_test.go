@@ -312,6 +312,16 @@ func TestHandleWebhook(t *testing.T) {
 				messages: []ports.MessageKind{ports.MessageConfirmation, ports.MessageRefund}, reported: []string{domain.CodeRefundedElsewhere}},
 		},
 		{
+			name: "a refund the provider reports beyond what was paid is reported, not recorded",
+			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
+				e.payAndConfirm(t, b)
+				return e.signed(t, sandboxEvent{ID: "evt_refund_too_much", Type: "refunded", BookingID: b.ID(),
+					PaymentRef: e.stored(t, b.ID()).PaymentRef(), Amount: bookingTotal + 1, Currency: "ARS"})
+			},
+			want: webhookWant{outcome: app.OutcomeIgnored, status: domain.StatusConfirmed, paid: bookingTotal,
+				messages: []ports.MessageKind{ports.MessageConfirmation}, reported: []string{domain.CodeInvalid}},
+		},
+		{
 			name: "the event of a refund Match Point asked for changes nothing",
 			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
 				e.payAndConfirm(t, b)

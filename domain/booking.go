@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"errors"
+	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
@@ -128,9 +130,66 @@ func NewBooking(p NewBookingParams) (*Booking, error) {
 }
 
 // RestoreBooking returns the booking a repository stored as r; it shares nothing with r.
-func RestoreBooking(r BookingRecord) *Booking {
+// It checks what it loads, so that a row no booking could have reached (a write that
+// bypassed the store, a bad migration) is an internal error naming the fault rather
+// than a booking whose transitions would run on nonsense.
+func RestoreBooking(r BookingRecord) (*Booking, error) {
+	if err := r.check(); err != nil {
+		return nil, Errorf(KindInternal, CodeInternal, "stored booking %q: %s", r.ID, err)
+	}
 	r.Quote.Lines = slices.Clone(r.Quote.Lines)
-	return &Booking{r: r}
+	return &Booking{r: r}, nil
+}
+
+// check reports the first rule of a stored booking that r breaks.
+func (r BookingRecord) check() error {
+	cur := r.Quote.Total.Currency()
+	switch {
+	case r.ID == "":
+		return errors.New("the id is empty")
+	case r.ClubID == "":
+		return errors.New("the club id is empty")
+	case r.CourtID == "":
+		return errors.New("the court id is empty")
+	case !r.Status.known():
+		return fmt.Errorf("the status %q is unknown", r.Status)
+	case r.Interval.Start.IsZero() || !r.Interval.End.After(r.Interval.Start):
+		return fmt.Errorf("the interval %s to %s does not end after it starts", r.Interval.Start.Format(time.RFC3339), r.Interval.End.Format(time.RFC3339))
+	case r.Status == StatusPending && r.HoldExpiresAt.IsZero():
+		return errors.New("a pending booking has no hold expiry")
+	case cur.IsZero():
+		return errors.New("the quote has no currency")
+	case r.Quote.Total.Amount() < 0:
+		return fmt.Errorf("the quote of %s is negative", r.Quote.Total)
+	case r.Version < 1:
+		return fmt.Errorf("the version %d is not a stored one (at least 1)", r.Version)
+	}
+	for _, m := range []struct {
+		what string
+		m    Money
+	}{{"paid", r.Paid}, {"refunded", r.Refund}} {
+		switch {
+		case m.m.Amount() < 0:
+			return fmt.Errorf("the amount %s is negative: %s", m.what, m.m)
+		case m.m.Currency() != cur && !(m.m.Currency().IsZero() && m.m.IsZero()):
+			return fmt.Errorf("the amount %s, %s, is not in the quote's currency %s", m.what, m.m, cur)
+		}
+	}
+	for _, l := range r.Quote.Lines {
+		if l.Amount.Currency() != cur || l.Amount.Amount() < 0 {
+			return fmt.Errorf("a quote line of %s is negative or not in the quote's currency %s", l.Amount, cur)
+		}
+	}
+	return nil
+}
+
+// known reports whether s is one of the booking states.
+func (s Status) known() bool {
+	switch s {
+	case StatusPending, StatusConfirmed, StatusCompleted, StatusNoShow, StatusExpired, StatusCancelled:
+		return true
+	}
+	return false
 }
 
 // Record returns the stored form of b; it shares nothing with b.
@@ -214,22 +273,35 @@ func (b *Booking) invalidTransition(to Status) error {
 }
 
 // SetCheckout records the gateway (by name) and its reference for the booking's
-// checkout while the booking is pending. Once a payment has confirmed it, the
-// payment's own reference stays: refunds and duplicate events are matched against it,
-// and go through the gateway that took it.
-func (b *Booking) SetCheckout(gateway, ref string) {
-	if b.r.Status == StatusPending {
-		b.r.PaymentGateway, b.r.PaymentRef = gateway, ref
+// checkout. Only a pending booking takes one: once a payment has confirmed it, the
+// payment's own reference stays (refunds and duplicate events are matched against it,
+// and go through the gateway that took it), and an ended booking has nothing to pay.
+// A pending booking may take a new checkout over an old one: a client that retries
+// with its idempotency key reopens it, possibly at another gateway.
+func (b *Booking) SetCheckout(gateway, ref string) error {
+	switch {
+	case b.r.Status != StatusPending:
+		return Errorf(KindConflict, CodeInvalidTransition, "a %s booking takes no checkout", b.r.Status)
+	case gateway == "" || ref == "":
+		return invalidf("a checkout needs its gateway and its reference")
 	}
+	b.r.PaymentGateway, b.r.PaymentRef = gateway, ref
+	return nil
 }
 
 // PaidThrough records the name of the gateway that took the payment which confirmed
 // the booking, when it is not the one that opened the checkout (the club moved to
-// another gateway between two checkouts of the booking): refunds go through it.
-func (b *Booking) PaidThrough(gateway string) {
-	if b.r.Status == StatusConfirmed && gateway != "" {
-		b.r.PaymentGateway = gateway
+// another gateway between two checkouts of the booking): refunds go through it. Only a
+// confirmed booking has such a payment; later states keep the gateway they had.
+func (b *Booking) PaidThrough(gateway string) error {
+	switch {
+	case b.r.Status != StatusConfirmed:
+		return Errorf(KindConflict, CodeInvalidTransition, "a %s booking has no payment to record the gateway of", b.r.Status)
+	case gateway == "":
+		return invalidf("the gateway of a payment has a name")
 	}
+	b.r.PaymentGateway = gateway
+	return nil
 }
 
 // ConfirmPayment confirms the booking for a payment of paid. A pending booking is
@@ -273,20 +345,21 @@ func (b *Booking) Cancel(pol Policy, now time.Time) (Money, error) {
 	if b.r.Status != StatusPending && b.r.Status != StatusConfirmed {
 		return Money{}, b.invalidTransition(StatusCancelled)
 	}
-	refund := NewMoney(0, b.r.Paid.Currency())
+	cur := b.r.Quote.Total.Currency()
+	var due int64
 	switch start := b.r.Interval.Start; {
 	case !now.Before(start):
 	case !now.After(start.Add(-pol.CancelCutoff)):
-		refund = b.r.Paid
+		due = b.r.Paid.Amount()
 	default:
-		refund = b.r.Paid.Share(pol.LateRefundBasisPoints)
+		due = b.r.Paid.Share(pol.LateRefundBasisPoints).Amount()
 	}
 	// What was refunded already (from the provider's dashboard) is not refunded again.
-	if b.r.Refund.Currency() == refund.Currency() {
-		left := max(b.r.Paid.Amount()-b.r.Refund.Amount(), 0)
-		refund = NewMoney(min(refund.Amount(), left), refund.Currency())
+	left := max(b.r.Paid.Amount()-b.r.Refund.Amount(), 0)
+	refund := NewMoney(min(due, left), cur)
+	if err := b.AddRefund(refund); err != nil {
+		return Money{}, err
 	}
-	b.AddRefund(refund)
 	b.transition(StatusCancelled, now)
 	return refund, nil
 }
@@ -309,15 +382,65 @@ func (b *Booking) MarkNoShow(now time.Time) error {
 	return nil
 }
 
-// AddRefund records a refund on top of those already recorded: a cancellation's, or
-// one of a payment that did not confirm the booking (a wrong amount, a slot taken
-// while the customer paid). A refund in a currency other than the quote's is not a
-// refund of this booking's money and is not added; the caller reports it.
-func (b *Booking) AddRefund(m Money) {
-	switch {
-	case m.Currency() == b.r.Refund.Currency():
-		b.r.Refund = NewMoney(b.r.Refund.Amount()+m.Amount(), m.Currency())
-	case b.r.Refund.Currency().IsZero() && m.Currency() == b.r.Quote.Total.Currency():
-		b.r.Refund = m
+// AddRefund records a refund of the payment that confirmed the booking, on top of
+// those already recorded: a cancellation's, or one made at the provider's dashboard.
+// The refund is in the booking's currency, not negative, and all refunds together
+// never come to more than was paid: a pending or expired booking has taken no payment
+// and has nothing to refund (a cancellation of one records a refund of zero). A
+// refused refund changes nothing.
+func (b *Booking) AddRefund(m Money) error {
+	if err := b.checkRefund(m); err != nil {
+		return err
 	}
+	if m.IsZero() {
+		// Nothing to add, and nothing to bound: the refunds may already exceed what
+		// was paid when they include payments given back (ReturnPayment).
+		return nil
+	}
+	if b.r.Status == StatusPending || b.r.Status == StatusExpired {
+		return Errorf(KindConflict, CodeInvalidTransition, "a %s booking has taken no payment to refund", b.r.Status)
+	}
+	total := b.r.Refund.Amount() + m.Amount()
+	if m.Amount() > b.r.Paid.Amount()-b.r.Refund.Amount() {
+		return invalidf("a refund of %s would bring the refunds to %s, more than the %s paid", m, NewMoney(total, m.Currency()), b.paid())
+	}
+	b.r.Refund = NewMoney(total, m.Currency())
+	return nil
+}
+
+// ReturnPayment records the refund of a payment that did not confirm the booking (a
+// wrong amount, a slot taken while the customer paid, a payment after the start or for
+// a booking that could not take it): the whole payment is given back, in any state.
+// It is not part of what was paid for the booking, so it is not bound by it; it is
+// positive and in the booking's currency (a payment in another currency is no money
+// of this booking, and its caller reports it).
+func (b *Booking) ReturnPayment(m Money) error {
+	if err := b.checkRefund(m); err != nil {
+		return err
+	}
+	if m.IsZero() {
+		return invalidf("a payment given back has an amount")
+	}
+	total, err := NewMoney(b.r.Refund.Amount(), m.Currency()).Add(m)
+	if err != nil {
+		return err
+	}
+	b.r.Refund = total
+	return nil
+}
+
+// checkRefund checks what every refund must be: not negative, in the booking's currency.
+func (b *Booking) checkRefund(m Money) error {
+	switch cur := b.r.Quote.Total.Currency(); {
+	case m.Currency() != cur:
+		return Errorf(KindInvalid, CodeCurrencyMismatch, "a refund in %s is not one of a booking in %s", m.Currency(), cur)
+	case m.Amount() < 0:
+		return invalidf("a refund of %s is negative", m)
+	}
+	return nil
+}
+
+// paid returns what was paid, in the booking's currency even when nothing was.
+func (b *Booking) paid() Money {
+	return NewMoney(b.r.Paid.Amount(), b.r.Quote.Total.Currency())
 }

@@ -216,8 +216,24 @@ func TestBookingTransitions(t *testing.T) {
 	}, nil}
 	complete := action{"complete", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.Complete(now) }, nil}
 	noShow := action{"mark no-show", func(b *domain.Booking, _ bookingFixture, now time.Time) error { return b.MarkNoShow(now) }, nil}
+	// The recording actions keep the state: they are allowed in some and refused in others.
+	checkout := action{"open a checkout", func(b *domain.Booking, _ bookingFixture, _ time.Time) error {
+		return b.SetCheckout("gateway-2", "checkout-2")
+	}, nil}
+	paidThrough := action{"note the gateway that took the payment", func(b *domain.Booking, _ bookingFixture, _ time.Time) error {
+		return b.PaidThrough("gateway-2")
+	}, nil}
+	refund := action{"refund half the payment", func(b *domain.Booking, f bookingFixture, _ time.Time) error {
+		return b.AddRefund(f.quote.Total.Share(5000))
+	}, nil}
+	giveBack := action{"give back a payment that came twice", func(b *domain.Booking, f bookingFixture, _ time.Time) error {
+		return b.ReturnPayment(f.quote.Total)
+	}, nil}
 
-	const invalid = domain.Status("") // the action is refused with invalid_transition
+	const (
+		invalid = domain.Status("")  // the action is refused with invalid_transition
+		unpaid  = domain.Status("-") // the refund is refused with invalid: nothing was paid
+	)
 	tests := []struct {
 		from   domain.Status
 		action action
@@ -228,24 +244,40 @@ func TestBookingTransitions(t *testing.T) {
 		{domain.StatusPending, cancel, domain.StatusCancelled},
 		{domain.StatusPending, complete, invalid},
 		{domain.StatusPending, noShow, invalid},
+		{domain.StatusPending, checkout, domain.StatusPending},
+		{domain.StatusPending, paidThrough, invalid},
+		{domain.StatusPending, refund, invalid},
+		{domain.StatusPending, giveBack, domain.StatusPending},
 
 		{domain.StatusConfirmed, confirm, invalid},
 		{domain.StatusConfirmed, expire, invalid},
 		{domain.StatusConfirmed, cancel, domain.StatusCancelled},
 		{domain.StatusConfirmed, complete, domain.StatusCompleted},
 		{domain.StatusConfirmed, noShow, domain.StatusNoShow},
+		{domain.StatusConfirmed, checkout, invalid},
+		{domain.StatusConfirmed, paidThrough, domain.StatusConfirmed},
+		{domain.StatusConfirmed, refund, domain.StatusConfirmed},
+		{domain.StatusConfirmed, giveBack, domain.StatusConfirmed},
 
 		{domain.StatusCompleted, confirm, invalid},
 		{domain.StatusCompleted, expire, invalid},
 		{domain.StatusCompleted, cancel, invalid},
 		{domain.StatusCompleted, complete, invalid},
 		{domain.StatusCompleted, noShow, invalid},
+		{domain.StatusCompleted, checkout, invalid},
+		{domain.StatusCompleted, paidThrough, invalid},
+		{domain.StatusCompleted, refund, domain.StatusCompleted},
+		{domain.StatusCompleted, giveBack, domain.StatusCompleted},
 
 		{domain.StatusNoShow, confirm, invalid},
 		{domain.StatusNoShow, expire, invalid},
 		{domain.StatusNoShow, cancel, invalid},
 		{domain.StatusNoShow, complete, invalid},
 		{domain.StatusNoShow, noShow, invalid},
+		{domain.StatusNoShow, checkout, invalid},
+		{domain.StatusNoShow, paidThrough, invalid},
+		{domain.StatusNoShow, refund, domain.StatusNoShow},
+		{domain.StatusNoShow, giveBack, domain.StatusNoShow},
 
 		// A payment that arrives after the hold ran out still confirms the booking; the
 		// store refuses it if the slot was taken meanwhile.
@@ -254,12 +286,21 @@ func TestBookingTransitions(t *testing.T) {
 		{domain.StatusExpired, cancel, invalid},
 		{domain.StatusExpired, complete, invalid},
 		{domain.StatusExpired, noShow, invalid},
+		{domain.StatusExpired, checkout, invalid},
+		{domain.StatusExpired, paidThrough, invalid},
+		{domain.StatusExpired, refund, invalid},
+		{domain.StatusExpired, giveBack, domain.StatusExpired},
 
 		{domain.StatusCancelled, confirm, invalid},
 		{domain.StatusCancelled, expire, invalid},
 		{domain.StatusCancelled, cancel, invalid},
 		{domain.StatusCancelled, complete, invalid},
 		{domain.StatusCancelled, noShow, invalid},
+		// The fixture's cancelled booking was never paid: there is nothing to refund.
+		{domain.StatusCancelled, checkout, invalid},
+		{domain.StatusCancelled, paidThrough, invalid},
+		{domain.StatusCancelled, refund, unpaid},
+		{domain.StatusCancelled, giveBack, domain.StatusCancelled},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.from)+"/"+tt.action.name, func(t *testing.T) {
@@ -274,15 +315,24 @@ func TestBookingTransitions(t *testing.T) {
 
 			err := tt.action.do(b, f, now)
 
-			if tt.to == invalid {
+			switch tt.to {
+			case invalid:
 				assertCode(t, err, domain.CodeInvalidTransition)
 				assert.Equal(t, domain.KindConflict, domain.ErrorKind(err))
 				assert.Equal(t, before, b.Record(), "a refused transition changes nothing")
 				return
+			case unpaid:
+				assertCode(t, err, domain.CodeInvalid)
+				assert.Equal(t, before, b.Record(), "a refused refund changes nothing")
+				return
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tt.to, b.Status())
-			assert.Equal(t, now, b.Record().UpdatedAt)
+			if tt.to != tt.from {
+				assert.Equal(t, now, b.Record().UpdatedAt)
+			} else {
+				assert.NotEqual(t, before, b.Record(), "the action recorded something")
+			}
 		})
 	}
 }
@@ -378,7 +428,7 @@ func TestCancellationRefundsWhatIsLeft(t *testing.T) {
 	t.Parallel()
 	f := newBookingFixture(t, nil)
 	b := bookingIn(t, f, domain.StatusConfirmed)
-	b.AddRefund(pesos(1000000))
+	require.NoError(t, b.AddRefund(pesos(1000000)))
 
 	refund, err := b.Cancel(f.club.Policy, f.start.Add(-48*time.Hour))
 
@@ -387,7 +437,7 @@ func TestCancellationRefundsWhatIsLeft(t *testing.T) {
 	assert.Equal(t, pesos(1200000), b.Refund())
 
 	b = bookingIn(t, f, domain.StatusConfirmed)
-	b.AddRefund(pesos(1200000))
+	require.NoError(t, b.AddRefund(pesos(1200000)))
 	refund, err = b.Cancel(f.club.Policy, f.start.Add(-48*time.Hour))
 	require.NoError(t, err)
 	assert.Equal(t, pesos(0), refund, "nothing is left to refund")
@@ -397,14 +447,30 @@ func TestPaidThrough(t *testing.T) {
 	t.Parallel()
 	f := newBookingFixture(t, nil)
 	b := f.pending(t)
-	b.SetCheckout("old-gateway", "checkout-1")
-	b.PaidThrough("new-gateway")
+	require.NoError(t, b.SetCheckout("old-gateway", "checkout-1"))
+	assertCode(t, b.PaidThrough("new-gateway"), domain.CodeInvalidTransition)
 	assert.Equal(t, "old-gateway", b.PaymentGateway(), "a pending booking's gateway is its checkout's")
 	require.NoError(t, b.ConfirmPayment(b.Quote().Total, "pay-1", f.now))
-	b.PaidThrough("new-gateway")
+	require.NoError(t, b.PaidThrough("new-gateway"))
 	assert.Equal(t, "new-gateway", b.PaymentGateway(), "the gateway that took the payment")
-	b.PaidThrough("")
-	assert.Equal(t, "new-gateway", b.PaymentGateway())
+	assertCode(t, b.PaidThrough(""), domain.CodeInvalid)
+	assert.Equal(t, "new-gateway", b.PaymentGateway(), "a gateway without a name changes nothing")
+}
+
+func TestSetCheckout(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t, nil)
+	b := f.pending(t)
+
+	require.NoError(t, b.SetCheckout("gateway-1", "checkout-1"))
+	require.NoError(t, b.SetCheckout("gateway-2", "checkout-2"), "a booking retried with its key reopens its checkout, maybe at another gateway")
+	assert.Equal(t, "gateway-2", b.PaymentGateway())
+	assert.Equal(t, "checkout-2", b.PaymentRef())
+
+	before := b.Record()
+	assertCode(t, b.SetCheckout("", "checkout-3"), domain.CodeInvalid)
+	assertCode(t, b.SetCheckout("gateway-3", ""), domain.CodeInvalid)
+	assert.Equal(t, before, b.Record(), "a checkout without its gateway or reference changes nothing")
 }
 
 func TestConfirmPayment(t *testing.T) {
@@ -412,7 +478,7 @@ func TestConfirmPayment(t *testing.T) {
 
 	f := newBookingFixture(t, nil)
 	b := f.pending(t)
-	b.SetCheckout("gateway-1", "checkout-1")
+	require.NoError(t, b.SetCheckout("gateway-1", "checkout-1"))
 	now := f.now.Add(3 * time.Minute)
 
 	require.NoError(t, b.ConfirmPayment(pesos(1200000), "", now))
@@ -480,26 +546,81 @@ func TestBookingRecordRoundTrip(t *testing.T) {
 	f := newBookingFixture(t, nil)
 	b := bookingIn(t, f, domain.StatusConfirmed)
 
-	restored := domain.RestoreBooking(b.Record())
+	r := b.Record()
+	r.Version = 1 // as a store keeps it
 
-	assert.Equal(t, b.Record(), restored.Record())
+	restored, err := domain.RestoreBooking(r)
+
+	require.NoError(t, err)
+	assert.Equal(t, r, restored.Record())
 	assert.Equal(t, domain.Occupancy{
 		BookingID: "b-1", CourtID: "c1", Interval: domain.Interval{Start: f.start, End: f.end},
 		Status: domain.StatusConfirmed, HoldExpiresAt: b.HoldExpiresAt(),
 	}, restored.Occupancy())
-	assert.Equal(t, 0, restored.Version())
+	assert.Equal(t, 1, restored.Version())
 }
 
 func TestAddRefund(t *testing.T) {
 	t.Parallel()
 
 	f := newBookingFixture(t, nil)
-	b := f.pending(t)
+	b := bookingIn(t, f, domain.StatusConfirmed) // 12 000.00 ARS paid
 
-	b.AddRefund(pesos(500000))
-	b.AddRefund(pesos(700000))
-
+	require.NoError(t, b.AddRefund(pesos(500000)))
+	require.NoError(t, b.AddRefund(pesos(700000)))
+	require.NoError(t, b.AddRefund(pesos(0)))
 	assert.Equal(t, pesos(1200000), b.Refund())
+
+	tests := []struct {
+		name    string
+		already int64 // refunded before, in centavos
+		refund  domain.Money
+		code    string
+	}{
+		{"a centavo more than was paid", 1200000, pesos(1), domain.CodeInvalid},
+		{"a refund larger than the payment", 0, pesos(1200001), domain.CodeInvalid},
+		{"a negative refund", 0, pesos(-100), domain.CodeInvalid},
+		{"a refund in dollars of a booking in pesos", 0, domain.NewMoney(100, domain.MustCurrency("USD")), domain.CodeCurrencyMismatch},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := bookingIn(t, f, domain.StatusConfirmed)
+			require.NoError(t, b.AddRefund(pesos(tt.already)))
+			before := b.Record()
+
+			err := b.AddRefund(tt.refund)
+
+			assertCode(t, err, tt.code)
+			assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err))
+			assert.Equal(t, before, b.Record(), "a refused refund changes nothing")
+		})
+	}
+}
+
+// A payment that did not confirm the booking is given back whatever the booking's
+// state, on top of what the booking's own payment has been refunded.
+func TestReturnPayment(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t, nil)
+
+	b := f.pending(t)
+	require.NoError(t, b.ReturnPayment(pesos(1200001)), "a payment of the wrong amount is given back in full")
+	assert.Equal(t, pesos(1200001), b.Refund())
+
+	for _, tt := range []struct {
+		name    string
+		payment domain.Money
+		code    string
+	}{
+		{"a payment of nothing", pesos(0), domain.CodeInvalid},
+		{"a negative payment", pesos(-1), domain.CodeInvalid},
+		{"a payment in dollars", domain.NewMoney(100, domain.MustCurrency("USD")), domain.CodeCurrencyMismatch},
+	} {
+		before := b.Record()
+		assertCode(t, b.ReturnPayment(tt.payment), tt.code)
+		assert.Equal(t, before, b.Record(), "%s: a refused return changes nothing", tt.name)
+	}
 }
 
 func TestNewCustomer(t *testing.T) {
@@ -530,8 +651,8 @@ func TestRefundsAddUp(t *testing.T) {
 	t.Parallel()
 	f := newBookingFixture(t, nil)
 	b := bookingIn(t, f, domain.StatusConfirmed)
-	b.AddRefund(domain.NewMoney(100000, domain.MustCurrency("ARS")))
-	b.AddRefund(domain.NewMoney(5, domain.MustCurrency("USD")))
+	require.NoError(t, b.AddRefund(domain.NewMoney(100000, domain.MustCurrency("ARS"))))
+	assertCode(t, b.AddRefund(domain.NewMoney(5, domain.MustCurrency("USD"))), domain.CodeCurrencyMismatch)
 	assert.Equal(t, int64(100000), b.Refund().Amount(), "a refund in another currency is not this booking's")
 	refund, err := b.Cancel(f.club.Policy, f.now.Add(10*time.Minute))
 	require.NoError(t, err)
@@ -549,4 +670,96 @@ func TestAPaymentAfterTheStartConfirmsNothing(t *testing.T) {
 		assertCode(t, err, domain.CodeBookingStarted)
 		assert.Equal(t, before, b.Record(), "a late payment changes nothing")
 	}
+}
+
+// A booking cancelled late gives back the policy's share; the club may refund the rest
+// at the provider's dashboard afterwards, and not a centavo more.
+func TestARefundAfterALateCancellation(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t, nil)
+	b := bookingIn(t, f, domain.StatusConfirmed)
+	refund, err := b.Cancel(f.club.Policy, f.start.Add(-time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, pesos(600000), refund)
+
+	require.NoError(t, b.AddRefund(pesos(600000)))
+	assertCode(t, b.AddRefund(pesos(1)), domain.CodeInvalid)
+	assert.Equal(t, pesos(1200000), b.Refund())
+}
+
+func TestRestoreBookingChecksWhatItLoads(t *testing.T) {
+	t.Parallel()
+
+	usd := domain.MustCurrency("USD")
+	tests := []struct {
+		name  string
+		edit  func(r *domain.BookingRecord)
+		fault string // "" when the record loads; a part of the message otherwise
+	}{
+		{"a stored confirmed booking", func(*domain.BookingRecord) {}, ""},
+		{"a refund of the whole payment", func(r *domain.BookingRecord) { r.Refund = r.Paid }, ""},
+		{"a record from before refunds had a currency", func(r *domain.BookingRecord) { r.Refund = domain.Money{} }, ""},
+		{"no id", func(r *domain.BookingRecord) { r.ID = "" }, "id is empty"},
+		{"no club", func(r *domain.BookingRecord) { r.ClubID = "" }, "club id is empty"},
+		{"no court", func(r *domain.BookingRecord) { r.CourtID = "" }, "court id is empty"},
+		{"an unknown status", func(r *domain.BookingRecord) { r.Status = "paid" }, `status "paid" is unknown`},
+		{"a game that ends before it starts", func(r *domain.BookingRecord) {
+			r.Interval.Start, r.Interval.End = r.Interval.End, r.Interval.Start
+		}, "does not end after it starts"},
+		{"a game of no length", func(r *domain.BookingRecord) { r.Interval.End = r.Interval.Start }, "does not end after it starts"},
+		{"a pending booking without a hold", func(r *domain.BookingRecord) {
+			r.Status, r.HoldExpiresAt = domain.StatusPending, time.Time{}
+		}, "no hold expiry"},
+		{"a quote without a currency", func(r *domain.BookingRecord) { r.Quote.Total = domain.Money{} }, "no currency"},
+		{"a negative quote", func(r *domain.BookingRecord) { r.Quote.Total = pesos(-1) }, "quote of -0.01 ARS is negative"},
+		{"a negative payment", func(r *domain.BookingRecord) { r.Paid = pesos(-1) }, "paid is negative"},
+		{"a negative refund", func(r *domain.BookingRecord) { r.Refund = pesos(-1) }, "refunded is negative"},
+		{"a payment in dollars for a game in pesos", func(r *domain.BookingRecord) {
+			r.Paid = domain.NewMoney(r.Paid.Amount(), usd)
+		}, "paid, 12000.00 USD, is not in the quote's currency ARS"},
+		{"a refund in dollars", func(r *domain.BookingRecord) { r.Refund = domain.NewMoney(5, usd) }, "refunded"},
+		{"a quote line in dollars", func(r *domain.BookingRecord) {
+			r.Quote.Lines[0].Amount = domain.NewMoney(r.Quote.Lines[0].Amount.Amount(), usd)
+		}, "quote line"},
+		{"a booking never stored", func(r *domain.BookingRecord) { r.Version = 0 }, "version 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newBookingFixture(t, nil)
+			r := bookingIn(t, f, domain.StatusConfirmed).Record()
+			r.Version = 1
+			tt.edit(&r)
+
+			b, err := domain.RestoreBooking(r)
+
+			if tt.fault == "" {
+				require.NoError(t, err)
+				assert.Equal(t, r, b.Record())
+				return
+			}
+			assertCode(t, err, domain.CodeInternal)
+			assert.Equal(t, domain.KindInternal, domain.ErrorKind(err))
+			assert.Contains(t, err.Error(), tt.fault)
+			if r.ID != "" {
+				assert.Contains(t, err.Error(), `"b-1"`, "the message names the booking")
+			}
+			assert.Nil(t, b)
+		})
+	}
+}
+
+// A customer who first paid the wrong amount (given back in full) and then the right
+// one has a booking that can still be cancelled.
+func TestCancellingAfterAPaymentGivenBack(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t, nil)
+	b := f.pending(t)
+	require.NoError(t, b.ReturnPayment(pesos(1200001)))
+	require.NoError(t, b.ConfirmPayment(f.quote.Total, "pay-1", f.now.Add(time.Minute)))
+
+	_, err := b.Cancel(f.club.Policy, f.start.Add(-48*time.Hour))
+
+	require.NoError(t, err)
+	assert.Equal(t, domain.StatusCancelled, b.Status())
 }

@@ -48,7 +48,11 @@ func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports
 	if err != nil {
 		return err
 	}
-	*b = *domain.RestoreBooking(copyRecord(r))
+	created, err := domain.RestoreBooking(copyRecord(r))
+	if err != nil {
+		return err
+	}
+	*b = *created
 	return nil
 }
 
@@ -60,8 +64,9 @@ func (s *Store) GetBooking(ctx context.Context, id string) (*domain.Booking, err
 		if !ok {
 			return notFound("booking %q not found", id)
 		}
-		b = domain.RestoreBooking(copyRecord(r))
-		return nil
+		var err error
+		b, err = domain.RestoreBooking(copyRecord(r))
+		return err
 	})
 	return b, err
 }
@@ -79,7 +84,10 @@ func (s *Store) UpdateBooking(ctx context.Context, id string, now time.Time, fn 
 		if !ok {
 			return notFound("booking %q not found", id)
 		}
-		b = domain.RestoreBooking(copyRecord(old))
+		var err error
+		if b, err = domain.RestoreBooking(copyRecord(old)); err != nil {
+			return err
+		}
 		if err := fn(b); err != nil {
 			return err
 		}
@@ -105,7 +113,11 @@ func (s *Store) UpdateBooking(ctx context.Context, id string, now time.Time, fn 
 	if err != nil {
 		return err
 	}
-	*b = *domain.RestoreBooking(copyRecord(stored))
+	updated, err := domain.RestoreBooking(copyRecord(stored))
+	if err != nil {
+		return err
+	}
+	*b = *updated
 	return nil
 }
 
@@ -117,8 +129,9 @@ func (s *Store) FindBookingByIdempotencyKey(ctx context.Context, clubID, key str
 		if !ok {
 			return notFound("no booking with idempotency key %q", key)
 		}
-		b = domain.RestoreBooking(copyRecord(s.bookings.byID[id]))
-		return nil
+		var err error
+		b, err = domain.RestoreBooking(copyRecord(s.bookings.byID[id]))
+		return err
 	})
 	return b, err
 }
@@ -130,7 +143,7 @@ func (s *Store) ListOccupancy(ctx context.Context, clubID string, iv domain.Inte
 	err := s.read(ctx, func() error {
 		for courtID := range s.bookings.byClub[clubID] {
 			s.bookings.overlapping(clubID, courtID, iv, func(r domain.BookingRecord) {
-				out = append(out, domain.RestoreBooking(r).Occupancy())
+				out = append(out, domain.Occupancy{BookingID: r.ID, CourtID: r.CourtID, Interval: r.Interval, Status: r.Status, HoldExpiresAt: r.HoldExpiresAt})
 			})
 		}
 		slices.SortFunc(out, func(a, b domain.Occupancy) int {
@@ -175,7 +188,11 @@ func (s *Store) ListBookings(ctx context.Context, f ports.BookingFilter) ([]*dom
 		})
 		out = make([]*domain.Booking, 0, min(len(found), limit))
 		for _, r := range found[:min(len(found), limit)] {
-			out = append(out, domain.RestoreBooking(copyRecord(r)))
+			b, err := domain.RestoreBooking(copyRecord(r))
+			if err != nil {
+				return err
+			}
+			out = append(out, b)
 		}
 		return nil
 	})

@@ -167,9 +167,8 @@ func TestUpdateBookingKeepsIdentity(t *testing.T) {
 
 	var seen *domain.Booking
 	require.NoError(t, s.UpdateBooking(ctx, "b1", now, func(nb *domain.Booking) error {
-		nb.SetCheckout("gateway-1", "ref-1")
 		seen = nb
-		return nil
+		return nb.SetCheckout("gateway-1", "ref-1")
 	}))
 	assert.Equal(t, 2, seen.Version(), "the booking fn changed is at the stored version")
 }

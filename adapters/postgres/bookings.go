@@ -194,7 +194,11 @@ func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports
 	if err != nil {
 		return mapCallError(ctx, err)
 	}
-	*b = *domain.RestoreBooking(r)
+	created, err := domain.RestoreBooking(r)
+	if err != nil {
+		return err
+	}
+	*b = *created
 	return nil
 }
 
@@ -396,8 +400,8 @@ func (s *Store) findBooking(ctx context.Context, where string, args ...any) (*do
 		if len(rs) == 0 {
 			return notFound("booking not found")
 		}
-		b = domain.RestoreBooking(rs[0].BookingRecord)
-		return nil
+		b, err = domain.RestoreBooking(rs[0].BookingRecord)
+		return err
 	})
 	return b, err
 }
@@ -419,7 +423,9 @@ func (s *Store) UpdateBooking(ctx context.Context, id string, now time.Time, fn 
 			return notFound("booking %q not found", id)
 		}
 		old := rs[0].BookingRecord
-		changed = domain.RestoreBooking(old)
+		if changed, err = domain.RestoreBooking(old); err != nil {
+			return err
+		}
 		if err := fn(changed); err != nil {
 			return err
 		}
@@ -465,7 +471,11 @@ func (s *Store) UpdateBooking(ctx context.Context, id string, now time.Time, fn 
 	if err != nil {
 		return err
 	}
-	*changed = *domain.RestoreBooking(stored)
+	updated, err := domain.RestoreBooking(stored)
+	if err != nil {
+		return err
+	}
+	*changed = *updated
 	return nil
 }
 
@@ -536,7 +546,9 @@ func (s *Store) ListBookings(ctx context.Context, f ports.BookingFilter) ([]*dom
 			if err != nil {
 				return err
 			}
-			out[i] = domain.RestoreBooking(r)
+			if out[i], err = domain.RestoreBooking(r); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -41,9 +41,11 @@ func testBookingIDsUnique(t *testing.T, f *fixture) {
 	b := f.create(t, spec{})
 	club := f.saveClub(t)
 	r := f.booking(t, spec{club: club, court: f.saveCourt(t, club, "Alpha"), start: at(14, 0)}).Record()
-	r.ID = b.ID()
+	r.ID, r.Version = b.ID(), 1
+	twin, err := domain.RestoreBooking(r)
+	check.Require.NoError(t, err)
 
-	check.Assert.Error(t, f.store.CreateBooking(f.ctx, domain.RestoreBooking(r), ports.CreateBookingOptions{Now: now}))
+	check.Assert.Error(t, f.store.CreateBooking(f.ctx, twin, ports.CreateBookingOptions{Now: now}))
 	check.Assert.Equal(t, want(b, 1), f.get(t, b.ID()))
 }
 
@@ -196,7 +198,7 @@ func testBookingMaxActive(t *testing.T, f *fixture) {
 func testBookingValuesAreCopied(t *testing.T, f *fixture) {
 	b := f.create(t, spec{})
 	b.Quote().Lines[0].RuleID = "changed by the caller"
-	b.SetCheckout("gateway-1", "changed by the caller")
+	check.Require.NoError(t, b.SetCheckout("gateway-1", "changed by the caller"))
 	stored := f.get(t, b.ID())
 	check.Assert.Equal(t, "standard", stored.Quote.Lines[0].RuleID, "the store kept the caller's quote lines")
 	check.Assert.Empty(t, stored.PaymentRef)

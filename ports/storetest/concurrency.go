@@ -103,8 +103,8 @@ func assertNoOverlap(t *testing.T, bs []*domain.Booking, now time.Time) {
 	}
 }
 
-// testUpdateRace has 32 goroutines add one cent to a booking's refund at once: no
-// update may be lost.
+// testUpdateRace has 32 goroutines give back a one-cent payment of a booking at once:
+// no update may be lost.
 func testUpdateRace(t *testing.T, f *fixture, tx bool) {
 	const workers = 32
 	b := f.create(t, spec{})
@@ -113,8 +113,7 @@ func testUpdateRace(t *testing.T, f *fixture, tx bool) {
 	errs := race(workers, func(int) error {
 		return f.in(tx, func(ctx context.Context) error {
 			return f.store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
-				nb.AddRefund(cent)
-				return nil
+				return nb.ReturnPayment(cent)
 			})
 		})
 	})

@@ -128,8 +128,7 @@ func testTxRollback(t *testing.T, f *fixture) {
 		check.Require.NoError(t, f.store.SaveAPIKey(ctx, key))
 		check.Require.NoError(t, f.store.CreateBooking(ctx, b, ports.CreateBookingOptions{Now: now}))
 		check.Require.NoError(t, f.store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
-			nb.SetCheckout("gateway-1", "checkout-1")
-			return nil
+			return nb.SetCheckout("gateway-1", "checkout-1")
 		}))
 		check.Require.NoError(t, f.store.UpdateBooking(ctx, pending.ID(), now, confirm(now)))
 		check.Assert.True(t, f.record(t, ctx, "sandbox", "evt-1"))

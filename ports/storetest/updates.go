@@ -19,15 +19,15 @@ var bookingUpdateCases = []contract{
 
 func testUpdateStoresChanges(t *testing.T, f *fixture) {
 	b := f.create(t, spec{})
-	expect := domain.RestoreBooking(b.Record())
+	expect, err := domain.RestoreBooking(b.Record())
+	check.Require.NoError(t, err)
 
 	// The booking stays active and overlaps itself only: no conflict.
 	f.update(t, b.ID(), now, func(nb *domain.Booking) error {
 		check.Assert.Equal(t, 1, nb.Version(), "fn gets the stored booking")
-		nb.SetCheckout("gateway-1", "checkout-1")
-		return nil
+		return nb.SetCheckout("gateway-1", "checkout-1")
 	})
-	expect.SetCheckout("gateway-1", "checkout-1")
+	check.Require.NoError(t, expect.SetCheckout("gateway-1", "checkout-1"))
 	check.Assert.Equal(t, want(expect, 2), f.get(t, b.ID()))
 
 	paidAt := now.Add(5 * time.Minute)
@@ -46,7 +46,9 @@ func testUpdateFnError(t *testing.T, f *fixture) {
 	b := f.create(t, spec{})
 
 	err := f.store.UpdateBooking(f.ctx, b.ID(), now, func(nb *domain.Booking) error {
-		nb.SetCheckout("gateway-1", "checkout-1")
+		if err := nb.SetCheckout("gateway-1", "checkout-1"); err != nil {
+			return err
+		}
 		if _, err := nb.Cancel(domain.DefaultPolicy(), now); err != nil {
 			return err
 		}
