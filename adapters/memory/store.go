@@ -84,47 +84,35 @@ func (s *Store) txOf(ctx context.Context) *tx {
 // registered with ports.AfterCommit run once the transaction has committed and the
 // store is unlocked, so they may use the store.
 func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if t := s.txOf(ctx); t != nil {
-		t.mu.Lock()
-		done := t.done
-		t.mu.Unlock()
-		if done {
-			return errTxEnded
-		}
-		return fn(ctx)
-	}
-	var end func(committed bool)
-	if !ports.InTx(ctx) { // inside another transactor's transaction its hooks are ours
-		ctx, end = ports.WithCommitHooks(ctx)
-	}
-	t := &tx{}
-	ctx = context.WithValue(ctx, txKey{s}, t)
-
-	s.mu.Lock()
-	committed := false
-	defer func() {
-		t.mu.Lock()
-		if !committed {
-			t.undo.rollback(0)
-		}
-		t.undo, t.done = nil, true
-		t.mu.Unlock()
-		s.mu.Unlock()
-		if end != nil {
-			end(committed)
-		}
-	}()
-	if err := fn(ctx); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil { // a cancelled transaction does not commit
-		return err
-	}
-	committed = true
-	return nil
+	var t *tx
+	return ports.RunTx(ctx, ports.TxRunner{
+		Joined: func(ctx context.Context) (bool, bool) {
+			joined := s.txOf(ctx)
+			if joined == nil {
+				return false, false
+			}
+			joined.mu.Lock()
+			defer joined.mu.Unlock()
+			return true, joined.done
+		},
+		Begin: func(ctx context.Context) (context.Context, error) {
+			t = &tx{}
+			s.mu.Lock()
+			return context.WithValue(ctx, txKey{s}, t), nil
+		},
+		// End unlocks the store before RunTx runs the commit hooks, so they may use it.
+		End: func(commit bool) error {
+			t.mu.Lock()
+			if !commit {
+				t.undo.rollback(0)
+			}
+			t.undo, t.done = nil, true
+			t.mu.Unlock()
+			s.mu.Unlock()
+			return nil
+		},
+		Ended: errTxEnded,
+	}, fn)
 }
 
 // read runs fn with the store's state readable.

@@ -69,61 +69,44 @@ func (s *Store) txOf(ctx context.Context) *txState {
 // receives commits if fn returns nil and rolls back if it returns an error or
 // panics. A WithinTx called with a transaction's context joins it. Hooks registered
 // with ports.AfterCommit run after the commit, before WithinTx returns.
-func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
-	if err := ctx.Err(); err != nil {
-		return mapError(err)
-	}
-	if st := s.txOf(ctx); st != nil {
-		st.mu.Lock()
-		done := st.done
-		st.mu.Unlock()
-		if done {
-			return errTxEnded
-		}
-		return fn(ctx)
-	}
-	var end func(committed bool)
-	if !ports.InTx(ctx) { // inside another transactor's transaction its hooks are ours
-		ctx, end = ports.WithCommitHooks(ctx)
-	}
-	committed := false
-	defer func() {
-		if end != nil {
-			end(committed)
-		}
-	}()
-
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return err
-		}
-		return unavailable("begin a transaction", err)
-	}
-	st := &txState{tx: tx}
-	finish := func() {
-		st.mu.Lock()
-		st.done = true
-		st.mu.Unlock()
-	}
-	defer func() {
-		if !committed {
-			finish()
-			_ = tx.Rollback()
-		}
-	}()
-	if err := fn(context.WithValue(ctx, txKey{s}, st)); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil { // a cancelled transaction does not commit
-		return mapError(err)
-	}
-	finish()
-	if err := tx.Commit(); err != nil {
-		return mapError(err)
-	}
-	committed = true
-	return nil
+func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	var st *txState
+	return ports.RunTx(ctx, ports.TxRunner{
+		Joined: func(ctx context.Context) (bool, bool) {
+			joined := s.txOf(ctx)
+			if joined == nil {
+				return false, false
+			}
+			joined.mu.Lock()
+			defer joined.mu.Unlock()
+			return true, joined.done
+		},
+		Begin: func(ctx context.Context) (context.Context, error) {
+			tx, err := s.db.BeginTx(ctx, nil)
+			if err != nil {
+				if errors.Is(err, context.Canceled) {
+					return nil, err
+				}
+				return nil, unavailable("begin a transaction", err)
+			}
+			st = &txState{tx: tx}
+			return context.WithValue(ctx, txKey{s}, st), nil
+		},
+		// End marks the transaction ended first, so that no call sharing its context
+		// issues a statement while it commits or rolls back.
+		End: func(commit bool) error {
+			st.mu.Lock()
+			st.done = true
+			st.mu.Unlock()
+			if !commit {
+				_ = st.tx.Rollback()
+				return nil
+			}
+			return mapError(st.tx.Commit())
+		},
+		ContextErr: mapError,
+		Ended:      errTxEnded,
+	}, fn)
 }
 
 // read runs fn on the context's transaction, or on the pool.

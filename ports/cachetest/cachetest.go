@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/matchpoint/matchpoint/ports"
-	"github.com/matchpoint/matchpoint/ports/internal/check"
 )
 
 // Run runs the contract suite. newCache is called once per case and must return an
@@ -55,23 +57,23 @@ const long = time.Hour
 
 func set(t *testing.T, c ports.Cache, key, value string) {
 	t.Helper()
-	check.Require.NoError(t, c.Set(context.Background(), key, []byte(value), long))
+	require.NoError(t, c.Set(context.Background(), key, []byte(value), long))
 }
 
 func assertHit(t *testing.T, c ports.Cache, key, want string) {
 	t.Helper()
 	got, ok, err := c.Get(context.Background(), key)
-	check.Require.NoError(t, err)
-	if check.Assert.True(t, ok, "want a hit on %q", key) {
-		check.Assert.Equal(t, want, string(got), "value of %q", key)
+	require.NoError(t, err)
+	if assert.True(t, ok, "want a hit on %q", key) {
+		assert.Equal(t, want, string(got), "value of %q", key)
 	}
 }
 
 func assertMiss(t *testing.T, c ports.Cache, key string) {
 	t.Helper()
 	got, ok, err := c.Get(context.Background(), key)
-	check.Require.NoError(t, err)
-	check.Assert.False(t, ok, "want a miss on %q, got %q", key, got)
+	require.NoError(t, err)
+	assert.False(t, ok, "want a miss on %q, got %q", key, got)
 }
 
 func testGetSetMiss(t *testing.T, c ports.Cache) {
@@ -102,26 +104,26 @@ func testBinaryValues(t *testing.T, c ports.Cache) {
 	big := bytes.Repeat([]byte{0, 0xff, '\n', 0x80}, 64<<10/4) // 64 KiB
 
 	for key, value := range map[string][]byte{"all-bytes": all, "big": big, "empty": {}} {
-		check.Require.NoError(t, c.Set(ctx, key, value, long), key)
+		require.NoError(t, c.Set(ctx, key, value, long), key)
 	}
 	for key, want := range map[string][]byte{"all-bytes": all, "big": big, "empty": {}} {
 		got, ok, err := c.Get(ctx, key)
-		check.Require.NoError(t, err, key)
-		check.Require.True(t, ok, "want a hit on %q", key)
-		check.Assert.True(t, bytes.Equal(want, got), "value of %q differs", key)
+		require.NoError(t, err, key)
+		require.True(t, ok, "want a hit on %q", key)
+		assert.True(t, bytes.Equal(want, got), "value of %q differs", key)
 	}
 }
 
 func testValuesAreCopied(t *testing.T, c ports.Cache) {
 	ctx := context.Background()
 	value := []byte("original")
-	check.Require.NoError(t, c.Set(ctx, "k", value, long))
+	require.NoError(t, c.Set(ctx, "k", value, long))
 	copy(value, "CHANGED!")
 
 	got, ok, err := c.Get(ctx, "k")
-	check.Require.NoError(t, err)
-	check.Require.True(t, ok)
-	check.Assert.Equal(t, "original", string(got), "changing the slice passed to Set changed the cache")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "original", string(got), "changing the slice passed to Set changed the cache")
 
 	copy(got, "CHANGED!")
 	assertHit(t, c, "k", "original")
@@ -130,15 +132,15 @@ func testValuesAreCopied(t *testing.T, c ports.Cache) {
 func testTTLExpiry(t *testing.T, c ports.Cache) {
 	ctx := context.Background()
 	const short = 200 * time.Millisecond
-	check.Require.NoError(t, c.Set(ctx, "short", []byte("v"), short))
+	require.NoError(t, c.Set(ctx, "short", []byte("v"), short))
 	set(t, c, "long", "v")
 	start := time.Now()
 
-	check.Require.Eventually(t, func() bool {
+	require.Eventually(t, func() bool {
 		_, ok, err := c.Get(ctx, "short")
 		return err == nil && !ok
 	}, 5*time.Second, 20*time.Millisecond, "an entry outlived its TTL")
-	check.Assert.GreaterOrEqual(t, time.Since(start), short/2, "an entry expired long before its TTL")
+	assert.GreaterOrEqual(t, time.Since(start), short/2, "an entry expired long before its TTL")
 	assertHit(t, c, "long", "v")
 
 	// A key set again after expiring lives for its new TTL.
@@ -151,12 +153,12 @@ func testDelete(t *testing.T, c ports.Cache) {
 	set(t, c, "a", "1")
 	set(t, c, "b", "2")
 
-	check.Require.NoError(t, c.Delete(ctx, "a"))
+	require.NoError(t, c.Delete(ctx, "a"))
 
 	assertMiss(t, c, "a")
 	assertHit(t, c, "b", "2")
-	check.Require.NoError(t, c.Delete(ctx, "a"), "deleting a missing key is not an error")
-	check.Require.NoError(t, c.Delete(ctx), "deleting no keys is not an error")
+	require.NoError(t, c.Delete(ctx, "a"), "deleting a missing key is not an error")
+	require.NoError(t, c.Delete(ctx), "deleting no keys is not an error")
 
 	set(t, c, "a", "again")
 	assertHit(t, c, "a", "again")
@@ -167,7 +169,7 @@ func testDeleteSeveral(t *testing.T, c ports.Cache) {
 		set(t, c, k, k)
 	}
 
-	check.Require.NoError(t, c.Delete(context.Background(), "a", "c", "missing"))
+	require.NoError(t, c.Delete(context.Background(), "a", "c", "missing"))
 
 	assertMiss(t, c, "a")
 	assertMiss(t, c, "c")
@@ -183,7 +185,7 @@ func testDeletePrefix(t *testing.T, c ports.Cache) {
 		set(t, c, k, "v:"+k)
 	}
 
-	check.Require.NoError(t, c.DeletePrefix(ctx, "club:1:"))
+	require.NoError(t, c.DeletePrefix(ctx, "club:1:"))
 
 	for _, k := range gone {
 		assertMiss(t, c, k)
@@ -191,13 +193,13 @@ func testDeletePrefix(t *testing.T, c ports.Cache) {
 	for _, k := range kept {
 		assertHit(t, c, k, "v:"+k)
 	}
-	check.Require.NoError(t, c.DeletePrefix(ctx, "nothing-here:"), "a prefix without keys is not an error")
+	require.NoError(t, c.DeletePrefix(ctx, "nothing-here:"), "a prefix without keys is not an error")
 }
 
 func testSetAfterDeletePrefix(t *testing.T, c ports.Cache) {
 	ctx := context.Background()
 	set(t, c, "club:1:rules", "old")
-	check.Require.NoError(t, c.DeletePrefix(ctx, "club:1:"))
+	require.NoError(t, c.DeletePrefix(ctx, "club:1:"))
 
 	set(t, c, "club:1:rules", "new")
 	set(t, c, "club:1:seasons", "new")
@@ -206,10 +208,10 @@ func testSetAfterDeletePrefix(t *testing.T, c ports.Cache) {
 	assertHit(t, c, "club:1:seasons", "new")
 
 	// A shorter and a longer prefix, deleted later, still apply to the new values.
-	check.Require.NoError(t, c.DeletePrefix(ctx, "club:1:r"))
+	require.NoError(t, c.DeletePrefix(ctx, "club:1:r"))
 	assertMiss(t, c, "club:1:rules")
 	assertHit(t, c, "club:1:seasons", "new")
-	check.Require.NoError(t, c.DeletePrefix(ctx, "club"))
+	require.NoError(t, c.DeletePrefix(ctx, "club"))
 	assertMiss(t, c, "club:1:seasons")
 }
 
@@ -217,7 +219,7 @@ func testDeleteEverything(t *testing.T, c ports.Cache) {
 	set(t, c, "a", "1")
 	set(t, c, "b:c", "2")
 
-	check.Require.NoError(t, c.DeletePrefix(context.Background(), ""))
+	require.NoError(t, c.DeletePrefix(context.Background(), ""))
 
 	assertMiss(t, c, "a")
 	assertMiss(t, c, "b:c")
@@ -235,16 +237,16 @@ func testConcurrent(t *testing.T, c ports.Cache) {
 				key := fmt.Sprintf("club:%d:k%d", i%2, (w+i)%keys)
 				switch i % 10 {
 				case 7:
-					check.Assert.NoError(t, c.Delete(ctx, key))
+					assert.NoError(t, c.Delete(ctx, key))
 				case 9:
-					check.Assert.NoError(t, c.DeletePrefix(ctx, fmt.Sprintf("club:%d:", w%2)))
+					assert.NoError(t, c.DeletePrefix(ctx, fmt.Sprintf("club:%d:", w%2)))
 				default:
-					check.Assert.NoError(t, c.Set(ctx, key, []byte(key+"|"+fmt.Sprint(w)), long))
+					assert.NoError(t, c.Set(ctx, key, []byte(key+"|"+fmt.Sprint(w)), long))
 				}
 				got, ok, err := c.Get(ctx, key)
-				check.Assert.NoError(t, err)
+				assert.NoError(t, err)
 				if ok {
-					check.Assert.True(t, bytes.HasPrefix(got, []byte(key+"|")), "got %q under %q", got, key)
+					assert.True(t, bytes.HasPrefix(got, []byte(key+"|")), "got %q under %q", got, key)
 				}
 			}
 		})
@@ -267,7 +269,7 @@ func testConcurrentInvalidation(t *testing.T, c ports.Cache) {
 					return
 				default:
 				}
-				check.Assert.NoError(t, c.Set(ctx, fmt.Sprintf("noise:%d:%d", w, i%32), []byte("x"), long))
+				assert.NoError(t, c.Set(ctx, fmt.Sprintf("noise:%d:%d", w, i%32), []byte("x"), long))
 			}
 		})
 	}
@@ -276,7 +278,7 @@ func testConcurrentInvalidation(t *testing.T, c ports.Cache) {
 		for i := range 8 {
 			set(t, c, fmt.Sprintf("%savailability:%d", prefix, i), "old")
 		}
-		check.Require.NoError(t, c.DeletePrefix(ctx, prefix))
+		require.NoError(t, c.DeletePrefix(ctx, prefix))
 		for i := range 8 {
 			assertMiss(t, c, fmt.Sprintf("%savailability:%d", prefix, i))
 		}

@@ -19,9 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
-	"github.com/matchpoint/matchpoint/ports/internal/check"
 )
 
 // Harness is a gateway and the provider behind it, new for each case.
@@ -97,7 +99,7 @@ func request(booking string) ports.CheckoutRequest {
 func checkout(t *testing.T, h Harness, booking string) ports.Checkout {
 	t.Helper()
 	c, err := h.Gateway.CreateCheckout(context.Background(), request(booking))
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	return c
 }
 
@@ -107,30 +109,30 @@ func paid(t *testing.T, h Harness, booking string) (ports.Checkout, ports.Paymen
 	c := checkout(t, h, booking)
 	header, body := h.Pay(t, c.Ref)
 	ev, err := h.Gateway.ParseWebhook(header, body)
-	check.Require.NoError(t, err)
-	check.Require.Equal(t, ports.EventPaid, ev.Type)
+	require.NoError(t, err)
+	require.Equal(t, ports.EventPaid, ev.Type)
 	return c, ev
 }
 
 func assertCode(t *testing.T, kind domain.Kind, code string, err error) {
 	t.Helper()
-	if check.Assert.Error(t, err) {
-		check.Assert.Equal(t, kind, domain.ErrorKind(err), "kind of %v", err)
-		check.Assert.Equal(t, code, domain.ErrorCode(err), "code of %v", err)
+	if assert.Error(t, err) {
+		assert.Equal(t, kind, domain.ErrorKind(err), "kind of %v", err)
+		assert.Equal(t, code, domain.ErrorCode(err), "code of %v", err)
 	}
 }
 
 func testCreateCheckout(t *testing.T, h Harness) {
 	c := checkout(t, h, "booking-1")
 
-	check.Assert.NotEmpty(t, c.Ref)
-	check.Assert.True(t, strings.HasPrefix(c.URL, "https://") || strings.HasPrefix(c.URL, "http://"), "checkout URL %q is not absolute", c.URL)
+	assert.NotEmpty(t, c.Ref)
+	assert.True(t, strings.HasPrefix(c.URL, "https://") || strings.HasPrefix(c.URL, "http://"), "checkout URL %q is not absolute", c.URL)
 	p, err := h.Gateway.GetPayment(context.Background(), c.Ref)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, ports.PaymentPending, p.Status)
-	check.Assert.Equal(t, "booking-1", p.BookingID)
-	check.Assert.True(t, price.Equal(p.Amount), "pending payment asks %s, want %s", p.Amount, price)
-	check.Assert.NotEmpty(t, h.Gateway.Provider())
+	require.NoError(t, err)
+	assert.Equal(t, ports.PaymentPending, p.Status)
+	assert.Equal(t, "booking-1", p.BookingID)
+	assert.True(t, price.Equal(p.Amount), "pending payment asks %s, want %s", p.Amount, price)
+	assert.NotEmpty(t, h.Gateway.Provider())
 }
 
 func testCreateCheckoutTwice(t *testing.T, h Harness) {
@@ -138,8 +140,8 @@ func testCreateCheckoutTwice(t *testing.T, h Harness) {
 	again := checkout(t, h, "booking-1")
 	other := checkout(t, h, "booking-2")
 
-	check.Assert.Equal(t, first, again, "a second checkout for one booking is not the first")
-	check.Assert.NotEqual(t, first.Ref, other.Ref, "two bookings share a checkout")
+	assert.Equal(t, first, again, "a second checkout for one booking is not the first")
+	assert.NotEqual(t, first.Ref, other.Ref, "two bookings share a checkout")
 }
 
 func testGetPaymentUnknown(t *testing.T, h Harness) {
@@ -153,10 +155,10 @@ func testPay(t *testing.T, h Harness) {
 
 	for _, ref := range []string{c.Ref, ev.PaymentRef} {
 		p, err := h.Gateway.GetPayment(ctx, ref)
-		check.Require.NoError(t, err, "GetPayment(%q)", ref)
-		check.Assert.Equal(t, ports.PaymentPaid, p.Status, "GetPayment(%q)", ref)
-		check.Assert.Equal(t, "booking-1", p.BookingID)
-		check.Assert.True(t, price.Equal(p.Amount), "paid %s, want %s", p.Amount, price)
+		require.NoError(t, err, "GetPayment(%q)", ref)
+		assert.Equal(t, ports.PaymentPaid, p.Status, "GetPayment(%q)", ref)
+		assert.Equal(t, "booking-1", p.BookingID)
+		assert.True(t, price.Equal(p.Amount), "paid %s, want %s", p.Amount, price)
 	}
 }
 
@@ -165,18 +167,18 @@ func testParseGenuineWebhook(t *testing.T, h Harness) {
 	header, body := h.Pay(t, c.Ref)
 
 	ev, err := h.Gateway.ParseWebhook(header, body)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, h.Gateway.Provider(), ev.Provider)
-	check.Assert.NotEmpty(t, ev.EventID)
-	check.Assert.Equal(t, ports.EventPaid, ev.Type)
-	check.Assert.Equal(t, "booking-1", ev.BookingID)
-	check.Assert.NotEmpty(t, ev.PaymentRef)
-	check.Assert.True(t, price.Equal(ev.Amount), "event amount %s, want %s", ev.Amount, price)
-	check.Assert.WithinDuration(t, time.Now(), ev.At, time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, h.Gateway.Provider(), ev.Provider)
+	assert.NotEmpty(t, ev.EventID)
+	assert.Equal(t, ports.EventPaid, ev.Type)
+	assert.Equal(t, "booking-1", ev.BookingID)
+	assert.NotEmpty(t, ev.PaymentRef)
+	assert.True(t, price.Equal(ev.Amount), "event amount %s, want %s", ev.Amount, price)
+	assert.WithinDuration(t, time.Now(), ev.At, time.Hour)
 
 	again, err := h.Gateway.ParseWebhook(header, body)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, ev.EventID, again.EventID, "a replayed webhook has a new event id")
+	require.NoError(t, err)
+	assert.Equal(t, ev.EventID, again.EventID, "a replayed webhook has a new event id")
 }
 
 func testMissingSignature(t *testing.T, h Harness) {
@@ -211,15 +213,15 @@ func testTamperedBody(t *testing.T, h Harness) {
 		tampered["booking"] = bytes.Replace(body, []byte("booking-1"), []byte("booking-2"), 1)
 	}
 	genuine, err := h.Gateway.ParseWebhook(header, body)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	for name, b := range tampered {
 		ev, err := h.Gateway.ParseWebhook(header, b)
 		if h.SignsIDOnly && err == nil {
-			check.Assert.Equal(t, genuine, ev, "%s body: the event changed with the unsigned part of the body", name)
+			assert.Equal(t, genuine, ev, "%s body: the event changed with the unsigned part of the body", name)
 			continue
 		}
-		check.Assert.Equal(t, domain.KindUnauthorized, domain.ErrorKind(err), "%s body: %v", name, err)
-		check.Assert.Equal(t, domain.CodeBadSignature, domain.ErrorCode(err), "%s body: %v", name, err)
+		assert.Equal(t, domain.KindUnauthorized, domain.ErrorKind(err), "%s body: %v", name, err)
+		assert.Equal(t, domain.CodeBadSignature, domain.ErrorCode(err), "%s body: %v", name, err)
 	}
 }
 
@@ -229,7 +231,7 @@ func testSignedBodyNotAnEvent(t *testing.T, h Harness) {
 	}
 	for _, body := range []string{`not json`, `{"id":`} {
 		_, err := h.Gateway.ParseWebhook(h.Sign(t, []byte(body)), []byte(body))
-		check.Assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "body %q: %v", body, err)
+		assert.Equal(t, domain.KindInvalid, domain.ErrorKind(err), "body %q: %v", body, err)
 	}
 }
 
@@ -246,7 +248,7 @@ func refund(t *testing.T, h Harness, ev ports.PaymentEvent, amount int64, key st
 func status(t *testing.T, h Harness, ref string) ports.PaymentStatus {
 	t.Helper()
 	p, err := h.Gateway.GetPayment(context.Background(), ref)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	return p.Status
 }
 
@@ -255,24 +257,24 @@ func testRefundFull(t *testing.T, h Harness) {
 
 	r, err := refund(t, h, ev, price.Amount(), "cancel:booking-1")
 
-	check.Require.NoError(t, err)
-	check.Assert.NotEmpty(t, r.ID)
-	check.Assert.True(t, price.Equal(r.Amount), "refunded %s, want %s", r.Amount, price)
-	check.Assert.Equal(t, ports.PaymentRefunded, status(t, h, ev.PaymentRef))
+	require.NoError(t, err)
+	assert.NotEmpty(t, r.ID)
+	assert.True(t, price.Equal(r.Amount), "refunded %s, want %s", r.Amount, price)
+	assert.Equal(t, ports.PaymentRefunded, status(t, h, ev.PaymentRef))
 }
 
 func testRefundPartial(t *testing.T, h Harness) {
 	_, ev := paid(t, h, "booking-1")
 
 	half, err := refund(t, h, ev, price.Amount()/2, "late-cancel:booking-1")
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, price.Amount()/2, half.Amount.Amount())
-	check.Assert.Equal(t, ports.PaymentPaid, status(t, h, ev.PaymentRef), "a partly refunded payment is still paid")
+	require.NoError(t, err)
+	assert.Equal(t, price.Amount()/2, half.Amount.Amount())
+	assert.Equal(t, ports.PaymentPaid, status(t, h, ev.PaymentRef), "a partly refunded payment is still paid")
 
 	rest, err := refund(t, h, ev, price.Amount()-price.Amount()/2, "goodwill:booking-1")
-	check.Require.NoError(t, err)
-	check.Assert.NotEqual(t, half.ID, rest.ID)
-	check.Assert.Equal(t, ports.PaymentRefunded, status(t, h, ev.PaymentRef))
+	require.NoError(t, err)
+	assert.NotEqual(t, half.ID, rest.ID)
+	assert.Equal(t, ports.PaymentRefunded, status(t, h, ev.PaymentRef))
 }
 
 func testRefundIdempotent(t *testing.T, h Harness) {
@@ -280,16 +282,16 @@ func testRefundIdempotent(t *testing.T, h Harness) {
 	half := price.Amount() / 2
 
 	first, err := refund(t, h, ev, half, "cancel:booking-1")
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	again, err := refund(t, h, ev, half, "cancel:booking-1")
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, first, again, "the same key made a different refund")
+	require.NoError(t, err)
+	assert.Equal(t, first, again, "the same key made a different refund")
 
 	// Had the key refunded twice, nothing would be left for the rest.
 	_, err = refund(t, h, ev, price.Amount()-half, "other:booking-1")
-	check.Require.NoError(t, err, "the same key refunded twice")
+	require.NoError(t, err, "the same key refunded twice")
 	_, err = refund(t, h, ev, 1, "one-more:booking-1")
-	check.Assert.Error(t, err, "refunded more than was paid")
+	assert.Error(t, err, "refunded more than was paid")
 }
 
 func testOverRefundRefused(t *testing.T, h Harness) {
@@ -297,10 +299,10 @@ func testOverRefundRefused(t *testing.T, h Harness) {
 
 	_, err := refund(t, h, ev, price.Amount()+1, "too-much:booking-1")
 
-	check.Assert.Error(t, err)
-	check.Assert.Equal(t, ports.PaymentPaid, status(t, h, ev.PaymentRef), "a refused refund changed the payment")
+	assert.Error(t, err)
+	assert.Equal(t, ports.PaymentPaid, status(t, h, ev.PaymentRef), "a refused refund changed the payment")
 	_, err = refund(t, h, ev, price.Amount(), "all:booking-1")
-	check.Assert.NoError(t, err, "a refused refund used up the payment")
+	assert.NoError(t, err, "a refused refund used up the payment")
 }
 
 func testRefundUnpaidRefused(t *testing.T, h Harness) {
@@ -313,6 +315,6 @@ func testRefundUnpaidRefused(t *testing.T, h Harness) {
 		IdempotencyKey: "cancel:booking-1",
 	})
 
-	check.Assert.Error(t, err)
-	check.Assert.Equal(t, ports.PaymentPending, status(t, h, c.Ref))
+	assert.Error(t, err)
+	assert.Equal(t, ports.PaymentPending, status(t, h, c.Ref))
 }

@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/matchpoint/matchpoint/ports"
-	"github.com/matchpoint/matchpoint/ports/internal/check"
 )
 
 // Harness is one queue and its workers, new for each case.
@@ -118,7 +120,7 @@ func (r *runs) count() int {
 
 func enqueue(t *testing.T, ctx context.Context, h Harness, a EchoArgs, opts ports.EnqueueOptions) {
 	t.Helper()
-	check.Require.NoError(t, h.Queue.Enqueue(ctx, a, opts))
+	require.NoError(t, h.Queue.Enqueue(ctx, a, opts))
 }
 
 func testRunsWithArgs(t *testing.T, h Harness) {
@@ -134,7 +136,7 @@ func testRunsWithArgs(t *testing.T, h Harness) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	check.Assert.ElementsMatch(t, []EchoArgs{{"confirm", 1}, {"remind", 2}, {"remind", 2}}, r.args,
+	assert.ElementsMatch(t, []EchoArgs{{"confirm", 1}, {"remind", 2}, {"remind", 2}}, r.args,
 		"every job runs once with its arguments; jobs without a unique key are never merged")
 }
 
@@ -146,7 +148,7 @@ func testRunsJobsEnqueuedAfterStart(t *testing.T, h Harness) {
 	enqueue(t, context.Background(), h, EchoArgs{Name: "late"}, ports.EnqueueOptions{})
 	h.WaitIdle()
 
-	check.Assert.Equal(t, []string{"late"}, r.names())
+	assert.Equal(t, []string{"late"}, r.names())
 }
 
 func testRunAtInTheFuture(t *testing.T, h Harness) {
@@ -160,13 +162,13 @@ func testRunAtInTheFuture(t *testing.T, h Harness) {
 	enqueue(t, ctx, h, EchoArgs{Name: "now"}, ports.EnqueueOptions{})
 	h.WaitIdle()
 
-	check.Assert.Equal(t, []string{"now"}, r.names(), "a job ran before its time")
-	check.Require.Eventually(t, func() bool { return r.count() == 2 }, 10*time.Second, 20*time.Millisecond,
+	assert.Equal(t, []string{"now"}, r.names(), "a job ran before its time")
+	require.Eventually(t, func() bool { return r.count() == 2 }, 10*time.Second, 20*time.Millisecond,
 		"a job with RunAt in the future never ran")
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	check.Assert.Equal(t, "later", r.args[1].Name)
-	check.Assert.False(t, r.at[1].Before(runAt.Add(-50*time.Millisecond)), "ran at %s, before its time %s", r.at[1], runAt)
+	assert.Equal(t, "later", r.args[1].Name)
+	assert.False(t, r.at[1].Before(runAt.Add(-50*time.Millisecond)), "ran at %s, before its time %s", r.at[1], runAt)
 }
 
 func testRunAtInThePast(t *testing.T, h Harness) {
@@ -177,7 +179,7 @@ func testRunAtInThePast(t *testing.T, h Harness) {
 	enqueue(t, context.Background(), h, EchoArgs{Name: "overdue"}, ports.EnqueueOptions{RunAt: time.Now().Add(-time.Hour)})
 	h.WaitIdle()
 
-	check.Assert.Equal(t, []string{"overdue"}, r.names())
+	assert.Equal(t, []string{"overdue"}, r.names())
 }
 
 func testUniqueWhileWaiting(t *testing.T, h Harness) {
@@ -191,11 +193,11 @@ func testUniqueWhileWaiting(t *testing.T, h Harness) {
 
 	h.Start()
 	h.WaitIdle()
-	check.Assert.ElementsMatch(t, []string{"first", "other key"}, r.names(), "a job with a waiting job's key was enqueued")
+	assert.ElementsMatch(t, []string{"first", "other key"}, r.names(), "a job with a waiting job's key was enqueued")
 
 	enqueue(t, ctx, h, EchoArgs{Name: "after"}, unique)
 	h.WaitIdle()
-	check.Assert.ElementsMatch(t, []string{"first", "other key", "after"}, r.names(), "a finished job kept its key")
+	assert.ElementsMatch(t, []string{"first", "other key", "after"}, r.names(), "a finished job kept its key")
 }
 
 func testUniqueWhileRunning(t *testing.T, h Harness) {
@@ -226,7 +228,7 @@ func testUniqueWhileRunning(t *testing.T, h Harness) {
 	close(release)
 	h.WaitIdle()
 
-	check.Assert.Equal(t, []string{"running"}, r.names(), "a job with a running job's key was enqueued")
+	assert.Equal(t, []string{"running"}, r.names(), "a job with a running job's key was enqueued")
 }
 
 func testRetryAfterFailure(t *testing.T, h Harness) {
@@ -251,7 +253,7 @@ func testRetryAfterFailure(t *testing.T, h Harness) {
 
 	enqueue(t, context.Background(), h, EchoArgs{Name: "flaky", Count: 7}, ports.EnqueueOptions{})
 
-	check.Require.Eventually(t, func() bool {
+	require.Eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(succeeded) == 1
@@ -259,8 +261,8 @@ func testRetryAfterFailure(t *testing.T, h Harness) {
 	h.WaitIdle()
 	mu.Lock()
 	defer mu.Unlock()
-	check.Assert.Equal(t, 2, attempts, "a job ran again after it succeeded")
-	check.Assert.Equal(t, []EchoArgs{{"flaky", 7}}, succeeded, "the retry lost the arguments")
+	assert.Equal(t, 2, attempts, "a job ran again after it succeeded")
+	assert.Equal(t, []EchoArgs{{"flaky", 7}}, succeeded, "the retry lost the arguments")
 }
 
 func testCommittedTransaction(t *testing.T, h Harness) {
@@ -271,11 +273,11 @@ func testCommittedTransaction(t *testing.T, h Harness) {
 	txCtx, end := h.BeginTx(context.Background())
 	enqueue(t, txCtx, h, EchoArgs{Name: "committed"}, ports.EnqueueOptions{UniqueKey: "k"})
 	h.WaitIdle()
-	check.Assert.Empty(t, r.names(), "a job ran before its transaction committed")
+	assert.Empty(t, r.names(), "a job ran before its transaction committed")
 
 	end(true)
 	h.WaitIdle()
-	check.Assert.Equal(t, []string{"committed"}, r.names())
+	assert.Equal(t, []string{"committed"}, r.names())
 }
 
 func testRolledBackTransaction(t *testing.T, h Harness) {
@@ -288,9 +290,9 @@ func testRolledBackTransaction(t *testing.T, h Harness) {
 	enqueue(t, txCtx, h, EchoArgs{Name: "rolled back"}, ports.EnqueueOptions{UniqueKey: "expire:b1"})
 	end(false)
 	h.WaitIdle()
-	check.Assert.Empty(t, r.names(), "a job of a rolled-back transaction ran")
+	assert.Empty(t, r.names(), "a job of a rolled-back transaction ran")
 
 	enqueue(t, ctx, h, EchoArgs{Name: "retried outside"}, ports.EnqueueOptions{UniqueKey: "expire:b1"})
 	h.WaitIdle()
-	check.Assert.Equal(t, []string{"retried outside"}, r.names(), "a rolled-back job kept its unique key")
+	assert.Equal(t, []string{"retried outside"}, r.names(), "a rolled-back job kept its unique key")
 }

@@ -4,9 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
-	"github.com/matchpoint/matchpoint/ports/internal/check"
 )
 
 var bookingCases = []contract{
@@ -23,12 +25,12 @@ var bookingCases = []contract{
 
 func testBookingCreateAndGet(t *testing.T, f *fixture) {
 	b := f.booking(t, spec{key: "checkout-1"})
-	check.Require.NoError(t, f.store.CreateBooking(f.ctx, b, ports.CreateBookingOptions{Now: now, MaxActivePerCustomer: 4}))
+	require.NoError(t, f.store.CreateBooking(f.ctx, b, ports.CreateBookingOptions{Now: now, MaxActivePerCustomer: 4}))
 
 	got := f.get(t, b.ID())
-	check.Assert.Equal(t, want(b, 1), got)
-	check.Assert.Equal(t, domain.StatusPending, got.Status)
-	check.Assert.Equal(t, now.Add(domain.DefaultPolicy().Hold), got.HoldExpiresAt)
+	assert.Equal(t, want(b, 1), got)
+	assert.Equal(t, domain.StatusPending, got.Status)
+	assert.Equal(t, now.Add(domain.DefaultPolicy().Hold), got.HoldExpiresAt)
 }
 
 func testBookingNotFound(t *testing.T, f *fixture) {
@@ -43,10 +45,10 @@ func testBookingIDsUnique(t *testing.T, f *fixture) {
 	r := f.booking(t, spec{club: club, court: f.saveCourt(t, club, "Alpha"), start: at(14, 0)}).Record()
 	r.ID, r.Version = b.ID(), 1
 	twin, err := domain.RestoreBooking(r)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 
-	check.Assert.Error(t, f.store.CreateBooking(f.ctx, twin, ports.CreateBookingOptions{Now: now}))
-	check.Assert.Equal(t, want(b, 1), f.get(t, b.ID()))
+	assert.Error(t, f.store.CreateBooking(f.ctx, twin, ports.CreateBookingOptions{Now: now}))
+	assert.Equal(t, want(b, 1), f.get(t, b.ID()))
 }
 
 func testBookingActiveConflicts(t *testing.T, f *fixture) {
@@ -84,7 +86,7 @@ func testBookingActiveConflicts(t *testing.T, f *fixture) {
 		{"another court", f.other, at(10, 0), 2 * time.Hour},
 	} {
 		b := f.booking(t, spec{court: c.court, start: c.start, dur: c.dur})
-		check.Assert.NoError(t, f.store.CreateBooking(f.ctx, b, ports.CreateBookingOptions{Now: now}), c.name)
+		assert.NoError(t, f.store.CreateBooking(f.ctx, b, ports.CreateBookingOptions{Now: now}), c.name)
 	}
 }
 
@@ -100,12 +102,12 @@ func testBookingInactiveDoNotConflict(t *testing.T, f *fixture) {
 
 	for _, start := range []time.Time{at(10, 0), at(12, 0), at(14, 0), at(16, 0)} {
 		b := f.booking(t, spec{start: start})
-		check.Assert.NoError(t, f.store.CreateBooking(f.ctx, b, ports.CreateBookingOptions{Now: now}), "booking at %s", start)
+		assert.NoError(t, f.store.CreateBooking(f.ctx, b, ports.CreateBookingOptions{Now: now}), "booking at %s", start)
 	}
 	// The slot the stale hold had is now held by the new booking.
 	assertError(t, f.store.CreateBooking(f.ctx, f.booking(t, spec{start: at(10, 0)}), ports.CreateBookingOptions{Now: now}),
 		domain.KindConflict, domain.CodeSlotUnavailable)
-	check.Assert.Equal(t, stale.Interval(), f.get(t, stale.ID()).Interval, "the stale booking is still stored")
+	assert.Equal(t, stale.Interval(), f.get(t, stale.ID()).Interval, "the stale booking is still stored")
 }
 
 func testBookingIdempotencyKey(t *testing.T, f *fixture) {
@@ -115,7 +117,7 @@ func testBookingIdempotencyKey(t *testing.T, f *fixture) {
 	assertError(t, f.store.CreateBooking(f.ctx, dup, ports.CreateBookingOptions{Now: now}), domain.KindConflict, domain.CodeDuplicate)
 	_, err := f.store.GetBooking(f.ctx, dup.ID())
 	assertNotFound(t, err)
-	check.Assert.Equal(t, want(first, 1), f.get(t, first.ID()))
+	assert.Equal(t, want(first, 1), f.get(t, first.ID()))
 
 	club := f.saveClub(t)
 	f.create(t, spec{club: club, court: f.saveCourt(t, club, "Alpha"), key: "checkout-1"})
@@ -130,14 +132,14 @@ func testBookingFindByIdempotencyKey(t *testing.T, f *fixture) {
 	f.create(t, spec{start: at(14, 0)})
 
 	got, err := f.store.FindBookingByIdempotencyKey(f.ctx, f.club.ID, "checkout-1")
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, want(b, 1), normal(got.Record()))
+	require.NoError(t, err)
+	assert.Equal(t, want(b, 1), normal(got.Record()))
 
 	f.update(t, b.ID(), now, confirm(now))
 	got, err = f.store.FindBookingByIdempotencyKey(f.ctx, f.club.ID, "checkout-1")
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, 2, got.Version())
-	check.Assert.Equal(t, domain.StatusConfirmed, got.Status())
+	require.NoError(t, err)
+	assert.Equal(t, 2, got.Version())
+	assert.Equal(t, domain.StatusConfirmed, got.Status())
 
 	_, err = f.store.FindBookingByIdempotencyKey(f.ctx, f.saveClub(t).ID, "checkout-1")
 	assertNotFound(t, err, "another club")
@@ -159,15 +161,15 @@ func testBookingMaxActive(t *testing.T, f *fixture) {
 
 	// Neither a lapsed hold nor a cancelled booking counts.
 	_, err := createAs(spec{email: email, start: at(8, 0), made: now.Add(-time.Hour)}, limit(now.Add(-time.Hour), 2))
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	cancelled, err := createAs(spec{email: email, start: at(12, 0)}, limit(now, 2))
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	f.update(t, cancelled.ID(), now, cancel(now))
 
 	_, err = createAs(spec{email: email, start: at(10, 0)}, limit(now, 2))
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	held, err := createAs(spec{email: email, court: f.other, start: at(10, 0)}, limit(now, 2))
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	f.update(t, held.ID(), now, confirm(now))
 
 	third, err := createAs(spec{email: email, start: at(14, 0)}, limit(now, 2))
@@ -176,41 +178,41 @@ func testBookingMaxActive(t *testing.T, f *fixture) {
 	assertNotFound(t, err, "a refused booking is not stored")
 
 	_, err = createAs(spec{email: "bea@example.com", start: at(14, 0)}, limit(now, 1))
-	check.Assert.NoError(t, err, "another customer")
+	assert.NoError(t, err, "another customer")
 	club := f.saveClub(t)
 	_, err = createAs(spec{email: email, club: club, court: f.saveCourt(t, club, "Alpha")}, limit(now, 1))
-	check.Assert.NoError(t, err, "another club")
+	assert.NoError(t, err, "another club")
 
 	// Half an hour later the first hold has passed: one active booking (the confirmed one) remains.
 	later := now.Add(30 * time.Minute)
 	_, err = createAs(spec{email: email, start: at(16, 0), made: later}, limit(later, 2))
-	check.Assert.NoError(t, err, "a hold that has passed stops counting")
+	assert.NoError(t, err, "a hold that has passed stops counting")
 	_, err = createAs(spec{email: email, start: at(18, 0)}, limit(now, 0))
-	check.Assert.NoError(t, err, "a limit of 0 is no limit")
+	assert.NoError(t, err, "a limit of 0 is no limit")
 
 	// The next day every game above has been played: confirmed bookings that have
 	// ended do not count, or a regular customer could never book again.
 	nextDay := at(23, 0)
 	_, err = createAs(spec{email: email, start: nextDay.Add(2 * time.Hour), made: nextDay}, limit(nextDay, 1))
-	check.Assert.NoError(t, err, "bookings that have ended stop counting")
+	assert.NoError(t, err, "bookings that have ended stop counting")
 }
 
 func testBookingValuesAreCopied(t *testing.T, f *fixture) {
 	b := f.create(t, spec{})
 	b.Quote().Lines[0].RuleID = "changed by the caller"
-	check.Require.NoError(t, b.SetCheckout("gateway-1", "changed by the caller"))
+	require.NoError(t, b.SetCheckout("gateway-1", "changed by the caller"))
 	stored := f.get(t, b.ID())
-	check.Assert.Equal(t, "standard", stored.Quote.Lines[0].RuleID, "the store kept the caller's quote lines")
-	check.Assert.Empty(t, stored.PaymentRef)
+	assert.Equal(t, "standard", stored.Quote.Lines[0].RuleID, "the store kept the caller's quote lines")
+	assert.Empty(t, stored.PaymentRef)
 
 	got, err := f.store.GetBooking(f.ctx, b.ID())
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	got.Quote().Lines[0].RuleID = "changed by the caller"
-	check.Require.NoError(t, got.Expire(now.Add(time.Hour)))
+	require.NoError(t, got.Expire(now.Add(time.Hour)))
 	listed, err := f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID})
-	check.Require.NoError(t, err)
-	check.Require.Len(t, listed, 1)
+	require.NoError(t, err)
+	require.Len(t, listed, 1)
 	listed[0].Quote().Lines[1].RuleID = "changed by the caller"
 
-	check.Assert.Equal(t, stored, f.get(t, b.ID()), "the store returned its own state")
+	assert.Equal(t, stored, f.get(t, b.ID()), "the store returned its own state")
 }

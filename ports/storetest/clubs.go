@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
-	"github.com/matchpoint/matchpoint/ports/internal/check"
 )
 
 var clubCases = []contract{
@@ -23,37 +25,37 @@ var clubCases = []contract{
 // zones but not equal pointers.
 func assertClub(t *testing.T, want, got domain.Club) {
 	t.Helper()
-	check.Assert.Equal(t, want.ID, got.ID)
-	check.Assert.Equal(t, want.Slug, got.Slug)
-	check.Assert.Equal(t, want.Name, got.Name)
-	if check.Assert.NotNil(t, got.Location) {
-		check.Assert.Equal(t, want.Location.String(), got.Location.String())
+	assert.Equal(t, want.ID, got.ID)
+	assert.Equal(t, want.Slug, got.Slug)
+	assert.Equal(t, want.Name, got.Name)
+	if assert.NotNil(t, got.Location) {
+		assert.Equal(t, want.Location.String(), got.Location.String())
 	}
-	check.Assert.Equal(t, want.Currency, got.Currency)
-	check.Assert.Equal(t, want.Policy, got.Policy)
+	assert.Equal(t, want.Currency, got.Currency)
+	assert.Equal(t, want.Policy, got.Policy)
 }
 
 func testClubSaveAndGet(t *testing.T, f *fixture) {
 	got, err := f.store.GetClub(f.ctx, f.club.ID)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	assertClub(t, f.club, got)
 
 	got, err = f.store.GetClubBySlug(f.ctx, f.club.Slug)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	assertClub(t, f.club, got)
 }
 
 func testClubReplace(t *testing.T, f *fixture) {
 	c, err := domain.NewClub(f.club.ID, "renamed-"+f.club.Slug, "Renamed", "America/Argentina/Buenos_Aires", "ARS", domain.DefaultPolicy())
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	c.Policy.Hold = 20 * time.Minute
-	check.Require.NoError(t, f.store.SaveClub(f.ctx, c))
+	require.NoError(t, f.store.SaveClub(f.ctx, c))
 
 	got, err := f.store.GetClub(f.ctx, c.ID)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	assertClub(t, c, got)
 	got, err = f.store.GetClubBySlug(f.ctx, c.Slug)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	assertClub(t, c, got)
 
 	_, err = f.store.GetClubBySlug(f.ctx, f.club.Slug)
@@ -61,10 +63,10 @@ func testClubReplace(t *testing.T, f *fixture) {
 	// The old slug is free for another club.
 	other := newClub(t)
 	other.Slug = f.club.Slug
-	check.Require.NoError(t, f.store.SaveClub(f.ctx, other))
+	require.NoError(t, f.store.SaveClub(f.ctx, other))
 	got, err = f.store.GetClubBySlug(f.ctx, f.club.Slug)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, other.ID, got.ID)
+	require.NoError(t, err)
+	assert.Equal(t, other.ID, got.ID)
 }
 
 func testClubDuplicateSlug(t *testing.T, f *fixture) {
@@ -75,7 +77,7 @@ func testClubDuplicateSlug(t *testing.T, f *fixture) {
 	_, err := f.store.GetClub(f.ctx, other.ID)
 	assertNotFound(t, err)
 	got, err := f.store.GetClubBySlug(f.ctx, f.club.Slug)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	assertClub(t, f.club, got)
 }
 
@@ -88,18 +90,18 @@ func testClubNotFound(t *testing.T, f *fixture) {
 
 func testClubValuesAreCopied(t *testing.T, f *fixture) {
 	c := newClub(t)
-	check.Require.NoError(t, f.store.SaveClub(f.ctx, c))
+	require.NoError(t, f.store.SaveClub(f.ctx, c))
 	c.Policy.Durations[domain.Padel][0] = 5 * time.Minute
 	c.Policy.Durations["squash"] = []time.Duration{time.Hour}
 
 	got, err := f.store.GetClub(f.ctx, c.ID)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, domain.DefaultPolicy().Durations, got.Policy.Durations, "the store kept the caller's map")
+	require.NoError(t, err)
+	assert.Equal(t, domain.DefaultPolicy().Durations, got.Policy.Durations, "the store kept the caller's map")
 	got.Policy.Durations[domain.Tennis][0] = 5 * time.Minute
 
 	again, err := f.store.GetClub(f.ctx, c.ID)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, domain.DefaultPolicy().Durations, again.Policy.Durations, "the store returned its own map")
+	require.NoError(t, err)
+	assert.Equal(t, domain.DefaultPolicy().Durations, again.Policy.Durations, "the store returned its own map")
 }
 
 var courtCases = []contract{
@@ -111,21 +113,21 @@ var courtCases = []contract{
 
 func testCourtSaveAndGet(t *testing.T, f *fixture) {
 	got, err := f.store.GetCourt(f.ctx, f.club.ID, f.court.ID)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, f.court, got)
+	require.NoError(t, err)
+	assert.Equal(t, f.court, got)
 }
 
 func testCourtReplace(t *testing.T, f *fixture) {
 	c := f.court
 	c.Name, c.Indoor, c.Surface, c.Active = "Alpha Centre", false, "clay", false
-	check.Require.NoError(t, f.store.SaveCourt(f.ctx, c))
+	require.NoError(t, f.store.SaveCourt(f.ctx, c))
 
 	got, err := f.store.GetCourt(f.ctx, f.club.ID, c.ID)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, c, got)
+	require.NoError(t, err)
+	assert.Equal(t, c, got)
 	list, err := f.store.ListCourts(f.ctx, f.club.ID)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, []domain.Court{c, f.other}, list)
+	require.NoError(t, err)
+	assert.Equal(t, []domain.Court{c, f.other}, list)
 }
 
 func testCourtNotFound(t *testing.T, f *fixture) {
@@ -148,12 +150,12 @@ func testCourtList(t *testing.T, f *fixture) {
 
 	slices.SortFunc(deltas, func(a, b domain.Court) int { return strings.Compare(a.ID, b.ID) })
 	list, err := f.store.ListCourts(f.ctx, f.club.ID)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, append([]domain.Court{f.court, f.other, charlie}, deltas...), list)
+	require.NoError(t, err)
+	assert.Equal(t, append([]domain.Court{f.court, f.other, charlie}, deltas...), list)
 
 	list, err = f.store.ListCourts(f.ctx, f.saveClub(t).ID)
-	check.Require.NoError(t, err)
-	check.Assert.Empty(t, list)
+	require.NoError(t, err)
+	assert.Empty(t, list)
 }
 
 var apiKeyCases = []contract{
@@ -185,34 +187,34 @@ func utcKey(k ports.APIKey) ports.APIKey {
 func (f *fixture) findAPIKey(t *testing.T, hash string) ports.APIKey {
 	t.Helper()
 	got, err := f.store.FindAPIKey(f.ctx, hash)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	return utcKey(got)
 }
 
 func testAPIKeySaveAndFind(t *testing.T, f *fixture) {
 	k := newAPIKey(f.club, "front desk")
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
 	other := newAPIKey(f.club, "reports")
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, other))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, other))
 
 	got := f.findAPIKey(t, k.Hash)
-	check.Assert.Equal(t, k, got)
-	check.Assert.False(t, got.Revoked(), "a new key is in force")
-	check.Assert.True(t, got.LastUsedAt.IsZero(), "a new key was never used")
+	assert.Equal(t, k, got)
+	assert.False(t, got.Revoked(), "a new key is in force")
+	assert.True(t, got.LastUsedAt.IsZero(), "a new key was never used")
 }
 
 func testAPIKeyDuplicateHash(t *testing.T, f *fixture) {
 	k := newAPIKey(f.club, "front desk")
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
 	dup := newAPIKey(f.saveClub(t), "copy")
 	dup.Hash = k.Hash
 	assertError(t, f.store.SaveAPIKey(f.ctx, dup), domain.KindConflict, domain.CodeDuplicate)
 
-	check.Assert.Equal(t, k.ID, f.findAPIKey(t, k.Hash).ID)
+	assert.Equal(t, k.ID, f.findAPIKey(t, k.Hash).ID)
 }
 
 func testAPIKeyNotFound(t *testing.T, f *fixture) {
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, newAPIKey(f.club, "front desk")))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, newAPIKey(f.club, "front desk")))
 	_, err := f.store.FindAPIKey(f.ctx, hash("unknown"))
 	assertNotFound(t, err)
 }
@@ -220,81 +222,81 @@ func testAPIKeyNotFound(t *testing.T, f *fixture) {
 func testAPIKeyList(t *testing.T, f *fixture) {
 	later := newAPIKey(f.club, "later")
 	later.CreatedAt = now.Add(time.Hour)
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, later))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, later))
 	var same []ports.APIKey // keys made at one instant: ordered by id
 	for range 3 {
 		k := newAPIKey(f.club, "same time")
-		check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+		require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
 		same = append(same, k)
 	}
 	slices.SortFunc(same, func(a, b ports.APIKey) int { return strings.Compare(a.ID, b.ID) })
 	revoked := newAPIKey(f.club, "revoked")
 	revoked.CreatedAt = now.Add(2 * time.Hour)
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, revoked))
-	check.Require.NoError(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, revoked.ID, now.Add(3*time.Hour)))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, revoked))
+	require.NoError(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, revoked.ID, now.Add(3*time.Hour)))
 	revoked.RevokedAt = now.Add(3 * time.Hour)
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, newAPIKey(f.saveClub(t), "another club's")))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, newAPIKey(f.saveClub(t), "another club's")))
 
 	list, err := f.store.ListAPIKeys(f.ctx, f.club.ID)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	got := make([]ports.APIKey, 0, len(list))
 	for _, k := range list {
 		got = append(got, utcKey(k))
 	}
-	check.Assert.Equal(t, append(append(same, later), revoked), got, "revoked keys are listed too")
+	assert.Equal(t, append(append(same, later), revoked), got, "revoked keys are listed too")
 
 	list, err = f.store.ListAPIKeys(f.ctx, f.saveClub(t).ID)
-	check.Require.NoError(t, err)
-	check.Assert.NotNil(t, list)
-	check.Assert.Empty(t, list)
+	require.NoError(t, err)
+	assert.NotNil(t, list)
+	assert.Empty(t, list)
 }
 
 func testAPIKeyRevoke(t *testing.T, f *fixture) {
 	k := newAPIKey(f.club, "front desk")
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
 	kept := newAPIKey(f.club, "reports")
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, kept))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, kept))
 
 	at := now.Add(time.Hour)
-	check.Require.NoError(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, k.ID, at))
+	require.NoError(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, k.ID, at))
 	got := f.findAPIKey(t, k.Hash)
-	check.Assert.True(t, got.Revoked(), "the revoked key is still found, marked revoked")
-	check.Assert.Equal(t, at, got.RevokedAt)
-	check.Assert.False(t, f.findAPIKey(t, kept.Hash).Revoked(), "only that key is revoked")
+	assert.True(t, got.Revoked(), "the revoked key is still found, marked revoked")
+	assert.Equal(t, at, got.RevokedAt)
+	assert.False(t, f.findAPIKey(t, kept.Hash).Revoked(), "only that key is revoked")
 
-	check.Require.NoError(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, k.ID, at.Add(time.Hour)), "revoking again")
-	check.Assert.Equal(t, at, f.findAPIKey(t, k.Hash).RevokedAt, "the first revocation time is kept")
+	require.NoError(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, k.ID, at.Add(time.Hour)), "revoking again")
+	assert.Equal(t, at, f.findAPIKey(t, k.Hash).RevokedAt, "the first revocation time is kept")
 
 	assertNotFound(t, f.store.RevokeAPIKey(f.ctx, f.club.ID, newID(), at))
 }
 
 func testAPIKeyRevokeOtherClub(t *testing.T, f *fixture) {
 	k := newAPIKey(f.club, "front desk")
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
 	other := f.saveClub(t)
 
 	assertNotFound(t, f.store.RevokeAPIKey(f.ctx, other.ID, k.ID, now), "a club revokes only its own keys")
-	check.Assert.False(t, f.findAPIKey(t, k.Hash).Revoked())
+	assert.False(t, f.findAPIKey(t, k.Hash).Revoked())
 }
 
 func testAPIKeyTouch(t *testing.T, f *fixture) {
 	k := newAPIKey(f.club, "front desk")
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, k))
 	other := newAPIKey(f.club, "reports")
-	check.Require.NoError(t, f.store.SaveAPIKey(f.ctx, other))
+	require.NoError(t, f.store.SaveAPIKey(f.ctx, other))
 
 	used := now.Add(time.Hour)
-	check.Require.NoError(t, f.store.TouchAPIKey(f.ctx, k.ID, used))
-	check.Assert.Equal(t, used, f.findAPIKey(t, k.Hash).LastUsedAt)
-	check.Assert.True(t, f.findAPIKey(t, other.Hash).LastUsedAt.IsZero(), "only that key is touched")
+	require.NoError(t, f.store.TouchAPIKey(f.ctx, k.ID, used))
+	assert.Equal(t, used, f.findAPIKey(t, k.Hash).LastUsedAt)
+	assert.True(t, f.findAPIKey(t, other.Hash).LastUsedAt.IsZero(), "only that key is touched")
 
-	check.Require.NoError(t, f.store.TouchAPIKey(f.ctx, k.ID, used.Add(-time.Minute)))
-	check.Assert.Equal(t, used, f.findAPIKey(t, k.Hash).LastUsedAt, "an earlier use does not move the time back")
-	check.Require.NoError(t, f.store.TouchAPIKey(f.ctx, k.ID, used.Add(time.Minute)))
-	check.Assert.Equal(t, used.Add(time.Minute), f.findAPIKey(t, k.Hash).LastUsedAt)
+	require.NoError(t, f.store.TouchAPIKey(f.ctx, k.ID, used.Add(-time.Minute)))
+	assert.Equal(t, used, f.findAPIKey(t, k.Hash).LastUsedAt, "an earlier use does not move the time back")
+	require.NoError(t, f.store.TouchAPIKey(f.ctx, k.ID, used.Add(time.Minute)))
+	assert.Equal(t, used.Add(time.Minute), f.findAPIKey(t, k.Hash).LastUsedAt)
 
-	check.Require.NoError(t, f.store.TouchAPIKey(f.ctx, newID(), used), "an unknown key changes nothing")
+	require.NoError(t, f.store.TouchAPIKey(f.ctx, newID(), used), "an unknown key changes nothing")
 	got, err := f.store.ListAPIKeys(f.ctx, f.club.ID)
-	check.Require.NoError(t, err)
-	check.Assert.Len(t, got, 2)
+	require.NoError(t, err)
+	assert.Len(t, got, 2)
 }

@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
-	"github.com/matchpoint/matchpoint/ports/internal/check"
 )
 
 var concurrencyCases = []contract{
@@ -80,14 +82,14 @@ func testCreateRace(t *testing.T, f *fixture, tx bool) {
 		}
 		assertError(t, err, domain.KindConflict, domain.CodeSlotUnavailable)
 	}
-	check.Assert.Len(t, won, slots, "every slot was booked")
+	assert.Len(t, won, slots, "every slot was booked")
 	for slot, n := range won {
-		check.Assert.Equal(t, 1, n, "winners of slot %d", slot)
+		assert.Equal(t, 1, n, "winners of slot %d", slot)
 	}
 
 	stored, err := f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID, CourtID: f.court.ID, Limit: workers})
-	check.Require.NoError(t, err)
-	check.Assert.Len(t, stored, slots, "only the winners are stored")
+	require.NoError(t, err)
+	assert.Len(t, stored, slots, "only the winners are stored")
 	assertNoOverlap(t, stored, now)
 }
 
@@ -97,7 +99,7 @@ func assertNoOverlap(t *testing.T, bs []*domain.Booking, now time.Time) {
 	for i, a := range bs {
 		for _, b := range bs[i+1:] {
 			if a.CourtID() == b.CourtID() && a.IsActive(now) && b.IsActive(now) {
-				check.Assert.False(t, a.Interval().Overlaps(b.Interval()), "active bookings %s and %s overlap", a.ID(), b.ID())
+				assert.False(t, a.Interval().Overlaps(b.Interval()), "active bookings %s and %s overlap", a.ID(), b.ID())
 			}
 		}
 	}
@@ -118,11 +120,11 @@ func testUpdateRace(t *testing.T, f *fixture, tx bool) {
 		})
 	})
 	for _, err := range errs {
-		check.Assert.NoError(t, err)
+		assert.NoError(t, err)
 	}
 	got := f.get(t, b.ID())
-	check.Assert.Equal(t, 1+workers, got.Version)
-	check.Assert.Equal(t, domain.NewMoney(workers, f.club.Currency), got.Refund)
+	assert.Equal(t, 1+workers, got.Version)
+	assert.Equal(t, domain.NewMoney(workers, f.club.Currency), got.Refund)
 }
 
 func testIdempotencyKeyRace(t *testing.T, f *fixture) {
@@ -137,15 +139,15 @@ func testIdempotencyKeyRace(t *testing.T, f *fixture) {
 	winner := ""
 	for i, err := range errs {
 		if err == nil {
-			check.Assert.Empty(t, winner, "a second booking took the key")
+			assert.Empty(t, winner, "a second booking took the key")
 			winner = bookings[i].ID()
 			continue
 		}
 		assertError(t, err, domain.KindConflict, domain.CodeDuplicate)
 	}
 	found, err := f.store.FindBookingByIdempotencyKey(f.ctx, f.club.ID, "checkout-1")
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, winner, found.ID())
+	require.NoError(t, err)
+	assert.Equal(t, winner, found.ID())
 }
 
 // testIdempotencyKeyRaceSameSlot races the same request repeated under one key (a
@@ -168,7 +170,7 @@ func testIdempotencyKeyRaceSameSlot(t *testing.T, f *fixture) {
 		}
 		assertError(t, err, domain.KindConflict, domain.CodeDuplicate)
 	}
-	check.Assert.Equal(t, 1, won)
+	assert.Equal(t, 1, won)
 }
 
 func testMaxActiveRace(t *testing.T, f *fixture) {
@@ -188,10 +190,10 @@ func testMaxActiveRace(t *testing.T, f *fixture) {
 		}
 		assertError(t, err, domain.KindPolicy, domain.CodeTooManyActive)
 	}
-	check.Assert.Equal(t, limit, n)
+	assert.Equal(t, limit, n)
 	stored, err := f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID})
-	check.Require.NoError(t, err)
-	check.Assert.Len(t, stored, limit)
+	require.NoError(t, err)
+	assert.Len(t, stored, limit)
 }
 
 func testSeasonOverlapRace(t *testing.T, f *fixture) {
@@ -210,8 +212,8 @@ func testSeasonOverlapRace(t *testing.T, f *fixture) {
 		}
 		assertError(t, err, domain.KindConflict, domain.CodeSeasonOverlap)
 	}
-	check.Assert.Equal(t, 1, n)
-	check.Assert.Len(t, f.listSeasons(t), 1)
+	assert.Equal(t, 1, n)
+	assert.Len(t, f.listSeasons(t), 1)
 }
 
 func testPaymentEventRace(t *testing.T, f *fixture) {
@@ -224,10 +226,10 @@ func testPaymentEventRace(t *testing.T, f *fixture) {
 	})
 	n := 0
 	for i, err := range errs {
-		check.Assert.NoError(t, err)
+		assert.NoError(t, err)
 		if fresh[i] {
 			n++
 		}
 	}
-	check.Assert.Equal(t, 1, n, "exactly one goroutine recorded the event first")
+	assert.Equal(t, 1, n, "exactly one goroutine recorded the event first")
 }

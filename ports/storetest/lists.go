@@ -5,9 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
-	"github.com/matchpoint/matchpoint/ports/internal/check"
 )
 
 var bookingListCases = []contract{
@@ -31,20 +33,20 @@ func testListOccupancy(t *testing.T, f *fixture) {
 	f.create(t, spec{club: club, court: f.saveCourt(t, club, "Alpha"), start: at(10, 0)})
 
 	got, err := f.store.ListOccupancy(f.ctx, f.club.ID, domain.Interval{Start: at(9, 30), End: at(12, 30)})
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	for i := range got {
 		got[i] = normalOccupancy(got[i])
 	}
 	occupancy := func(id string) domain.Occupancy {
 		b, err := f.store.GetBooking(f.ctx, id)
-		check.Require.NoError(t, err)
+		require.NoError(t, err)
 		return normalOccupancy(b.Occupancy())
 	}
-	check.Assert.Equal(t, []domain.Occupancy{occupancy(lapsed.ID()), occupancy(held.ID()), occupancy(confirmed.ID()), occupancy(cancelled.ID())}, got)
+	assert.Equal(t, []domain.Occupancy{occupancy(lapsed.ID()), occupancy(held.ID()), occupancy(confirmed.ID()), occupancy(cancelled.ID())}, got)
 
 	empty, err := f.store.ListOccupancy(f.ctx, f.club.ID, domain.Interval{Start: at(20, 0), End: at(22, 0)})
-	check.Require.NoError(t, err)
-	check.Assert.Empty(t, empty)
+	require.NoError(t, err)
+	assert.Empty(t, empty)
 }
 
 func normalOccupancy(o domain.Occupancy) domain.Occupancy {
@@ -87,14 +89,14 @@ func testListBookingsFilters(t *testing.T, f *fixture) {
 		{"nothing", ports.BookingFilter{ClubID: f.club.ID, Status: domain.StatusNoShow}, []string{}},
 	} {
 		got, err := f.store.ListBookings(f.ctx, tc.filter)
-		check.Require.NoError(t, err, tc.name)
-		check.Assert.Equal(t, tc.want, ids(got), tc.name)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, ids(got), tc.name)
 	}
 
 	got, err := f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID, Status: domain.StatusConfirmed})
-	check.Require.NoError(t, err)
-	check.Require.Len(t, got, 1)
-	check.Assert.Equal(t, f.get(t, b.ID()), normal(got[0].Record()), "listed bookings are whole")
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, f.get(t, b.ID()), normal(got[0].Record()), "listed bookings are whole")
 }
 
 func testListBookingsDefaultLimit(t *testing.T, f *fixture) {
@@ -105,12 +107,12 @@ func testListBookingsDefaultLimit(t *testing.T, f *fixture) {
 		want = append(want, b.ID())
 	}
 	got, err := f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID})
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, want[:100], ids(got))
+	require.NoError(t, err)
+	assert.Equal(t, want[:100], ids(got))
 
 	got, err = f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID, Limit: n})
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, want, ids(got))
+	require.NoError(t, err)
+	assert.Equal(t, want, ids(got))
 }
 
 func testListExpiredHolds(t *testing.T, f *fixture) {
@@ -126,16 +128,16 @@ func testListExpiredHolds(t *testing.T, f *fixture) {
 	}
 
 	got, err := f.store.ListExpiredHolds(f.ctx, now, 10)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, []string{first.ID(), second.ID(), third.ID()}, got)
+	require.NoError(t, err)
+	assert.Equal(t, []string{first.ID(), second.ID(), third.ID()}, got)
 
 	got, err = f.store.ListExpiredHolds(f.ctx, now, 2)
-	check.Require.NoError(t, err)
-	check.Assert.Equal(t, []string{first.ID(), second.ID()}, got)
+	require.NoError(t, err)
+	assert.Equal(t, []string{first.ID(), second.ID()}, got)
 
 	got, err = f.store.ListExpiredHolds(f.ctx, now.Add(-time.Hour), 10)
-	check.Require.NoError(t, err)
-	check.Assert.Empty(t, got)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 }
 
 func testListBookingsCreatedBefore(t *testing.T, f *fixture) {
@@ -153,7 +155,7 @@ func testListBookingsCreatedBefore(t *testing.T, f *fixture) {
 		{"any time", time.Time{}, []*domain.Booking{recent, old, fresh}},
 	} {
 		got, err := f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID, Status: domain.StatusPending, CreatedBefore: tc.before})
-		check.Require.NoError(t, err, tc.name)
-		check.Assert.Equal(t, ids(tc.want), ids(got), tc.name)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, ids(tc.want), ids(got), tc.name)
 	}
 }

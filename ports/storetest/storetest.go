@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
-	"github.com/matchpoint/matchpoint/ports/internal/check"
 )
 
 // Run runs the contract suite of ports.Store. newStore returns a fresh, empty store
@@ -73,7 +75,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, s ports.Store) *fixture {
 	t.Helper()
-	check.Require.NotNil(t, s, "newStore returned nil")
+	require.NotNil(t, s, "newStore returned nil")
 	f := &fixture{store: s, ctx: t.Context()}
 	f.club = f.saveClub(t)
 	f.court = f.saveCourt(t, f.club, "Alpha")
@@ -86,7 +88,7 @@ func newClub(t *testing.T) domain.Club {
 	t.Helper()
 	id := newID()
 	c, err := domain.NewClub(id, "club-"+id[:8], "Club "+id[:8], "Europe/Madrid", "EUR", domain.DefaultPolicy())
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	return c
 }
 
@@ -94,7 +96,7 @@ func newClub(t *testing.T) domain.Club {
 func (f *fixture) saveClub(t *testing.T) domain.Club {
 	t.Helper()
 	c := newClub(t)
-	check.Require.NoError(t, f.store.SaveClub(f.ctx, c))
+	require.NoError(t, f.store.SaveClub(f.ctx, c))
 	return c
 }
 
@@ -102,8 +104,8 @@ func (f *fixture) saveClub(t *testing.T) domain.Club {
 func (f *fixture) saveCourt(t *testing.T, club domain.Club, name string) domain.Court {
 	t.Helper()
 	c, err := domain.NewCourt(newID(), club.ID, name, domain.Padel, true, "glass")
-	check.Require.NoError(t, err)
-	check.Require.NoError(t, f.store.SaveCourt(f.ctx, c))
+	require.NoError(t, err)
+	require.NoError(t, f.store.SaveCourt(f.ctx, c))
 	return c
 }
 
@@ -140,16 +142,16 @@ func (f *fixture) booking(t *testing.T, s spec) *domain.Booking {
 		s.made = now
 	}
 	customer, err := domain.NewCustomer("Player One", s.email, "+34 600 000 000", domain.CategoryGuest)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	iv, err := domain.NewInterval(s.start, s.start.Add(s.dur))
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	id := newID()
 	b, err := domain.NewBooking(domain.NewBookingParams{
 		ID: id, Club: s.club, Court: s.court, Customer: customer, Interval: iv,
 		Quote: quote(s.club, iv), TokenHash: hash("token " + id), IdempotencyKey: s.key,
 		RequestHash: hash("request " + id), Now: s.made,
 	})
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	return b
 }
 
@@ -157,21 +159,21 @@ func (f *fixture) booking(t *testing.T, s spec) *domain.Booking {
 func (f *fixture) create(t *testing.T, s spec) *domain.Booking {
 	t.Helper()
 	b := f.booking(t, s)
-	check.Require.NoError(t, f.store.CreateBooking(f.ctx, b, ports.CreateBookingOptions{Now: b.Record().CreatedAt}))
+	require.NoError(t, f.store.CreateBooking(f.ctx, b, ports.CreateBookingOptions{Now: b.Record().CreatedAt}))
 	return b
 }
 
 // update applies fn to a stored booking at when and requires it to succeed.
 func (f *fixture) update(t *testing.T, id string, when time.Time, fn func(b *domain.Booking) error) {
 	t.Helper()
-	check.Require.NoError(t, f.store.UpdateBooking(f.ctx, id, when, fn))
+	require.NoError(t, f.store.UpdateBooking(f.ctx, id, when, fn))
 }
 
 // get returns the stored record of a booking.
 func (f *fixture) get(t *testing.T, id string) domain.BookingRecord {
 	t.Helper()
 	b, err := f.store.GetBooking(f.ctx, id)
-	check.Require.NoError(t, err)
+	require.NoError(t, err)
 	return normal(b.Record())
 }
 
@@ -237,11 +239,11 @@ func ids(bs []*domain.Booking) []string {
 // assertError checks that err is a domain error of kind and code.
 func assertError(t *testing.T, err error, kind domain.Kind, code string, msgAndArgs ...any) bool {
 	t.Helper()
-	if !check.Assert.Error(t, err, msgAndArgs...) {
+	if !assert.Error(t, err, msgAndArgs...) {
 		return false
 	}
-	return check.Assert.Equal(t, kind, domain.ErrorKind(err), "kind of %v", err) &&
-		check.Assert.Equal(t, code, domain.ErrorCode(err), "code of %v", err)
+	return assert.Equal(t, kind, domain.ErrorKind(err), "kind of %v", err) &&
+		assert.Equal(t, code, domain.ErrorCode(err), "code of %v", err)
 }
 
 // assertNotFound checks that err is a not_found error.

@@ -65,7 +65,7 @@ type Config struct {
 	// HTTPClient sends the API requests. Nil means a client with a 10-second
 	// timeout. The gateway does not retry: callers (the job queue) do.
 	HTTPClient *http.Client
-	// Clock dates checkouts and checks webhook timestamps. Nil means the system clock.
+	// Clock dates checkouts and checks webhook timestamps. Nil means ports.SystemClock.
 	Clock ports.Clock
 	// Tolerance is how far a webhook signature's timestamp may be from now, either
 	// way. Zero means DefaultTolerance. It must cover MercadoPago's redeliveries if
@@ -142,7 +142,7 @@ func New(cfg Config) (*Gateway, error) {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = systemClock{}
+		cfg.Clock = ports.SystemClock{}
 	}
 	if cfg.Tolerance <= 0 {
 		cfg.Tolerance = DefaultTolerance
@@ -199,10 +199,6 @@ func (g *Gateway) LogValue() slog.Value {
 
 // Provider returns "mercadopago".
 func (g *Gateway) Provider() string { return Provider }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now().UTC() }
 
 // requester is the SDK's transport. It sends requests through the configured
 // client, to the configured base URL, and sets the idempotency key the context

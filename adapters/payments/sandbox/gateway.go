@@ -37,7 +37,7 @@ type Config struct {
 	Secret string
 	// Client delivers webhooks. Nil means a client with a 10-second timeout.
 	Client *http.Client
-	// Clock dates events and checks signature timestamps. Nil means the system clock.
+	// Clock dates events and checks signature timestamps. Nil means ports.SystemClock.
 	Clock ports.Clock
 	// IDs names checkouts, payments, refunds and events. Nil means random hex ids.
 	IDs ports.IDs
@@ -108,7 +108,7 @@ func New(cfg Config) (*Gateway, error) {
 		cfg.Client = &http.Client{Timeout: 10 * time.Second}
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = systemClock{}
+		cfg.Clock = ports.SystemClock{}
 	}
 	if cfg.IDs == nil {
 		cfg.IDs = randomIDs{}
@@ -132,10 +132,6 @@ func New(cfg Config) (*Gateway, error) {
 		events:     map[string][]byte{},
 	}, nil
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now().UTC() }
 
 type randomIDs struct{}
 

@@ -42,7 +42,7 @@ type Options struct {
 	// Backoff returns how long to wait before running a job again after its attempt-th
 	// attempt failed. Nil means DefaultBackoff.
 	Backoff func(attempt int) time.Duration
-	// Clock decides when a RunAt time or a retry is due. Nil means the system clock.
+	// Clock decides when a RunAt time or a retry is due. Nil means ports.SystemClock.
 	// With a fake clock, Drain runs the jobs that moving it has made due.
 	Clock ports.Clock
 	// Logger receives retries, dead jobs and jobs lost at Stop. Nil means slog.Default().
@@ -116,7 +116,7 @@ func New(opts Options) *Queue {
 		opts.Backoff = DefaultBackoff
 	}
 	if opts.Clock == nil {
-		opts.Clock = systemClock{}
+		opts.Clock = ports.SystemClock{}
 	}
 	q := &Queue{
 		workers:     opts.Workers,
@@ -133,10 +133,6 @@ func New(opts Options) *Queue {
 	q.work = sync.NewCond(&q.mu)
 	return q
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now().UTC() }
 
 func (q *Queue) logger() *slog.Logger {
 	if q.log != nil {

@@ -9,8 +9,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+)
 
-	"github.com/matchpoint/matchpoint/adapters/payments/mercadopago"
+// The headers of a signed notification, as MercadoPago names them. The fake spells
+// them, and builds the manifest and the signature below, on its own rather than with
+// the gateway's names and code, so that a mistake in the gateway's reading of the
+// scheme cannot be mirrored here and pass unseen.
+const (
+	signatureHeader = "X-Signature"
+	requestIDHeader = "X-Request-Id"
 )
 
 // notificationJSON is the body of a Webhooks notification of a payment.
@@ -75,13 +82,13 @@ func SignedHeader(secret string, body []byte, ts, requestID string) http.Header 
 	}
 	h := http.Header{}
 	if requestID != "" {
-		h.Set(mercadopago.RequestIDHeader, requestID)
+		h.Set(requestIDHeader, requestID)
 		manifest.WriteString("request-id:" + requestID + ";")
 	}
 	manifest.WriteString("ts:" + ts + ";")
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(manifest.String()))
-	h.Set(mercadopago.SignatureHeader, "ts="+ts+",v1="+hex.EncodeToString(m.Sum(nil)))
+	h.Set(signatureHeader, "ts="+ts+",v1="+hex.EncodeToString(m.Sum(nil)))
 	h.Set("Content-Type", "application/json")
 	return h
 }
