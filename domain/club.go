@@ -106,7 +106,25 @@ type Policy struct {
 	MaxActivePerCustomer int
 }
 
-// DefaultPolicy is a sensible policy for a padel club.
+// DefaultPolicy is a sensible policy for a padel club, a starting point that a club
+// adjusts to its own rules. Its values, and why:
+//
+//   - Granularity 30 minutes: games start on the hour or the half hour, the grid clubs
+//     publish, and prices are set per half hour.
+//   - Durations for padel and tennis 60, 90 or 120 minutes: the lengths clubs sell, 90
+//     being the usual padel game; other sports may take any multiple of 30 minutes up to
+//     four hours.
+//   - MinLead 15 minutes: time to pay and to reach the court, and for the club to see
+//     the booking before play.
+//   - MaxHorizon 14 days: two weeks is how far ahead players plan a game, and a short
+//     horizon keeps regulars from holding the courts for months.
+//   - Hold 10 minutes: long enough to pay at a checkout, short enough that an abandoned
+//     checkout frees its slot soon.
+//   - CancelCutoff 24 hours, LateRefundBasisPoints 5000: a day's notice refunds all that
+//     was paid, leaving the club time to sell the court again; later, half, as the club
+//     may not fill the slot; nothing once the game has started.
+//   - MaxActivePerCustomer 4: a customer may hold four bookings that have not ended, a
+//     busy week of games, but not a large share of the courts.
 func DefaultPolicy() Policy {
 	return Policy{
 		Granularity: 30 * time.Minute,

@@ -17,6 +17,24 @@ func TestDefaultPolicyIsValid(t *testing.T) {
 	require.NoError(t, domain.DefaultPolicy().Validate())
 }
 
+// TestDefaultPolicyIsAsDocumented keeps DefaultPolicy's doc comment, which lists each
+// value and its reason, true: a changed value fails here until the doc says it.
+func TestDefaultPolicyIsAsDocumented(t *testing.T) {
+	t.Parallel()
+
+	lengths := []time.Duration{60 * time.Minute, 90 * time.Minute, 120 * time.Minute}
+	assert.Equal(t, domain.Policy{
+		Granularity:           30 * time.Minute,
+		Durations:             map[domain.Sport][]time.Duration{domain.Padel: lengths, domain.Tennis: lengths},
+		MinLead:               15 * time.Minute,
+		MaxHorizon:            14 * 24 * time.Hour,
+		Hold:                  10 * time.Minute,
+		CancelCutoff:          24 * time.Hour,
+		LateRefundBasisPoints: 5000,
+		MaxActivePerCustomer:  4,
+	}, domain.DefaultPolicy())
+}
+
 func TestPolicyValidate(t *testing.T) {
 	t.Parallel()
 
