@@ -65,20 +65,31 @@ func (a *Admin) Authenticate(ctx context.Context, clubSlug, key string) (domain.
 // continuously is written once a minute, not on every request.
 const apiKeyTouchEvery = time.Minute
 
-// CreateClubCommand describes a new club.
+// CreateClubCommand describes a new club. Zone and Currency are names, as a form, a
+// request body or a command line gives them, not the *time.Location and domain.Currency
+// a domain.Club holds: CreateClub parses them as domain.NewClub does, so that an unknown
+// zone or currency is the use case's invalid error like any other bad field. A
+// *time.Location would also let through time.Local or a fixed offset, which are not
+// IANA zones a club can be stored by.
 type CreateClubCommand struct {
 	Slug     string
 	Name     string
-	Zone     string // IANA zone, e.g. America/Argentina/Buenos_Aires
-	Currency string // ISO 4217, e.g. ARS
+	Zone     string // IANA zone name, e.g. America/Argentina/Buenos_Aires
+	Currency string // ISO 4217 code, e.g. ARS
 	Policy   domain.Policy
 }
 
+// CreatedClub is a new club and its first admin API key.
+type CreatedClub struct {
+	Club   domain.Club
+	APIKey string // in clear, returned this once: only its hash is stored
+}
+
 // CreateClub creates a club and its first admin API key, returned once in clear.
-func (a *Admin) CreateClub(ctx context.Context, cmd CreateClubCommand) (domain.Club, string, error) {
+func (a *Admin) CreateClub(ctx context.Context, cmd CreateClubCommand) (CreatedClub, error) {
 	club, err := domain.NewClub(a.IDs.NewID(), cmd.Slug, cmd.Name, cmd.Zone, cmd.Currency, cmd.Policy)
 	if err != nil {
-		return domain.Club{}, "", err
+		return CreatedClub{}, err
 	}
 	var key string
 	err = a.Store.WithinTx(ctx, func(ctx context.Context) error {
@@ -89,7 +100,10 @@ func (a *Admin) CreateClub(ctx context.Context, cmd CreateClubCommand) (domain.C
 		key, err = a.issueKey(ctx, club.ID, "initial")
 		return err
 	})
-	return club, key, err
+	if err != nil {
+		return CreatedClub{}, err
+	}
+	return CreatedClub{Club: club, APIKey: key}, nil
 }
 
 // Club returns the club with the slug, read from the store rather than the cache: it

@@ -76,20 +76,30 @@ type QuoteCommand struct {
 	Category domain.CustomerCategory
 }
 
+// QuoteResult is the price of a booking and the club it would be at, whose zone and
+// currency a caller needs to show it.
+type QuoteResult struct {
+	Club  domain.Club
+	Quote domain.Quote
+}
+
 // Quote prices a booking slot by slot, checking it as a booking is checked: against the
 // lead time and horizon of the club's policy and its opening hours. Its reads may be served by a read replica, as Get's.
-func (a *Availability) Quote(ctx context.Context, cmd QuoteCommand) (domain.Club, domain.Quote, error) {
+func (a *Availability) Quote(ctx context.Context, cmd QuoteCommand) (QuoteResult, error) {
 	ctx = ports.ReplicaReadsOK(ctx)
 	club, err := a.catalog.clubBySlug(ctx, cmd.ClubSlug)
 	if err != nil {
-		return domain.Club{}, domain.Quote{}, err
+		return QuoteResult{}, err
 	}
 	court, err := a.catalog.court(ctx, club.ID, cmd.CourtID)
 	if err != nil {
-		return club, domain.Quote{}, err
+		return QuoteResult{}, err
 	}
 	q, err := a.quote(ctx, club, court, cmd.Start, cmd.Duration, cmd.Category)
-	return club, q, err
+	if err != nil {
+		return QuoteResult{}, err
+	}
+	return QuoteResult{Club: club, Quote: q}, nil
 }
 
 // quote prices a booking of court from start for d, refusing what could not be booked

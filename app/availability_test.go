@@ -94,10 +94,11 @@ func TestAvailabilityIsServedFromTheCache(t *testing.T) {
 	assert.Equal(t, want, e.store.loads())
 
 	// Quotes read the same cached configuration.
-	_, q, err := e.app.Availability.Quote(ctx, app.QuoteCommand{ClubSlug: clubSlug, CourtID: e.padel1.ID, Start: e.at(tomorrow, "17:30"), Duration: 90 * time.Minute})
+	q, err := e.app.Availability.Quote(ctx, app.QuoteCommand{ClubSlug: clubSlug, CourtID: e.padel1.ID, Start: e.at(tomorrow, "17:30"), Duration: 90 * time.Minute})
 	require.NoError(t, err)
-	assert.Equal(t, money(1_600_000), q.Total)
-	assert.Len(t, q.Lines, 3)
+	assert.Equal(t, e.club.ID, q.Club.ID, "the quote says which club it prices")
+	assert.Equal(t, money(1_600_000), q.Quote.Total)
+	assert.Len(t, q.Quote.Lines, 3)
 	assert.Equal(t, want, e.store.loads())
 }
 

@@ -233,15 +233,25 @@ func (u *Bookings) checkClosures(ctx context.Context, club domain.Club, court do
 	return domain.CheckClosures(closures, court, iv)
 }
 
+// BookingView is a booking and its club, whose zone and currency a caller needs to
+// show the booking's times and amounts.
+type BookingView struct {
+	Club    domain.Club
+	Booking *domain.Booking
+}
+
 // Get returns a booking to the holder of its access token. A wrong token and an
 // unknown booking give the same not_found error, so a guess reveals nothing.
-func (u *Bookings) Get(ctx context.Context, id, token string) (*domain.Booking, domain.Club, error) {
+func (u *Bookings) Get(ctx context.Context, id, token string) (BookingView, error) {
 	b, err := u.authorize(ctx, id, token)
 	if err != nil {
-		return nil, domain.Club{}, err
+		return BookingView{}, err
 	}
 	club, err := u.catalog.club(ctx, b.ClubID())
-	return b, club, err
+	if err != nil {
+		return BookingView{}, err
+	}
+	return BookingView{Club: club, Booking: b}, nil
 }
 
 func (u *Bookings) authorize(ctx context.Context, id, token string) (*domain.Booking, error) {

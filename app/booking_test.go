@@ -50,10 +50,10 @@ func TestCreateBookingHoldsTheSlotAndOpensACheckout(t *testing.T) {
 	assert.NotEmpty(t, stored.TokenHash())
 	assert.NotEqual(t, res.AccessToken, stored.TokenHash())
 	assert.NotContains(t, stored.TokenHash(), res.AccessToken)
-	got, club, err := e.app.Bookings.Get(context.Background(), b.ID(), res.AccessToken)
+	got, err := e.app.Bookings.Get(context.Background(), b.ID(), res.AccessToken)
 	require.NoError(t, err)
-	assert.Equal(t, b.ID(), got.ID())
-	assert.Equal(t, e.club.ID, club.ID)
+	assert.Equal(t, b.ID(), got.Booking.ID())
+	assert.Equal(t, e.club.ID, got.Club.ID)
 
 	// The hold's expiry is scheduled with the booking.
 	assert.Equal(t, 1, e.queue.Stats().Scheduled)
@@ -309,15 +309,16 @@ func TestGetAndCancelNeedTheAccessToken(t *testing.T) {
 		"the stored hash as token": e.stored(t, id).TokenHash(),
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, _, err := e.app.Bookings.Get(ctx, id, token)
+			got, err := e.app.Bookings.Get(ctx, id, token)
 			requireCode(t, err, domain.KindNotFound, domain.CodeNotFound)
+			assert.Zero(t, got, "a refused read returns nothing of the booking")
 			_, err = e.app.Bookings.Cancel(ctx, id, token)
 			requireCode(t, err, domain.KindNotFound, domain.CodeNotFound)
 		})
 	}
-	_, _, err := e.app.Bookings.Get(ctx, "no-such-booking", res.AccessToken)
+	_, err := e.app.Bookings.Get(ctx, "no-such-booking", res.AccessToken)
 	requireCode(t, err, domain.KindNotFound, domain.CodeNotFound)
-	_, _, err = e.app.Bookings.Get(ctx, id, "")
+	_, err = e.app.Bookings.Get(ctx, id, "")
 	requireCode(t, err, domain.KindUnauthorized, domain.CodeUnauthorized)
 	_, err = e.app.Bookings.Cancel(ctx, id, "")
 	requireCode(t, err, domain.KindUnauthorized, domain.CodeUnauthorized)
@@ -326,10 +327,10 @@ func TestGetAndCancelNeedTheAccessToken(t *testing.T) {
 	assert.Equal(t, domain.StatusPending, b.Status(), "no failed attempt changed the booking")
 	assert.Equal(t, 2, b.Version(), "created, then given its checkout")
 
-	got, club, err := e.app.Bookings.Get(ctx, id, res.AccessToken)
+	got, err := e.app.Bookings.Get(ctx, id, res.AccessToken)
 	require.NoError(t, err)
-	assert.Equal(t, id, got.ID())
-	assert.Equal(t, clubSlug, club.Slug)
+	assert.Equal(t, id, got.Booking.ID())
+	assert.Equal(t, clubSlug, got.Club.Slug)
 }
 
 func TestCancelRefunds(t *testing.T) {

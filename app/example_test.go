@@ -85,13 +85,14 @@ func Example() {
 	})
 
 	// A club with one padel court, open 08:00–01:00, at 4 000 pesos per half hour.
-	club, _, err := mp.Admin.CreateClub(ctx, app.CreateClubCommand{
+	created, err := mp.Admin.CreateClub(ctx, app.CreateClubCommand{
 		Slug: "riverside", Name: "Riverside Padel", Zone: "America/Argentina/Buenos_Aires", Currency: "ARS",
 		Policy: domain.DefaultPolicy(),
 	})
 	if err != nil {
 		panic(err)
 	}
+	club := created.Club
 	court, err := mp.Admin.SaveCourt(ctx, club, domain.Court{Name: "Court 1", Sport: domain.Padel, Active: true})
 	if err != nil {
 		panic(err)
@@ -137,11 +138,11 @@ func Example() {
 		panic(err)
 	}
 	_ = res.Body.Close()
-	paid, _, err := mp.Bookings.Get(ctx, id, token)
+	paid, err := mp.Bookings.Get(ctx, id, token)
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(paid.Status(), paid.Paid())
+	fmt.Println(paid.Booking.Status(), paid.Booking.Paid())
 
 	// Cancelled 23 hours ahead, within the policy's 24-hour cutoff: half comes back.
 	cancelled, err := mp.Bookings.Cancel(ctx, id, token)

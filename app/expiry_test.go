@@ -35,9 +35,9 @@ func TestHoldExpiryJob(t *testing.T) {
 	assert.Empty(t, e.gateway.refundCalls(id))
 
 	// The customer can still read the booking; cancelling it is no longer possible.
-	got, _, err := e.app.Bookings.Get(context.Background(), id, res.AccessToken)
+	got, err := e.app.Bookings.Get(context.Background(), id, res.AccessToken)
 	require.NoError(t, err)
-	assert.Equal(t, domain.StatusExpired, got.Status())
+	assert.Equal(t, domain.StatusExpired, got.Booking.Status())
 	_, err = e.app.Bookings.Cancel(context.Background(), id, res.AccessToken)
 	requireCode(t, err, domain.KindConflict, domain.CodeInvalidTransition)
 }

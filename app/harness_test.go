@@ -181,11 +181,11 @@ func newEnvWith(t *testing.T, o envOptions, policy ...func(*domain.Policy)) *env
 
 func (e *env) seedClub(t *testing.T, slug string, pol domain.Policy) (domain.Club, string) {
 	t.Helper()
-	club, key, err := e.app.Admin.CreateClub(context.Background(), app.CreateClubCommand{
+	created, err := e.app.Admin.CreateClub(context.Background(), app.CreateClubCommand{
 		Slug: slug, Name: "Club " + slug, Zone: zone, Currency: "ARS", Policy: pol,
 	})
 	require.NoError(t, err)
-	return club, key
+	return created.Club, created.APIKey
 }
 
 func (e *env) saveCourt(t *testing.T, club domain.Club, name string, sport domain.Sport) domain.Court {

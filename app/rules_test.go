@@ -31,9 +31,9 @@ func TestSavePriceRuleRefusesARateBeyondTheBound(t *testing.T) {
 	rule.Rate = max
 	_, err = e.app.Admin.SavePriceRule(ctx, e.club, rule)
 	require.NoError(t, err, "the bound itself is allowed")
-	_, q, err := e.app.Availability.Quote(ctx, app.QuoteCommand{ClubSlug: clubSlug, CourtID: e.padel1.ID, Start: e.at(tomorrow, "10:00"), Duration: 2 * time.Hour})
+	q, err := e.app.Availability.Quote(ctx, app.QuoteCommand{ClubSlug: clubSlug, CourtID: e.padel1.ID, Start: e.at(tomorrow, "10:00"), Duration: 2 * time.Hour})
 	require.NoError(t, err)
-	assert.Equal(t, money(4*max.Amount()), q.Total)
+	assert.Equal(t, money(4*max.Amount()), q.Quote.Total)
 }
 
 func TestSavePriceRuleChecksTheSeason(t *testing.T) {

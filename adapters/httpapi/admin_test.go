@@ -36,9 +36,9 @@ func TestAdminAuthentication(t *testing.T) {
 	assert.Equal(t, http.StatusOK, e.get(adminBase+"/courts", e.admin()).Code)
 
 	// A key administers its own club only; an unknown club looks the same as another's.
-	_, otherKey, err := e.app.Admin.CreateClub(context.Background(), app.CreateClubCommand{Slug: "club-two", Name: "Club Two", Zone: zone, Currency: "ARS", Policy: domain.DefaultPolicy()})
+	other, err := e.app.Admin.CreateClub(context.Background(), app.CreateClubCommand{Slug: "club-two", Name: "Club Two", Zone: zone, Currency: "ARS", Policy: domain.DefaultPolicy()})
 	require.NoError(t, err)
-	assertProblem(t, e.get(adminBase+"/courts", bearer(otherKey)), http.StatusForbidden, "forbidden")
+	assertProblem(t, e.get(adminBase+"/courts", bearer(other.APIKey)), http.StatusForbidden, "forbidden")
 	assertProblem(t, e.get("/v1/admin/clubs/nowhere/courts", e.admin()), http.StatusForbidden, "forbidden")
 	// Authentication comes before the body is read.
 	assertProblem(t, e.post(adminBase+"/courts", "not json", nil), http.StatusUnauthorized, "unauthorized")

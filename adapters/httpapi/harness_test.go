@@ -219,9 +219,10 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 
 func (e *env) seed() {
 	ctx := context.Background()
-	club, key, err := e.app.Admin.CreateClub(ctx, app.CreateClubCommand{Slug: clubSlug, Name: "Club One", Zone: zone, Currency: "ARS", Policy: domain.DefaultPolicy()})
+	created, err := e.app.Admin.CreateClub(ctx, app.CreateClubCommand{Slug: clubSlug, Name: "Club One", Zone: zone, Currency: "ARS", Policy: domain.DefaultPolicy()})
 	require.NoError(e.t, err)
-	e.club, e.apiKey = club, key
+	club := created.Club
+	e.club, e.apiKey = club, created.APIKey
 	for _, name := range []string{"Padel 1", "Padel 2", "Padel 3", "Padel 4"} {
 		c, err := e.app.Admin.SaveCourt(ctx, club, domain.Court{Name: name, Sport: domain.Padel, Indoor: true, Surface: "synthetic", Active: true})
 		require.NoError(e.t, err)

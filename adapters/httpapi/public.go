@@ -212,14 +212,14 @@ func (h *Handler) quote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	club, q, err := h.app.Availability.Quote(r.Context(), app.QuoteCommand{
+	res, err := h.app.Availability.Quote(r.Context(), app.QuoteCommand{
 		ClubSlug: r.PathValue("club"), CourtID: req.CourtID, Start: req.Start, Duration: req.Duration, Category: req.Category,
 	})
 	if err != nil {
 		return err
 	}
 	h.writeJSON(w, r, http.StatusOK, quoteResponse{
-		CourtID: req.CourtID, Start: clubTime(req.Start, club), End: clubTime(req.Start.Add(req.Duration), club), Quote: quoteOf(q, club),
+		CourtID: req.CourtID, Start: clubTime(req.Start, res.Club), End: clubTime(req.Start.Add(req.Duration), res.Club), Quote: quoteOf(res.Quote, res.Club),
 	})
 	return nil
 }
@@ -258,12 +258,12 @@ func (h *Handler) createBooking(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) getBooking(w http.ResponseWriter, r *http.Request) error {
-	b, club, err := h.app.Bookings.Get(r.Context(), r.PathValue("id"), bearerToken(r.Header))
+	res, err := h.app.Bookings.Get(r.Context(), r.PathValue("id"), bearerToken(r.Header))
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	h.writeJSON(w, r, http.StatusOK, bookingResponse{Booking: bookingOf(b, club)})
+	h.writeJSON(w, r, http.StatusOK, bookingResponse{Booking: bookingOf(res.Booking, res.Club)})
 	return nil
 }
 

@@ -89,15 +89,16 @@ func setupClubsCreate(c *cli, fs *flag.FlagSet) func(ctx context.Context) error 
 			return err
 		}
 		defer cleanup()
-		club, key, err := t.App.Admin.CreateClub(ctx, app.CreateClubCommand{
+		created, err := t.App.Admin.CreateClub(ctx, app.CreateClubCommand{
 			Slug: *slug, Name: *name, Zone: *zone, Currency: *currency, Policy: domain.DefaultPolicy(),
 		})
 		if err != nil {
 			return operatorError(err)
 		}
+		club := created.Club
 		fmt.Fprintf(c.stdout, "created club %q (%s), %s, %s, with the default booking policy\n",
 			club.Slug, club.Name, club.Location, club.Currency)
-		fmt.Fprintf(c.stdout, "admin API key (shown once):\n%s\n", key)
+		fmt.Fprintf(c.stdout, "admin API key (shown once):\n%s\n", created.APIKey)
 		return nil
 	}
 }

@@ -183,9 +183,10 @@ func (p *prober) seed() {
 	require.NotEmpty(t, seasons)
 	p.demo.Season = seasons[0]
 
-	rc, rkey, err := a.Admin.CreateClub(ctx, app.CreateClubCommand{Slug: "rival", Name: "Rival Club", Zone: "Europe/Madrid", Currency: "EUR", Policy: domain.DefaultPolicy()})
+	created, err := a.Admin.CreateClub(ctx, app.CreateClubCommand{Slug: "rival", Name: "Rival Club", Zone: "Europe/Madrid", Currency: "EUR", Policy: domain.DefaultPolicy()})
 	require.NoError(t, err)
-	p.rival = probeClub{Club: rc, Key: rkey}
+	rc := created.Club
+	p.rival = probeClub{Club: rc, Key: created.APIKey}
 	court, err := a.Admin.SaveCourt(ctx, rc, domain.Court{Name: "Rival 1", Sport: domain.Padel, Surface: "glass", Active: true})
 	require.NoError(t, err)
 	p.rival.Courts = []domain.Court{court}
@@ -263,8 +264,8 @@ func (p *prober) book(court domain.Court, start time.Time) app.CreatedBooking {
 // pending returns b if it is still pending, or else a new booking made by mk.
 func (p *prober) pending(b *app.CreatedBooking, mk func(n int) app.CreatedBooking) *app.CreatedBooking {
 	if b != nil {
-		got, _, err := p.srv.App.Bookings.Get(p.ctx, b.Booking.ID(), b.AccessToken)
-		if err == nil && got.Status() == domain.StatusPending {
+		got, err := p.srv.App.Bookings.Get(p.ctx, b.Booking.ID(), b.AccessToken)
+		if err == nil && got.Booking.Status() == domain.StatusPending {
 			return b
 		}
 	}

@@ -22,7 +22,7 @@ type Demo struct {
 // and two tennis courts, a season open 08:00–01:00 every day around today, off-peak and
 // peak prices for guests and members, and a closure of one court tomorrow morning.
 func SeedDemo(ctx context.Context, a *app.App, now time.Time) (Demo, error) {
-	club, key, err := a.Admin.CreateClub(ctx, app.CreateClubCommand{
+	created, err := a.Admin.CreateClub(ctx, app.CreateClubCommand{
 		Slug: DemoSlug, Name: "Demo Padel & Tennis", Zone: "America/Argentina/Buenos_Aires",
 		Currency: "ARS", Policy: domain.DefaultPolicy(),
 	})
@@ -32,7 +32,8 @@ func SeedDemo(ctx context.Context, a *app.App, now time.Time) (Demo, error) {
 	if err != nil {
 		return Demo{}, err
 	}
-	d := Demo{Club: club, APIKey: key}
+	club := created.Club
+	d := Demo{Club: club, APIKey: created.APIKey}
 	courts := []domain.Court{
 		{Name: "Padel 1", Sport: domain.Padel, Indoor: true, Surface: "synthetic grass", Active: true},
 		{Name: "Padel 2", Sport: domain.Padel, Indoor: true, Surface: "synthetic grass", Active: true},
