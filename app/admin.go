@@ -28,18 +28,18 @@ const apiKeyPrefix = "mpk_"
 // costs one indexed read and, now and then, one small write.
 func (a *Admin) Authenticate(ctx context.Context, clubSlug, key string) (domain.Club, error) {
 	if key == "" {
-		return domain.Club{}, domain.Errorf(domain.KindUnauthorized, domain.CodeUnauthorized, "an API key is required")
+		return domain.Club{}, domain.Errorf(domain.CodeUnauthorized, "an API key is required")
 	}
-	forbidden := domain.Errorf(domain.KindForbidden, domain.CodeForbidden, "this API key may not administer club %q", clubSlug)
+	forbidden := domain.Errorf(domain.CodeForbidden, "this API key may not administer club %q", clubSlug)
 	k, err := a.Store.FindAPIKey(ctx, hashToken(key))
 	if domain.ErrorKind(err) == domain.KindNotFound {
-		return domain.Club{}, domain.Errorf(domain.KindUnauthorized, domain.CodeUnauthorized, "the API key is not valid")
+		return domain.Club{}, domain.Errorf(domain.CodeUnauthorized, "the API key is not valid")
 	}
 	if err != nil {
 		return domain.Club{}, err
 	}
 	if k.Revoked() {
-		return domain.Club{}, domain.Errorf(domain.KindUnauthorized, domain.CodeUnauthorized, "the API key has been revoked")
+		return domain.Club{}, domain.Errorf(domain.CodeUnauthorized, "the API key has been revoked")
 	}
 	club, err := a.catalog.clubBySlug(ctx, clubSlug)
 	if domain.ErrorKind(err) == domain.KindNotFound {
@@ -120,7 +120,7 @@ const maxAPIKeyLabel = 100
 func (a *Admin) IssueAPIKey(ctx context.Context, club domain.Club, label string) (string, error) {
 	label = strings.TrimSpace(label)
 	if label == "" || utf8.RuneCountInString(label) > maxAPIKeyLabel {
-		return "", domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "an API key needs a label of 1 to %d characters saying what it is for", maxAPIKeyLabel)
+		return "", domain.Errorf(domain.CodeInvalid, "an API key needs a label of 1 to %d characters saying what it is for", maxAPIKeyLabel)
 	}
 	return a.issueKey(ctx, club.ID, label)
 }
@@ -253,7 +253,7 @@ func (a *Admin) closure(ctx context.Context, club domain.Club, id string) (domai
 			return c, nil
 		}
 	}
-	return domain.Closure{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "closure %q not found", id)
+	return domain.Closure{}, domain.Errorf(domain.CodeNotFound, "closure %q not found", id)
 }
 
 // ListClosures returns the club's closures that overlap [from, to); zero bounds are open.
@@ -311,7 +311,7 @@ func (a *Admin) SavePriceRule(ctx context.Context, club domain.Club, r domain.Pr
 			return domain.PriceRule{}, err
 		}
 		if !slices.ContainsFunc(seasons, func(s domain.Season) bool { return s.ID == r.SeasonID }) {
-			return domain.PriceRule{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "season %q not found", r.SeasonID)
+			return domain.PriceRule{}, domain.Errorf(domain.CodeNotFound, "season %q not found", r.SeasonID)
 		}
 	}
 	if err := r.Validate(club); err != nil {
@@ -349,7 +349,7 @@ func (a *Admin) MarkNoShow(ctx context.Context, club domain.Club, id string) (*d
 	now := a.Clock.Now()
 	err := a.Store.UpdateBooking(ctx, id, now, func(b *domain.Booking) error {
 		if b.ClubID() != club.ID {
-			return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "booking %q not found", id)
+			return domain.Errorf(domain.CodeNotFound, "booking %q not found", id)
 		}
 		out = b
 		return b.MarkNoShow(now)
@@ -377,5 +377,5 @@ func owned[T any](items []T, err error, id string, idOf func(T) string) error {
 	if slices.ContainsFunc(items, func(x T) bool { return idOf(x) == id }) {
 		return nil
 	}
-	return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "%q not found", id)
+	return domain.Errorf(domain.CodeNotFound, "%q not found", id)
 }

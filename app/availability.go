@@ -39,7 +39,7 @@ func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailab
 		return DayAvailability{}, err
 	}
 	if q.Date.IsZero() {
-		return DayAvailability{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "date is required")
+		return DayAvailability{}, domain.Errorf(domain.CodeInvalid, "date is required")
 	}
 	if err := domain.CheckDate("date", q.Date); err != nil {
 		return DayAvailability{}, err
@@ -106,7 +106,7 @@ func (a *Availability) Quote(ctx context.Context, cmd QuoteCommand) (QuoteResult
 // now: a quote is the price of a booking the customer can make.
 func (c *core) quote(ctx context.Context, club domain.Club, court domain.Court, start time.Time, d time.Duration, cat domain.CustomerCategory) (domain.Quote, error) {
 	if d <= 0 || d > 24*time.Hour {
-		return domain.Quote{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "duration must be between 1 minute and 24 hours")
+		return domain.Quote{}, domain.Errorf(domain.CodeInvalid, "duration must be between 1 minute and 24 hours")
 	}
 	if err := domain.CheckInstant("start", start); err != nil {
 		return domain.Quote{}, err
@@ -115,7 +115,7 @@ func (c *core) quote(ctx context.Context, club domain.Club, court domain.Court, 
 		return domain.Quote{}, err
 	}
 	if !club.Policy.AllowsDuration(court.Sport, d) {
-		return domain.Quote{}, domain.Errorf(domain.KindPolicy, domain.CodeDurationNotAllowed, "%s may not be booked for %d minutes", court.Sport, int(d.Minutes()))
+		return domain.Quote{}, domain.Errorf(domain.CodeDurationNotAllowed, "%s may not be booked for %d minutes", court.Sport, int(d.Minutes()))
 	}
 	sched, err := c.catalog.schedule(ctx, club)
 	if err != nil {

@@ -107,7 +107,7 @@ func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (Create
 		return u.Jobs.Enqueue(ctx, ExpireHoldArgs{BookingID: id}, ports.EnqueueOptions{RunAt: b.HoldExpiresAt(), UniqueKey: "expire:" + id})
 	})
 	if err != nil {
-		if cmd.IdempotencyKey != "" && domain.ErrorCode(err) == domain.CodeDuplicate {
+		if cmd.IdempotencyKey != "" && errors.Is(err, domain.ErrDuplicate) {
 			// A concurrent request with the same key won the race: answer as a replay.
 			if res, ok, rerr := u.replay(ctx, club, cmd.IdempotencyKey, fingerprint); ok || rerr != nil {
 				return res, rerr
@@ -128,7 +128,7 @@ func (u *Bookings) replay(ctx context.Context, club domain.Club, key, fingerprin
 		return CreatedBooking{}, false, err
 	}
 	if b.RequestHash() != fingerprint {
-		return CreatedBooking{}, true, domain.Errorf(domain.KindConflict, domain.CodeIdempotencyKeyReused, "idempotency key %q was used for a different request", key)
+		return CreatedBooking{}, true, domain.Errorf(domain.CodeIdempotencyKeyReused, "idempotency key %q was used for a different request", key)
 	}
 	res, err := u.checkout(ctx, club, b, u.token(b.ID()), true)
 	return res, true, err
@@ -160,15 +160,15 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 		}
 		if b.IdempotencyKey() != "" && !refused {
 			// The client can retry with its key: the retry reopens the checkout.
-			return res, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the payment provider is not answering; the slot is held until %s, retry with the same Idempotency-Key", b.HoldExpiresAt().Format(time.RFC3339))
+			return res, domain.Errorf(domain.CodeUnavailable, "the payment provider is not answering; the slot is held until %s, retry with the same Idempotency-Key", b.HoldExpiresAt().Format(time.RFC3339))
 		}
 		// Without a key the client cannot find this booking again, and a refused checkout
 		// will not open on a retry: free the slot.
 		u.release(ctx, club, b)
 		if refused {
-			return CreatedBooking{}, domain.Errorf(domain.KindInternal, domain.CodeInternal, "the payment provider refused the checkout; nothing was booked, and the club has been told")
+			return CreatedBooking{}, domain.Errorf(domain.CodeInternal, "the payment provider refused the checkout; nothing was booked, and the club has been told")
 		}
-		return CreatedBooking{}, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the payment provider is not answering; nothing was booked, try again")
+		return CreatedBooking{}, domain.Errorf(domain.CodeUnavailable, "the payment provider is not answering; nothing was booked, try again")
 	}
 	res.CheckoutURL = co.URL
 	if b.PaymentRef() == co.Ref && b.PaymentGateway() == gatewayName {
@@ -194,10 +194,10 @@ func (u *Bookings) checkout(ctx context.Context, club domain.Club, b *domain.Boo
 		// may retry (the retry records the checkout), anyone else gets the slot freed.
 		u.Logger.ErrorContext(ctx, "recording the checkout failed", "booking", b.ID(), "gateway", gatewayName, "err", err)
 		if b.IdempotencyKey() != "" {
-			return res, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the booking could not be completed; the slot is held until %s, retry with the same Idempotency-Key", b.HoldExpiresAt().Format(time.RFC3339))
+			return res, domain.Errorf(domain.CodeUnavailable, "the booking could not be completed; the slot is held until %s, retry with the same Idempotency-Key", b.HoldExpiresAt().Format(time.RFC3339))
 		}
 		u.release(ctx, club, b)
-		return CreatedBooking{}, domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the booking could not be completed; nothing was booked, try again")
+		return CreatedBooking{}, domain.Errorf(domain.CodeUnavailable, "the booking could not be completed; nothing was booked, try again")
 	}
 	res.Booking = b
 	return res, nil
@@ -256,9 +256,9 @@ func (u *Bookings) Get(ctx context.Context, id, token string) (BookingView, erro
 
 func (u *Bookings) authorize(ctx context.Context, id, token string) (*domain.Booking, error) {
 	if token == "" {
-		return nil, domain.Errorf(domain.KindUnauthorized, domain.CodeUnauthorized, "an access token is required")
+		return nil, domain.Errorf(domain.CodeUnauthorized, "an access token is required")
 	}
-	notFound := domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "booking %q not found", id)
+	notFound := domain.Errorf(domain.CodeNotFound, "booking %q not found", id)
 	b, err := u.Store.GetBooking(ctx, id)
 	if domain.ErrorKind(err) == domain.KindNotFound {
 		return nil, notFound

@@ -345,7 +345,7 @@ func (c *catalog) court(ctx context.Context, clubID, id string) (domain.Court, e
 			return ct, nil
 		}
 	}
-	return domain.Court{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "court %q not found", id)
+	return domain.Court{}, domain.Errorf(domain.CodeNotFound, "court %q not found", id)
 }
 
 // schedule returns what decides the club's opening hours and prices.

@@ -147,8 +147,8 @@ func TestACheckoutThatFails(t *testing.T) {
 		}})
 		return e, gw
 	}
-	down := domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "provider down")
-	refused := domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "expires_at too far ahead")
+	down := domain.Errorf(domain.CodeUnavailable, "provider down")
+	refused := domain.Errorf(domain.CodeInvalid, "expires_at too far ahead")
 
 	t.Run("down, without a key: the slot is free again", func(t *testing.T) {
 		e, gw := setup(t)

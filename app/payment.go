@@ -115,7 +115,7 @@ func (p *Payments) refunded(ctx context.Context, b *domain.Booking, ev ports.Pay
 	now := p.Clock.Now()
 	if ev.PaymentRef != "" && ev.PaymentRef == b.PaymentRef() && !b.Paid().IsZero() {
 		if ev.Amount.Currency() != b.Paid().Currency() {
-			p.Reporter.Report(ctx, domain.Errorf(domain.KindConflict, domain.CodeCurrencyMismatch, "refund of %s of a payment in %s", ev.Amount, b.Paid().Currency()),
+			p.Reporter.Report(ctx, domain.Errorf(domain.CodeCurrencyMismatch, "refund of %s of a payment in %s", ev.Amount, b.Paid().Currency()),
 				map[string]string{"booking": b.ID(), "event": ev.EventID})
 			return OutcomeIgnored, nil
 		}
@@ -145,7 +145,7 @@ func (p *Payments) refunded(ctx context.Context, b *domain.Booking, ev ports.Pay
 		if err != nil {
 			return "", err
 		}
-		p.Reporter.Report(ctx, domain.Errorf(domain.KindConflict, domain.CodeRefundedElsewhere, "%s of booking %s was refunded at the provider", extra, b.ID()),
+		p.Reporter.Report(ctx, domain.Errorf(domain.CodeRefundedElsewhere, "%s of booking %s was refunded at the provider", extra, b.ID()),
 			map[string]string{"booking": b.ID(), "event": ev.EventID, "status": string(b.Status())})
 		return OutcomeRefundRecorded, p.notify(ctx, b.ID(), ports.MessageRefund)
 	}
@@ -156,7 +156,7 @@ func (p *Payments) refunded(ctx context.Context, b *domain.Booking, ev ports.Pay
 	if err != nil || !first {
 		return OutcomeIgnored, err // applied already, and given back by us
 	}
-	p.Reporter.Report(ctx, domain.Errorf(domain.KindConflict, domain.CodeRefundBeforePayment, "payment %s was refunded (%s) before its completion arrived", ev.PaymentRef, ev.Amount),
+	p.Reporter.Report(ctx, domain.Errorf(domain.CodeRefundBeforePayment, "payment %s was refunded (%s) before its completion arrived", ev.PaymentRef, ev.Amount),
 		map[string]string{"booking": b.ID(), "event": ev.EventID})
 	return OutcomeIgnored, nil
 }
@@ -282,7 +282,7 @@ var errUnchanged = errors.New("app: nothing to change")
 // meanwhile): the next run takes up what is left.
 func (p *Payments) ExpireHolds(ctx context.Context, batch int) (int, error) {
 	if batch <= 0 {
-		return 0, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "batch size %d must be positive", batch)
+		return 0, domain.Errorf(domain.CodeInvalid, "batch size %d must be positive", batch)
 	}
 	total := 0
 	for {

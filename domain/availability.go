@@ -64,7 +64,7 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 		return nil, err
 	}
 	if !pol.AllowsDuration(q.Sport, q.Duration) {
-		return nil, Errorf(KindPolicy, CodeDurationNotAllowed, "%s may not be booked for %d minutes", q.Sport, int(q.Duration.Minutes()))
+		return nil, Errorf(CodeDurationNotAllowed, "%s may not be booked for %d minutes", q.Sport, int(q.Duration.Minutes()))
 	}
 	k := int(q.Duration / gran)
 	dayStart, dayEnd := q.Date.StartOfDay(loc), q.Date.AddDays(1).StartOfDay(loc)

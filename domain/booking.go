@@ -104,11 +104,11 @@ func NewBooking(p NewBookingParams) (*Booking, error) {
 	case p.ID == "":
 		return nil, invalidf("booking id is empty")
 	case p.Court.ClubID != p.Club.ID:
-		return nil, Errorf(KindNotFound, CodeNotFound, "court %q not found", p.Court.ID)
+		return nil, Errorf(CodeNotFound, "court %q not found", p.Court.ID)
 	case !p.Court.Active:
-		return nil, Errorf(KindPolicy, CodeCourtInactive, "court %q is not open for bookings", p.Court.Name)
+		return nil, Errorf(CodeCourtInactive, "court %q is not open for bookings", p.Court.Name)
 	case !pol.AllowsDuration(p.Court.Sport, p.Interval.Duration()):
-		return nil, Errorf(KindPolicy, CodeDurationNotAllowed, "%s may not be booked for %d minutes", p.Court.Sport, int(p.Interval.Duration().Minutes()))
+		return nil, Errorf(CodeDurationNotAllowed, "%s may not be booked for %d minutes", p.Court.Sport, int(p.Interval.Duration().Minutes()))
 	case pol.CheckStart(p.Interval.Start, p.Now) != nil:
 		return nil, pol.CheckStart(p.Interval.Start, p.Now)
 	case len(p.Quote.Lines) == 0 || p.Quote.Total.Currency() != p.Club.Currency:
@@ -135,7 +135,7 @@ func NewBooking(p NewBookingParams) (*Booking, error) {
 // than a booking whose transitions would run on nonsense.
 func RestoreBooking(r BookingRecord) (*Booking, error) {
 	if err := r.check(); err != nil {
-		return nil, Errorf(KindInternal, CodeInternal, "stored booking %q: %s", r.ID, err)
+		return nil, Errorf(CodeInternal, "stored booking %q: %s", r.ID, err)
 	}
 	r.Quote.Lines = slices.Clone(r.Quote.Lines)
 	return &Booking{r: r}, nil
@@ -269,7 +269,7 @@ func (b *Booking) transition(to Status, now time.Time) {
 }
 
 func (b *Booking) invalidTransition(to Status) error {
-	return Errorf(KindConflict, CodeInvalidTransition, "a %s booking cannot become %s", b.r.Status, to)
+	return Errorf(CodeInvalidTransition, "a %s booking cannot become %s", b.r.Status, to)
 }
 
 // SetCheckout records the gateway (by name) and its reference for the booking's
@@ -281,7 +281,7 @@ func (b *Booking) invalidTransition(to Status) error {
 func (b *Booking) SetCheckout(gateway, ref string) error {
 	switch {
 	case b.r.Status != StatusPending:
-		return Errorf(KindConflict, CodeInvalidTransition, "a %s booking takes no checkout", b.r.Status)
+		return Errorf(CodeInvalidTransition, "a %s booking takes no checkout", b.r.Status)
 	case gateway == "" || ref == "":
 		return invalidf("a checkout needs its gateway and its reference")
 	}
@@ -296,7 +296,7 @@ func (b *Booking) SetCheckout(gateway, ref string) error {
 func (b *Booking) PaidThrough(gateway string) error {
 	switch {
 	case b.r.Status != StatusConfirmed:
-		return Errorf(KindConflict, CodeInvalidTransition, "a %s booking has no payment to record the gateway of", b.r.Status)
+		return Errorf(CodeInvalidTransition, "a %s booking has no payment to record the gateway of", b.r.Status)
 	case gateway == "":
 		return invalidf("the gateway of a payment has a name")
 	}
@@ -313,10 +313,10 @@ func (b *Booking) ConfirmPayment(paid Money, ref string, now time.Time) error {
 		return b.invalidTransition(StatusConfirmed)
 	}
 	if !now.Before(b.r.Interval.Start) {
-		return Errorf(KindConflict, CodeBookingStarted, "the payment arrived after the booking's start at %s", b.r.Interval.Start.Format(time.RFC3339))
+		return Errorf(CodeBookingStarted, "the payment arrived after the booking's start at %s", b.r.Interval.Start.Format(time.RFC3339))
 	}
 	if !paid.Equal(b.r.Quote.Total) {
-		return Errorf(KindConflict, CodeAmountMismatch, "payment of %s does not match the quote of %s", paid, b.r.Quote.Total)
+		return Errorf(CodeAmountMismatch, "payment of %s does not match the quote of %s", paid, b.r.Quote.Total)
 	}
 	if ref != "" {
 		b.r.PaymentRef = ref
@@ -332,7 +332,7 @@ func (b *Booking) Expire(now time.Time) error {
 		return b.invalidTransition(StatusExpired)
 	}
 	if now.Before(b.r.HoldExpiresAt) {
-		return Errorf(KindConflict, CodeInvalidTransition, "the hold lasts until %s", b.r.HoldExpiresAt.Format(time.RFC3339))
+		return Errorf(CodeInvalidTransition, "the hold lasts until %s", b.r.HoldExpiresAt.Format(time.RFC3339))
 	}
 	b.transition(StatusExpired, now)
 	return nil
@@ -398,7 +398,7 @@ func (b *Booking) AddRefund(m Money) error {
 		return nil
 	}
 	if b.r.Status == StatusPending || b.r.Status == StatusExpired {
-		return Errorf(KindConflict, CodeInvalidTransition, "a %s booking has taken no payment to refund", b.r.Status)
+		return Errorf(CodeInvalidTransition, "a %s booking has taken no payment to refund", b.r.Status)
 	}
 	total := b.r.Refund.Amount() + m.Amount()
 	if m.Amount() > b.r.Paid.Amount()-b.r.Refund.Amount() {
@@ -433,7 +433,7 @@ func (b *Booking) ReturnPayment(m Money) error {
 func (b *Booking) checkRefund(m Money) error {
 	switch cur := b.r.Quote.Total.Currency(); {
 	case m.Currency() != cur:
-		return Errorf(KindInvalid, CodeCurrencyMismatch, "a refund in %s is not one of a booking in %s", m.Currency(), cur)
+		return Errorf(CodeCurrencyMismatch, "a refund in %s is not one of a booking in %s", m.Currency(), cur)
 	case m.Amount() < 0:
 		return invalidf("a refund of %s is negative", m)
 	}

@@ -187,9 +187,9 @@ func (p Policy) gridName() string {
 func (p Policy) CheckStart(start, now time.Time) error {
 	switch {
 	case start.Before(now.Add(p.MinLead)):
-		return Errorf(KindPolicy, CodeLeadTime, "bookings must be made at least %d minutes before they start", int(p.MinLead.Minutes()))
+		return Errorf(CodeLeadTime, "bookings must be made at least %d minutes before they start", int(p.MinLead.Minutes()))
 	case start.After(now.Add(p.MaxHorizon)):
-		return Errorf(KindPolicy, CodeHorizon, "bookings may start at most %d days ahead", int(p.MaxHorizon.Hours()/24))
+		return Errorf(CodeHorizon, "bookings may start at most %d days ahead", int(p.MaxHorizon.Hours()/24))
 	}
 	return nil
 }

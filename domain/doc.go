@@ -11,4 +11,23 @@
 // open structs checked where they come in (NewClub, the Validate methods); Booking
 // hides its fields and changes only through transitions that guard its state machine
 // ("Style notes" in DEVELOPERS.md says why).
+//
+// # Errors
+//
+// Every error Match Point returns on purpose is an *Error: a stable Code that clients
+// may switch on, and a human Message. The code decides the Kind (CodeKind holds the one
+// table), and the kind decides the HTTP status, so a call site names only the code:
+//
+//	return domain.Errorf(domain.CodeLeadTime, "bookings open %d minutes ahead", n)
+//
+// A %w verb in the format keeps a cause reachable through errors.Is and errors.As.
+// To inspect an error, wrapped or not:
+//
+//	errors.Is(err, domain.ErrSlotUnavailable) // one sentinel per code; matches by code
+//	domain.ErrorKind(err)                     // the kind; KindInternal for any other error
+//	domain.ErrorCode(err)                     // the code; CodeInternal for any other error
+//	domain.ErrorMessage(err)                  // the message; a generic one for any other error
+//
+// An error that is not an *Error, or carries a code outside the table, is internal: a
+// bug whose detail never reaches a client.
 package domain

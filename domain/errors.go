@@ -3,9 +3,11 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
-// Kind classifies an Error. The HTTP adapter maps each kind to a status code once.
+// Kind classifies an Error; it follows from the error's code (CodeKind). The HTTP
+// adapter maps each kind to a status code once.
 type Kind string
 
 // The kinds of error the domain and the use cases return.
@@ -20,7 +22,9 @@ const (
 	KindInternal     Kind = "internal"     // a bug or an unexpected failure
 )
 
-// Stable machine codes. Clients may switch on them; they never change meaning.
+// Stable machine codes. Clients may switch on them; they never change meaning. Each
+// has one kind, in the table of CodeKind, and one sentinel (ErrLeadTime for
+// CodeLeadTime) for errors.Is.
 const (
 	CodeInvalid              = "invalid"
 	CodeInvalidRequest       = "invalid_request" // text with NUL, control characters or bad UTF-8; JSON members twice or miscased
@@ -51,34 +55,117 @@ const (
 	CodeInternal             = "internal"
 )
 
-// Error is the one error type of Match Point: a kind, a stable code and a human message.
+// kinds is the one table from code to kind: a code names a single kind, so that a
+// call site says only the code and cannot pair it with the wrong kind.
+var kinds = map[string]Kind{
+	CodeInvalid:              KindInvalid,
+	CodeInvalidRequest:       KindInvalid,
+	CodeCurrencyMismatch:     KindInvalid,
+	CodeNotFound:             KindNotFound,
+	CodeSlotUnavailable:      KindConflict,
+	CodeInvalidTransition:    KindConflict,
+	CodeIdempotencyKeyReused: KindConflict,
+	CodeSeasonOverlap:        KindConflict,
+	CodeDuplicate:            KindConflict,
+	CodeAmountMismatch:       KindConflict,
+	CodeBookingStarted:       KindConflict,
+	CodeRefundedElsewhere:    KindConflict,
+	CodeRefundBeforePayment:  KindConflict,
+	CodeOutsideOpeningHours:  KindPolicy,
+	CodeClosed:               KindPolicy,
+	CodeLeadTime:             KindPolicy,
+	CodeHorizon:              KindPolicy,
+	CodeTooManyActive:        KindPolicy,
+	CodeDurationNotAllowed:   KindPolicy,
+	CodeMisaligned:           KindPolicy,
+	CodeNotPriced:            KindPolicy,
+	CodeCourtInactive:        KindPolicy,
+	CodeForbidden:            KindForbidden,
+	CodeBadSignature:         KindUnauthorized,
+	CodeUnauthorized:         KindUnauthorized,
+	CodeUnavailable:          KindUnavailable,
+	CodeInternal:             KindInternal,
+}
+
+// CodeKind returns the kind of code, and KindInternal for a code that is not one of
+// the Code constants: an error nobody classified is treated as a bug.
+func CodeKind(code string) Kind {
+	if k, ok := kinds[code]; ok {
+		return k
+	}
+	return KindInternal
+}
+
+// Sentinels, one per code, for errors.Is: errors.Is(err, ErrSlotUnavailable) holds
+// for any *Error with code CodeSlotUnavailable in err's chain, whatever its message.
+// They are targets to compare with; return an Errorf with a message that says what
+// happened instead.
+var (
+	ErrInvalid              = sentinel(CodeInvalid)
+	ErrInvalidRequest       = sentinel(CodeInvalidRequest)
+	ErrNotFound             = sentinel(CodeNotFound)
+	ErrSlotUnavailable      = sentinel(CodeSlotUnavailable)
+	ErrOutsideOpeningHours  = sentinel(CodeOutsideOpeningHours)
+	ErrClosed               = sentinel(CodeClosed)
+	ErrLeadTime             = sentinel(CodeLeadTime)
+	ErrHorizon              = sentinel(CodeHorizon)
+	ErrTooManyActive        = sentinel(CodeTooManyActive)
+	ErrInvalidTransition    = sentinel(CodeInvalidTransition)
+	ErrDurationNotAllowed   = sentinel(CodeDurationNotAllowed)
+	ErrMisaligned           = sentinel(CodeMisaligned)
+	ErrNotPriced            = sentinel(CodeNotPriced)
+	ErrCourtInactive        = sentinel(CodeCourtInactive)
+	ErrCurrencyMismatch     = sentinel(CodeCurrencyMismatch)
+	ErrIdempotencyKeyReused = sentinel(CodeIdempotencyKeyReused)
+	ErrSeasonOverlap        = sentinel(CodeSeasonOverlap)
+	ErrDuplicate            = sentinel(CodeDuplicate)
+	ErrAmountMismatch       = sentinel(CodeAmountMismatch)
+	ErrBookingStarted       = sentinel(CodeBookingStarted)
+	ErrRefundedElsewhere    = sentinel(CodeRefundedElsewhere)
+	ErrRefundBeforePayment  = sentinel(CodeRefundBeforePayment)
+	ErrBadSignature         = sentinel(CodeBadSignature)
+	ErrUnauthorized         = sentinel(CodeUnauthorized)
+	ErrForbidden            = sentinel(CodeForbidden)
+	ErrUnavailable          = sentinel(CodeUnavailable)
+	ErrInternal             = sentinel(CodeInternal)
+)
+
+func sentinel(code string) *Error {
+	return &Error{Code: code, Message: strings.ReplaceAll(code, "_", " ")}
+}
+
+// Error is the one error type of Match Point: a stable code and a human message. Its
+// kind follows from the code (see Kind).
 type Error struct {
-	Kind    Kind
 	Code    string
 	Message string
 	Err     error // the cause, if any
 }
 
-// Errorf returns an *Error of the given kind and code with a formatted message.
-// A %w verb in format keeps the cause reachable through errors.Unwrap.
-func Errorf(kind Kind, code, format string, args ...any) *Error {
+// Errorf returns an *Error with the given code and a formatted message; its kind is
+// the code's. A %w verb in format keeps the cause reachable through errors.Unwrap.
+func Errorf(code, format string, args ...any) *Error {
 	wrapped := fmt.Errorf(format, args...)
-	return &Error{Kind: kind, Code: code, Message: wrapped.Error(), Err: errors.Unwrap(wrapped)}
+	return &Error{Code: code, Message: wrapped.Error(), Err: errors.Unwrap(wrapped)}
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Kind returns the kind of e's code, KindInternal for a code that has none.
+func (e *Error) Kind() Kind { return CodeKind(e.Code) }
 
 // Unwrap returns the cause of e.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is reports whether target is an *Error with the same code, so that
-// errors.Is(err, &domain.Error{Code: domain.CodeSlotUnavailable}) works.
+// errors.Is(err, domain.ErrSlotUnavailable) and
+// errors.Is(err, &domain.Error{Code: domain.CodeSlotUnavailable}) work.
 func (e *Error) Is(target error) bool {
 	var t *Error
-	if !errors.As(target, &t) {
+	if !errors.As(target, &t) || t == nil {
 		return false
 	}
-	return t.Code == e.Code && (t.Kind == "" || t.Kind == e.Kind)
+	return t.Code == e.Code
 }
 
 // ErrorKind returns the kind of the first *Error in err's chain, KindInternal otherwise.
@@ -88,7 +175,7 @@ func ErrorKind(err error) Kind {
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Kind
+		return e.Kind()
 	}
 	return KindInternal
 }
@@ -119,5 +206,5 @@ func ErrorMessage(err error) string {
 }
 
 func invalidf(format string, args ...any) *Error {
-	return Errorf(KindInvalid, CodeInvalid, format, args...)
+	return Errorf(CodeInvalid, format, args...)
 }

@@ -73,7 +73,7 @@ func (m Money) IsZero() bool { return m.amount == 0 }
 // what an int64 of minor units holds: it is refused, never wrapped around.
 func (m Money) Add(o Money) (Money, error) {
 	if m.currency != o.currency {
-		return Money{}, Errorf(KindInvalid, CodeCurrencyMismatch, "cannot add %s to %s", o.currency, m.currency)
+		return Money{}, Errorf(CodeCurrencyMismatch, "cannot add %s to %s", o.currency, m.currency)
 	}
 	if (o.amount > 0 && m.amount > math.MaxInt64-o.amount) || (o.amount < 0 && m.amount < math.MinInt64-o.amount) {
 		return Money{}, invalidf("%s plus %s is beyond the largest amount Match Point can hold", m, o)

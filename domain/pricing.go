@@ -100,7 +100,7 @@ func (r PriceRule) Validate(club Club) error {
 	case r.Priority < -MaxPriority || r.Priority > MaxPriority:
 		return invalidf("price rule priority %d must lie between -%d and %d", r.Priority, MaxPriority, MaxPriority)
 	case r.Rate.Currency() != club.Currency:
-		return Errorf(KindInvalid, CodeCurrencyMismatch, "price rule rate is in %s but the club charges in %s", r.Rate.Currency(), club.Currency)
+		return Errorf(CodeCurrencyMismatch, "price rule rate is in %s but the club charges in %s", r.Rate.Currency(), club.Currency)
 	case r.Rate.Amount() < 0:
 		return invalidf("price rule rate must not be negative")
 	case r.Rate.Amount() > MaxRate(club.Currency).Amount():
@@ -219,10 +219,10 @@ func (s Schedule) Quote(court Court, iv Interval, cat CustomerCategory) (Quote, 
 		return Quote{}, invalidf("the club has no valid policy or time zone")
 	}
 	if iv.Duration()%gran != 0 || iv.Duration() <= 0 {
-		return Quote{}, Errorf(KindPolicy, CodeDurationNotAllowed, "a booking must last a whole number of %d-minute slots", int(gran.Minutes()))
+		return Quote{}, Errorf(CodeDurationNotAllowed, "a booking must last a whole number of %d-minute slots", int(gran.Minutes()))
 	}
 	if iv.Start.Second() != 0 || iv.Start.Nanosecond() != 0 || time.Duration(ClockOf(iv.Start, loc))*time.Minute%gran != 0 {
-		return Quote{}, Errorf(KindPolicy, CodeMisaligned, "a booking must start on a %d-minute boundary", int(gran.Minutes()))
+		return Quote{}, Errorf(CodeMisaligned, "a booking must start on a %d-minute boundary", int(gran.Minutes()))
 	}
 	day := DateOf(iv.Start, loc)
 	var plan *dayPlan
@@ -233,14 +233,14 @@ func (s Schedule) Quote(court Court, iv Interval, cat CustomerCategory) (Quote, 
 		}
 	}
 	if plan == nil {
-		return Quote{}, Errorf(KindPolicy, CodeOutsideOpeningHours, "the club is not open for all of %s–%s", iv.Start.In(loc).Format("2006-01-02 15:04"), iv.End.In(loc).Format("15:04"))
+		return Quote{}, Errorf(CodeOutsideOpeningHours, "the club is not open for all of %s–%s", iv.Start.In(loc).Format("2006-01-02 15:04"), iv.End.In(loc).Format("15:04"))
 	}
 	cands := s.candidates(*plan, cat.OrGuest())
 	q := Quote{Total: NewMoney(0, s.Club.Currency)}
 	for t := iv.Start; t.Before(iv.End); t = t.Add(gran) {
 		r := match(cands, court, ClockOf(t, loc))
 		if r == nil {
-			return Quote{}, Errorf(KindPolicy, CodeNotPriced, "no price rule covers %s on court %q", t.In(loc).Format("2006-01-02 15:04"), court.Name)
+			return Quote{}, Errorf(CodeNotPriced, "no price rule covers %s on court %q", t.In(loc).Format("2006-01-02 15:04"), court.Name)
 		}
 		if !r.rateInRange() {
 			return Quote{}, invalidf("price rule %q charges %s per slot, beyond the most a slot may cost (%s)", r.Name, r.Rate, MaxRate(r.Rate.Currency()))

@@ -101,7 +101,7 @@ func (s Season) Overlaps(o Season) bool { return !s.To.Before(o.From) && !o.To.B
 func CheckSeasonOverlap(s Season, others []Season) error {
 	for _, o := range others {
 		if o.ID != s.ID && o.ClubID == s.ClubID && s.Overlaps(o) {
-			return Errorf(KindConflict, CodeSeasonOverlap, "season %q (%s to %s) overlaps season %q (%s to %s)", s.Name, s.From, s.To, o.Name, o.From, o.To)
+			return Errorf(CodeSeasonOverlap, "season %q (%s to %s) overlaps season %q (%s to %s)", s.Name, s.From, s.To, o.Name, o.From, o.To)
 		}
 	}
 	return nil
@@ -150,7 +150,7 @@ func (c Closure) Applies(courtID string) bool { return c.CourtID == "" || c.Cour
 func CheckClosures(closures []Closure, court Court, iv Interval) error {
 	for _, c := range closures {
 		if c.Applies(court.ID) && c.Interval.Overlaps(iv) {
-			return Errorf(KindPolicy, CodeClosed, "court %q is closed then (%s)", court.Name, c.Reason)
+			return Errorf(CodeClosed, "court %q is closed then (%s)", court.Name, c.Reason)
 		}
 	}
 	return nil

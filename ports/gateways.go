@@ -73,5 +73,5 @@ func (s *GatewaySet) Named(name string) (PaymentGateway, error) {
 	if gw, ok := s.byName[name]; ok {
 		return gw, nil
 	}
-	return nil, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "no payment gateway %q", name)
+	return nil, domain.Errorf(domain.CodeNotFound, "no payment gateway %q", name)
 }

@@ -294,7 +294,7 @@ func decodePriceRule(body []byte, cur domain.Currency) (domain.PriceRule, error)
 		return domain.PriceRule{}, invalidf("rate.amount is required: the price of one slot in minor units")
 	}
 	if in.Rate.Currency != "" && in.Rate.Currency != cur.Code() {
-		return domain.PriceRule{}, domain.Errorf(domain.KindInvalid, domain.CodeCurrencyMismatch, "rate.currency %q differs from the club's currency %s", in.Rate.Currency, cur.Code())
+		return domain.PriceRule{}, domain.Errorf(domain.CodeCurrencyMismatch, "rate.currency %q differs from the club's currency %s", in.Rate.Currency, cur.Code())
 	}
 	r.Rate = domain.NewMoney(*in.Rate.Amount, cur)
 	return r, nil

@@ -29,7 +29,7 @@ func checkInvalid(t *testing.T, err error) {
 		return
 	}
 	var de *domain.Error
-	if !errors.As(err, &de) || de.Kind != domain.KindInvalid {
+	if !errors.As(err, &de) || de.Kind() != domain.KindInvalid {
 		t.Fatalf("error %v (%T) is not a domain invalid error", err, err)
 	}
 	if de.Message == "" {

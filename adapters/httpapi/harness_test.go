@@ -78,7 +78,7 @@ func (g *testGateway) CreateCheckout(_ context.Context, req ports.CheckoutReques
 }
 
 func (g *testGateway) GetPayment(_ context.Context, ref string) (ports.Payment, error) {
-	return ports.Payment{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "payment %q not found", ref)
+	return ports.Payment{}, domain.Errorf(domain.CodeNotFound, "payment %q not found", ref)
 }
 
 func (g *testGateway) Refund(_ context.Context, req ports.RefundRequest) (ports.Refund, error) {
@@ -106,11 +106,11 @@ func sign(body []byte) string {
 
 func (g *testGateway) ParseWebhook(h http.Header, body []byte) (ports.PaymentEvent, error) {
 	if !hmac.Equal([]byte(h.Get(sigHeader)), []byte(sign(body))) {
-		return ports.PaymentEvent{}, domain.Errorf(domain.KindUnauthorized, domain.CodeBadSignature, "the webhook signature does not match")
+		return ports.PaymentEvent{}, domain.Errorf(domain.CodeBadSignature, "the webhook signature does not match")
 	}
 	var ev webhookEvent
 	if err := json.Unmarshal(body, &ev); err != nil {
-		return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "the webhook body is not an event")
+		return ports.PaymentEvent{}, domain.Errorf(domain.CodeInvalid, "the webhook body is not an event")
 	}
 	cur, err := domain.ParseCurrency(ev.Currency)
 	if err != nil {

@@ -20,14 +20,14 @@ import (
 )
 
 // dbDown is what the Postgres store returns while its server is away.
-var dbDown = domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable,
+var dbDown = domain.Errorf(domain.CodeUnavailable,
 	"postgres: begin a transaction: %w", fmt.Errorf("failed to connect to `user=postgres database=matchpoint`: 10.0.0.7:5432: dial tcp 10.0.0.7:5432: connect: connection refused"))
 
 func TestUnavailableHidesItsCause(t *testing.T) {
 	t.Parallel()
 	for name, err := range map[string]error{
 		"database down":         dbDown,
-		"payment provider down": domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "mercadopago: create checkout: the access token was refused (401): invalid token"),
+		"payment provider down": domain.Errorf(domain.CodeUnavailable, "mercadopago: create checkout: the access token was refused (401): invalid token"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

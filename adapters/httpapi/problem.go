@@ -211,5 +211,5 @@ func putBuffer(b *bytes.Buffer) {
 
 // invalidf returns a domain invalid error: the request is malformed.
 func invalidf(format string, args ...any) error {
-	return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, format, args...)
+	return domain.Errorf(domain.CodeInvalid, format, args...)
 }

@@ -56,14 +56,14 @@ func TestWriteErrorMapsDomainErrors(t *testing.T) {
 		code   string
 		title  string
 	}{
-		{domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "date is required"), 400, "invalid", "Invalid"},
-		{domain.Errorf(domain.KindInvalid, domain.CodeCurrencyMismatch, "rate in USD"), 400, "currency_mismatch", "Currency mismatch"},
-		{domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "court %q not found", "c1"), 404, "not_found", "Not found"},
-		{domain.Errorf(domain.KindConflict, domain.CodeSlotUnavailable, "court 1 is taken"), 409, "slot_unavailable", "Slot unavailable"},
-		{domain.Errorf(domain.KindPolicy, domain.CodeTooManyActive, "at most 4"), 422, "too_many_active_bookings", "Too many active bookings"},
-		{domain.Errorf(domain.KindForbidden, domain.CodeForbidden, "not your club"), 403, "forbidden", "Forbidden"},
-		{domain.Errorf(domain.KindUnauthorized, domain.CodeBadSignature, "bad signature"), 401, "bad_signature", "Bad signature"},
-		{domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "provider down"), 503, "unavailable", "Unavailable"},
+		{domain.Errorf(domain.CodeInvalid, "date is required"), 400, "invalid", "Invalid"},
+		{domain.Errorf(domain.CodeCurrencyMismatch, "rate in USD"), 400, "currency_mismatch", "Currency mismatch"},
+		{domain.Errorf(domain.CodeNotFound, "court %q not found", "c1"), 404, "not_found", "Not found"},
+		{domain.Errorf(domain.CodeSlotUnavailable, "court 1 is taken"), 409, "slot_unavailable", "Slot unavailable"},
+		{domain.Errorf(domain.CodeTooManyActive, "at most 4"), 422, "too_many_active_bookings", "Too many active bookings"},
+		{domain.Errorf(domain.CodeForbidden, "not your club"), 403, "forbidden", "Forbidden"},
+		{domain.Errorf(domain.CodeBadSignature, "bad signature"), 401, "bad_signature", "Bad signature"},
+		{domain.Errorf(domain.CodeUnavailable, "provider down"), 503, "unavailable", "Unavailable"},
 	}
 	for _, c := range cases {
 		t.Run(c.code, func(t *testing.T) {
@@ -94,8 +94,8 @@ func TestWriteErrorHidesInternalErrors(t *testing.T) {
 	t.Parallel()
 	for name, err := range map[string]error{
 		"plain error":           errors.New("pq: password authentication failed for user admin"),
-		"internal domain error": domain.Errorf(domain.KindInternal, domain.CodeInternal, "pq: password authentication failed for user admin"),
-		"unknown kind":          &domain.Error{Kind: "mystery", Code: "pq", Message: "pq: password authentication failed for user admin"},
+		"internal domain error": domain.Errorf(domain.CodeInternal, "pq: password authentication failed for user admin"),
+		"unknown code":          &domain.Error{Code: "pq", Message: "pq: password authentication failed for user admin"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

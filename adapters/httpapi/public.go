@@ -25,7 +25,7 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) error {
 		defer cancel()
 		if err := h.ready(ctx); err != nil {
 			// writeError logs the cause, once for an outage however often it is probed.
-			return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the server is not ready to serve requests: %w", err)
+			return domain.Errorf(domain.CodeUnavailable, "the server is not ready to serve requests: %w", err)
 		}
 	}
 	h.writeJSON(w, r, http.StatusOK, statusResponse{Status: "ok"})
@@ -96,7 +96,7 @@ func publicCategory(s string) (domain.CustomerCategory, error) {
 		return "", err
 	}
 	if cat == domain.CategoryMember {
-		return "", domain.Errorf(domain.KindForbidden, domain.CodeForbidden, "member prices need a verified membership; the public API prices as a guest")
+		return "", domain.Errorf(domain.CodeForbidden, "member prices need a verified membership; the public API prices as a guest")
 	}
 	return cat, nil
 }

@@ -63,7 +63,7 @@ func describeControl(r rune) string {
 
 // invalidRequestf returns the error of a request malformed below its fields' rules.
 func invalidRequestf(format string, args ...any) error {
-	return domain.Errorf(domain.KindInvalid, domain.CodeInvalidRequest, format, args...)
+	return domain.Errorf(domain.CodeInvalidRequest, format, args...)
 }
 
 // checkURLText refuses a request whose path or query holds text no field may hold.

@@ -19,11 +19,11 @@ const defaultLimit = 100
 // bookings. On success b itself is at version 1.
 func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports.CreateBookingOptions) error {
 	if b == nil {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "no booking to create")
+		return domain.Errorf(domain.CodeInvalid, "no booking to create")
 	}
 	r := copyRecord(b.Record())
 	if r.ID == "" {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "booking id is empty")
+		return domain.Errorf(domain.CodeInvalid, "booking id is empty")
 	}
 	r.Version = 1
 	t := s.bookings
@@ -40,7 +40,7 @@ func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports
 			return slotUnavailable(r)
 		}
 		if most := opts.MaxActivePerCustomer; most > 0 && t.countActive(r.ClubID, r.Customer.Email, opts.Now)+1 > most {
-			return domain.Errorf(domain.KindPolicy, domain.CodeTooManyActive, "a customer may hold at most %d active bookings", most)
+			return domain.Errorf(domain.CodeTooManyActive, "a customer may hold at most %d active bookings", most)
 		}
 		t.put(u, r)
 		return nil
@@ -93,7 +93,7 @@ func (s *Store) UpdateBooking(ctx context.Context, id string, now time.Time, fn 
 		}
 		r := copyRecord(b.Record())
 		if r.ID != old.ID || r.ClubID != old.ClubID {
-			return domain.Errorf(domain.KindInternal, domain.CodeInternal, "an update may not change a booking's id or club")
+			return domain.Errorf(domain.CodeInternal, "an update may not change a booking's id or club")
 		}
 		if r.IdempotencyKey != old.IdempotencyKey && r.IdempotencyKey != "" {
 			if _, ok := t.byKey[clubKey{r.ClubID, r.IdempotencyKey}]; ok {
@@ -223,7 +223,7 @@ func (s *Store) ListExpiredHolds(ctx context.Context, now time.Time, limit int) 
 }
 
 func slotUnavailable(r domain.BookingRecord) error {
-	return domain.Errorf(domain.KindConflict, domain.CodeSlotUnavailable, "the court is already booked between %s and %s",
+	return domain.Errorf(domain.CodeSlotUnavailable, "the court is already booked between %s and %s",
 		r.Interval.Start.Format(time.RFC3339), r.Interval.End.Format(time.RFC3339))
 }
 

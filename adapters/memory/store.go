@@ -71,7 +71,7 @@ type tx struct {
 
 // errTxEnded refuses calls made with the context of a transaction that has ended:
 // they would otherwise run without the store's lock.
-var errTxEnded = domain.Errorf(domain.KindInternal, domain.CodeInternal, "the transaction of this context has ended")
+var errTxEnded = domain.Errorf(domain.CodeInternal, "the transaction of this context has ended")
 
 func (s *Store) txOf(ctx context.Context) *tx {
 	t, _ := ctx.Value(txKey{s}).(*tx)
@@ -216,9 +216,9 @@ func inner[V any](m map[string]map[string]V, clubID string) map[string]V {
 }
 
 func notFound(format string, args ...any) error {
-	return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, format, args...)
+	return domain.Errorf(domain.CodeNotFound, format, args...)
 }
 
 func duplicate(format string, args ...any) error {
-	return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, format, args...)
+	return domain.Errorf(domain.CodeDuplicate, format, args...)
 }

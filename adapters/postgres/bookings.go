@@ -160,11 +160,11 @@ func queryBookings(ctx context.Context, db bun.IDB, query string, args ...any) (
 // under a savepoint of the context's transaction.
 func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports.CreateBookingOptions) error {
 	if b == nil {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "no booking to create")
+		return domain.Errorf(domain.CodeInvalid, "no booking to create")
 	}
 	r := b.Record()
 	if r.ID == "" {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "booking id is empty")
+		return domain.Errorf(domain.CodeInvalid, "booking id is empty")
 	}
 	r.Version = 1
 	row, err := rowOf(r)
@@ -303,13 +303,13 @@ func create(ctx context.Context, db bun.IDB, p createParams, release bool) error
 		}
 		switch {
 		case why.IDTaken:
-			return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, "a booking with id %q exists", p.ID)
+			return domain.Errorf(domain.CodeDuplicate, "a booking with id %q exists", p.ID)
 		case why.KeyTaken:
-			return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, "a booking with idempotency key %q exists", p.IdempotencyKey)
+			return domain.Errorf(domain.CodeDuplicate, "a booking with idempotency key %q exists", p.IdempotencyKey)
 		case why.SlotTaken:
 			return slotUnavailable(p.Start, p.End)
 		case why.TooMany:
-			return domain.Errorf(domain.KindPolicy, domain.CodeTooManyActive, "a customer may hold at most %d active bookings", p.Most)
+			return domain.Errorf(domain.CodeTooManyActive, "a customer may hold at most %d active bookings", p.Most)
 		case why.HoldsLapsed && !release:
 			return errHoldsInTheWay
 		case why.HoldsLapsed:
@@ -318,7 +318,7 @@ func create(ctx context.Context, db bun.IDB, p createParams, release bool) error
 			}
 		}
 	}
-	return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "the slot of booking %q kept changing hands; retry", p.ID)
+	return domain.Errorf(domain.CodeUnavailable, "the slot of booking %q kept changing hands; retry", p.ID)
 }
 
 // rowOf returns the row that stores r.
@@ -373,7 +373,7 @@ func releaseLapsedHolds(ctx context.Context, db bun.IDB, court, id string, start
 }
 
 func slotUnavailable(start, end time.Time) error {
-	return domain.Errorf(domain.KindConflict, domain.CodeSlotUnavailable, "the court is already booked between %s and %s",
+	return domain.Errorf(domain.CodeSlotUnavailable, "the court is already booked between %s and %s",
 		start.Format(time.RFC3339), end.Format(time.RFC3339))
 }
 
@@ -431,7 +431,7 @@ func (s *Store) UpdateBooking(ctx context.Context, id string, now time.Time, fn 
 		}
 		r := changed.Record()
 		if r.ID != old.ID || r.ClubID != old.ClubID {
-			return domain.Errorf(domain.KindInternal, domain.CodeInternal, "an update may not change a booking's id or club")
+			return domain.Errorf(domain.CodeInternal, "an update may not change a booking's id or club")
 		}
 		slotReleased := rs[0].released
 		if domain.IsActive(r.Status, r.HoldExpiresAt, now) {
@@ -462,7 +462,7 @@ func (s *Store) UpdateBooking(ctx context.Context, id string, now time.Time, fn 
 			return err
 		} else if n != 1 {
 			// The row is locked, so this means the version was changed behind the lock.
-			return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "booking %q changed while it was updated; retry", id)
+			return domain.Errorf(domain.CodeUnavailable, "booking %q changed while it was updated; retry", id)
 		}
 		r.Version = old.Version + 1
 		stored = r

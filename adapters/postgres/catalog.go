@@ -104,7 +104,7 @@ func (r clubRow) club() (domain.Club, error) {
 // SaveClub creates or replaces a club; a slug taken by another club is a duplicate.
 func (s *Store) SaveClub(ctx context.Context, c domain.Club) error {
 	if c.Location == nil {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "club %q has no time zone", c.ID)
+		return domain.Errorf(domain.CodeInvalid, "club %q has no time zone", c.ID)
 	}
 	pol, err := encodePolicy(c.Policy)
 	if err != nil {
@@ -116,7 +116,7 @@ func (s *Store) SaveClub(ctx context.Context, c domain.Club) error {
 			return err
 		}
 		if len(taken) > 0 {
-			return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, "the slug %q is taken by another club", c.Slug)
+			return domain.Errorf(domain.CodeDuplicate, "the slug %q is taken by another club", c.Slug)
 		}
 		_, err := tx.NewRaw(`INSERT INTO clubs (id, slug, name, time_zone, currency, policy) VALUES (?, ?, ?, ?, ?, ?::jsonb)
 			ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name, time_zone = excluded.time_zone,

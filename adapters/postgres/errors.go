@@ -72,15 +72,15 @@ func mapError(err error) error {
 	switch code {
 	case codeExclusionViolation:
 		if constraint == "seasons_no_overlap" {
-			return domain.Errorf(domain.KindConflict, domain.CodeSeasonOverlap, "the season shares a day with another season of the club")
+			return domain.Errorf(domain.CodeSeasonOverlap, "the season shares a day with another season of the club")
 		}
-		return domain.Errorf(domain.KindConflict, domain.CodeSlotUnavailable, "the court is already booked then")
+		return domain.Errorf(domain.CodeSlotUnavailable, "the court is already booked then")
 	case codeUniqueViolation:
-		return domain.Errorf(domain.KindConflict, domain.CodeDuplicate, "a record with the same key exists (%s)", constraint)
+		return domain.Errorf(domain.CodeDuplicate, "a record with the same key exists (%s)", constraint)
 	case codeForeignKeyViolation:
-		return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "a record it refers to does not exist (%s)", constraint)
+		return domain.Errorf(domain.CodeNotFound, "a record it refers to does not exist (%s)", constraint)
 	case codeCheckViolation:
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "the database refused the values (%s)", constraint)
+		return domain.Errorf(domain.CodeInvalid, "the database refused the values (%s)", constraint)
 	case codeCharacterNotInRepertoire, codeUntranslatableCharacter:
 		return errTextWithNUL
 	case codeSerialization, codeDeadlock:
@@ -91,7 +91,7 @@ func mapError(err error) error {
 
 // errTextWithNUL refuses a value holding a NUL byte, which PostgreSQL cannot store in
 // text.
-var errTextWithNUL = domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "a text holds a character that cannot be stored (such as a NUL byte)")
+var errTextWithNUL = domain.Errorf(domain.CodeInvalid, "a text holds a character that cannot be stored (such as a NUL byte)")
 
 // bunNULMarker is how Bun refuses a string holding a NUL byte: it cannot fail while
 // it formats a query, so it writes its error into the SQL ("?!(bun: string contains a
@@ -175,5 +175,5 @@ func isUnavailable(err error) bool {
 // unavailable returns a domain error saying what failed; the cause stays in its
 // message and chain for the log, and the HTTP adapter keeps both from clients.
 func unavailable(what string, err error) error {
-	return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "postgres: %s: %w", what, err)
+	return domain.Errorf(domain.CodeUnavailable, "postgres: %s: %w", what, err)
 }

@@ -58,7 +58,7 @@ type txState struct {
 }
 
 // errTxEnded refuses calls made with the context of a transaction that has ended.
-var errTxEnded = domain.Errorf(domain.KindInternal, domain.CodeInternal, "the transaction of this context has ended")
+var errTxEnded = domain.Errorf(domain.CodeInternal, "the transaction of this context has ended")
 
 func (s *Store) txOf(ctx context.Context) *txState {
 	st, _ := ctx.Value(txKey{s}).(*txState)
@@ -172,7 +172,7 @@ func savepoint(ctx context.Context, tx bun.Tx, fn func(ctx context.Context, tx b
 }
 
 func notFound(format string, args ...any) error {
-	return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, format, args...)
+	return domain.Errorf(domain.CodeNotFound, format, args...)
 }
 
 // rowsAffected returns how many rows a statement changed.

@@ -206,10 +206,10 @@ func (c *cli) withClub(ctx context.Context, slug string, fn func(t *AdminTool, c
 // slug, an unknown club); other failures keep their detail, which an operator needs.
 func operatorError(err error) error {
 	var e *domain.Error
-	if !errors.As(err, &e) || e.Kind == domain.KindInternal {
+	if !errors.As(err, &e) || e.Kind() == domain.KindInternal {
 		return err
 	}
-	if e.Kind == domain.KindInvalid {
+	if e.Kind() == domain.KindInvalid {
 		return usageError{e.Message}
 	}
 	return errors.New(e.Message)

@@ -95,13 +95,13 @@ func New(cfg Config) (*Cache, error) {
 	}
 	switch {
 	case cfg.Shards < 0 || bits.OnesCount(uint(cfg.Shards)) != 1:
-		return nil, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "bigcache: shards %d must be a power of two", cfg.Shards)
+		return nil, domain.Errorf(domain.CodeInvalid, "bigcache: shards %d must be a power of two", cfg.Shards)
 	case cfg.LifeWindow < time.Second:
-		return nil, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "bigcache: life window %s must be at least 1s", cfg.LifeWindow)
+		return nil, domain.Errorf(domain.CodeInvalid, "bigcache: life window %s must be at least 1s", cfg.LifeWindow)
 	case cfg.MaxEntrySize < 0:
-		return nil, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "bigcache: max entry size %d must not be negative", cfg.MaxEntrySize)
+		return nil, domain.Errorf(domain.CodeInvalid, "bigcache: max entry size %d must not be negative", cfg.MaxEntrySize)
 	case cfg.MaxSizeMB < 0:
-		return nil, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "bigcache: max size %d MB must not be negative", cfg.MaxSizeMB)
+		return nil, domain.Errorf(domain.CodeInvalid, "bigcache: max size %d MB must not be negative", cfg.MaxSizeMB)
 	}
 
 	bcfg := bigcache.DefaultConfig(cfg.LifeWindow)
@@ -205,10 +205,10 @@ func (c *Cache) invalidated(key string, seq uint64) bool {
 // Set stores value under key until ttl has passed (at most the life window).
 func (c *Cache) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
 	if ttl <= 0 {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "bigcache: ttl %s of %q must be positive", ttl, key)
+		return domain.Errorf(domain.CodeInvalid, "bigcache: ttl %s of %q must be positive", ttl, key)
 	}
 	if len(key) > maxKeyLen {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "bigcache: key of %d bytes is longer than %d", len(key), maxKeyLen)
+		return domain.Errorf(domain.CodeInvalid, "bigcache: key of %d bytes is longer than %d", len(key), maxKeyLen)
 	}
 	// The time is read before the sequence number is drawn: a mark that hides this
 	// value then has a time no earlier than it, which lets DeletePrefix forget marks.

@@ -64,7 +64,7 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 // Set stores value under key for ttl, rounded up to Redis's millisecond.
 func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if ttl <= 0 {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "redis: ttl %s of %q must be positive", ttl, key)
+		return domain.Errorf(domain.CodeInvalid, "redis: ttl %s of %q must be positive", ttl, key)
 	}
 	ttl = max(ttl, time.Millisecond)
 	if err := c.rdb.Set(ctx, c.prefix+key, value, ttl).Err(); err != nil {

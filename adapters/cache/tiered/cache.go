@@ -105,7 +105,7 @@ type invalidation struct {
 // New returns a tiered cache and starts its subscription; WaitSubscribed waits for it.
 func New(cfg Config) (*Cache, error) {
 	if cfg.L1 == nil || cfg.L2 == nil {
-		return nil, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "tiered: L1 and L2 are required")
+		return nil, domain.Errorf(domain.CodeInvalid, "tiered: L1 and L2 are required")
 	}
 	if cfg.AckTimeout == 0 {
 		cfg.AckTimeout = DefaultAckTimeout
@@ -213,7 +213,7 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 // Set stores value in L2 and in this instance's L1.
 func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if ttl <= 0 {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "tiered: ttl %s of %q must be positive", ttl, key)
+		return domain.Errorf(domain.CodeInvalid, "tiered: ttl %s of %q must be positive", ttl, key)
 	}
 	epoch := c.epoch.Load()
 	raw := make([]byte, headerLen+len(value))

@@ -49,10 +49,10 @@ func New(opts Options) *Outbox {
 // attachments are not logged: they may hold the customer's access link.
 func (o *Outbox) Send(ctx context.Context, m ports.Message) error {
 	if err := ctx.Err(); err != nil {
-		return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "message not sent: %w", err)
+		return domain.Errorf(domain.CodeUnavailable, "message not sent: %w", err)
 	}
 	if m.To == "" {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "message %s for booking %q has no recipient", m.Kind, m.BookingID)
+		return domain.Errorf(domain.CodeInvalid, "message %s for booking %q has no recipient", m.Kind, m.BookingID)
 	}
 	m = clone(m)
 

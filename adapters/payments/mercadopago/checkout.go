@@ -47,7 +47,7 @@ func (g *Gateway) CreateCheckout(ctx context.Context, req ports.CheckoutRequest)
 			return ports.Checkout{}, err
 		}
 		if !asked.Equal(req.Amount) {
-			return ports.Checkout{}, domain.Errorf(domain.KindConflict, domain.CodeIdempotencyKeyReused,
+			return ports.Checkout{}, domain.Errorf(domain.CodeIdempotencyKeyReused,
 				"mercadopago: booking %q already has checkout %q for %s, not %s", req.BookingID, found.ID, asked, req.Amount)
 		}
 		return checkoutOf(found), nil
@@ -137,7 +137,7 @@ func checkoutOf(p *preference.Response) ports.Checkout {
 // askedAmount is what a preference asks: the sum of its items.
 func askedAmount(p *preference.Response) (domain.Money, error) {
 	if len(p.Items) == 0 {
-		return domain.Money{}, domain.Errorf(domain.KindInternal, domain.CodeInternal, "mercadopago: checkout %q has no items", p.ID)
+		return domain.Money{}, domain.Errorf(domain.CodeInternal, "mercadopago: checkout %q has no items", p.ID)
 	}
 	var total domain.Money
 	for i, it := range p.Items {

@@ -24,18 +24,18 @@ func apiError(err error, what string, lookup bool) error {
 	if !errors.As(err, &re) {
 		// The SDK reports a transport failure, a cancelled context or an
 		// unreadable response as plain errors.
-		return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "mercadopago: %s: %w", what, err)
+		return domain.Errorf(domain.CodeUnavailable, "mercadopago: %s: %w", what, err)
 	}
 	status, msg := re.StatusCode, apiMessage(re.Message)
 	switch {
 	case status == http.StatusNotFound || (lookup && status == http.StatusBadRequest):
-		return domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "mercadopago: %s not found", what)
+		return domain.Errorf(domain.CodeNotFound, "mercadopago: %s not found", what)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "mercadopago: %s: the access token was refused (%d): %s", what, status, msg)
+		return domain.Errorf(domain.CodeUnavailable, "mercadopago: %s: the access token was refused (%d): %s", what, status, msg)
 	case status == http.StatusConflict || status == http.StatusTooManyRequests || status >= 500:
-		return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "mercadopago: %s: %d: %s", what, status, msg)
+		return domain.Errorf(domain.CodeUnavailable, "mercadopago: %s: %d: %s", what, status, msg)
 	default:
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "mercadopago: %s: refused (%d): %s", what, status, msg)
+		return domain.Errorf(domain.CodeInvalid, "mercadopago: %s: refused (%d): %s", what, status, msg)
 	}
 }
 

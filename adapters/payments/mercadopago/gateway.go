@@ -235,5 +235,5 @@ func withIdempotencyKey(ctx context.Context, key string) context.Context {
 }
 
 func invalidf(format string, args ...any) error {
-	return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, format, args...)
+	return domain.Errorf(domain.CodeInvalid, format, args...)
 }

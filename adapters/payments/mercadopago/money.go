@@ -43,16 +43,16 @@ func decimal(m domain.Money) (float64, error) {
 // negative, too large or finer than c's minor unit.
 func money(f float64, c domain.Currency) (domain.Money, error) {
 	if math.IsNaN(f) || f < 0 || f > maxMinor/math.Pow10(c.Exponent()) {
-		return domain.Money{}, domain.Errorf(domain.KindInternal, domain.CodeInternal, "mercadopago: amount %v %s is out of range", f, c)
+		return domain.Money{}, domain.Errorf(domain.CodeInternal, "mercadopago: amount %v %s is out of range", f, c)
 	}
 	whole, frac, _ := strings.Cut(strconv.FormatFloat(f, 'f', -1, 64), ".")
 	if len(frac) > c.Exponent() {
-		return domain.Money{}, domain.Errorf(domain.KindInternal, domain.CodeInternal, "mercadopago: amount %v %s is finer than the currency's minor unit", f, c)
+		return domain.Money{}, domain.Errorf(domain.CodeInternal, "mercadopago: amount %v %s is finer than the currency's minor unit", f, c)
 	}
 	frac += strings.Repeat("0", c.Exponent()-len(frac))
 	n, err := strconv.ParseInt(whole+frac, 10, 64)
 	if err != nil {
-		return domain.Money{}, domain.Errorf(domain.KindInternal, domain.CodeInternal, "mercadopago: amount %v %s: %w", f, c, err)
+		return domain.Money{}, domain.Errorf(domain.CodeInternal, "mercadopago: amount %v %s: %w", f, c, err)
 	}
 	return domain.NewMoney(n, c), nil
 }
@@ -61,7 +61,7 @@ func money(f float64, c domain.Currency) (domain.Money, error) {
 func currency(id string) (domain.Currency, error) {
 	c, err := domain.ParseCurrency(id)
 	if err != nil {
-		return domain.Currency{}, domain.Errorf(domain.KindInternal, domain.CodeInternal, "mercadopago: currency %q: %w", id, err)
+		return domain.Currency{}, domain.Errorf(domain.CodeInternal, "mercadopago: currency %q: %w", id, err)
 	}
 	return c, nil
 }

@@ -101,7 +101,7 @@ func (g *Gateway) lookup(ctx context.Context, ref string) (*payment.Response, *p
 		return p, nil, nil
 	}
 	if ref == "" {
-		return nil, nil, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "mercadopago: no payment reference")
+		return nil, nil, domain.Errorf(domain.CodeNotFound, "mercadopago: no payment reference")
 	}
 	pref, err := g.preferences.Get(ctx, ref)
 	if err != nil {

@@ -36,7 +36,7 @@ func (g *Gateway) Refund(ctx context.Context, req ports.RefundRequest) (ports.Re
 	case req.BookingID != "" && pay.ExternalReference != req.BookingID:
 		return ports.Refund{}, invalidf("mercadopago: payment %d is not of booking %q", pay.ID, req.BookingID)
 	case pay.CurrencyID != req.Amount.Currency().Code():
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeCurrencyMismatch,
+		return ports.Refund{}, domain.Errorf(domain.CodeCurrencyMismatch,
 			"mercadopago: cannot refund %s of a payment in %s", req.Amount, pay.CurrencyID)
 	}
 	amount, err := decimal(req.Amount)
@@ -53,7 +53,7 @@ func (g *Gateway) Refund(ctx context.Context, req ports.RefundRequest) (ports.Re
 		return ports.Refund{}, err
 	}
 	if r.PaymentID != pay.ID || !got.Equal(req.Amount) {
-		return ports.Refund{}, domain.Errorf(domain.KindConflict, domain.CodeIdempotencyKeyReused,
+		return ports.Refund{}, domain.Errorf(domain.CodeIdempotencyKeyReused,
 			"mercadopago: idempotency key %q was used for refund %d of %s of payment %d", req.IdempotencyKey, r.ID, got, r.PaymentID)
 	}
 	return ports.Refund{ID: strconv.Itoa(r.ID), Amount: got}, nil

@@ -91,7 +91,7 @@ func signedAt(ts string) (time.Time, bool) {
 }
 
 func badSignature(format string, args ...any) error {
-	return domain.Errorf(domain.KindUnauthorized, domain.CodeBadSignature, "mercadopago: "+format, args...)
+	return domain.Errorf(domain.CodeBadSignature, "mercadopago: "+format, args...)
 }
 
 // verify checks the x-signature of a notification. Several v1 values are allowed,
@@ -160,7 +160,7 @@ func (g *Gateway) ParseWebhook(header http.Header, body []byte) (ports.PaymentEv
 	}
 	var n notification
 	if err := json.Unmarshal(body, &n); err != nil {
-		return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "mercadopago: webhook body is not a notification: %w", err)
+		return ports.PaymentEvent{}, domain.Errorf(domain.CodeInvalid, "mercadopago: webhook body is not a notification: %w", err)
 	}
 	if n.Type != "payment" {
 		// A topic Match Point does not use: acknowledged, so that MercadoPago stops

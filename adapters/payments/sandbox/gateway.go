@@ -92,17 +92,17 @@ type refund struct {
 func New(cfg Config) (*Gateway, error) {
 	base, err := url.Parse(cfg.BaseURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: base URL %q must be an absolute http(s) URL", cfg.BaseURL)
+		return nil, domain.Errorf(domain.CodeInvalid, "sandbox: base URL %q must be an absolute http(s) URL", cfg.BaseURL)
 	}
 	if cfg.Secret == "" {
-		return nil, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: a webhook secret is required")
+		return nil, domain.Errorf(domain.CodeInvalid, "sandbox: a webhook secret is required")
 	}
 	baseURL := strings.TrimSuffix(cfg.BaseURL, "/")
 	if cfg.WebhookURL == "" {
 		cfg.WebhookURL = baseURL + "/v1/webhooks/" + Provider
 	}
 	if u, err := url.Parse(cfg.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: webhook URL %q must be an absolute http(s) URL", cfg.WebhookURL)
+		return nil, domain.Errorf(domain.CodeInvalid, "sandbox: webhook URL %q must be an absolute http(s) URL", cfg.WebhookURL)
 	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 10 * time.Second}
@@ -151,9 +151,9 @@ func (g *Gateway) Provider() string { return Provider }
 func (g *Gateway) CreateCheckout(_ context.Context, req ports.CheckoutRequest) (ports.Checkout, error) {
 	switch {
 	case req.BookingID == "":
-		return ports.Checkout{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: a checkout needs a booking id")
+		return ports.Checkout{}, domain.Errorf(domain.CodeInvalid, "sandbox: a checkout needs a booking id")
 	case req.Amount.Currency().IsZero() || req.Amount.Amount() <= 0:
-		return ports.Checkout{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: checkout amount %s must be positive", req.Amount)
+		return ports.Checkout{}, domain.Errorf(domain.CodeInvalid, "sandbox: checkout amount %s must be positive", req.Amount)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -187,7 +187,7 @@ func (g *Gateway) find(ref string) (*checkout, error) {
 	if c, ok := g.byPayment[ref]; ok {
 		return c, nil
 	}
-	return nil, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "sandbox: payment %q not found", ref)
+	return nil, domain.Errorf(domain.CodeNotFound, "sandbox: payment %q not found", ref)
 }
 
 // GetPayment returns the payment of a checkout reference or of a payment reference.
@@ -217,7 +217,7 @@ func paymentOf(c *checkout) ports.Payment {
 // left, or a payment that is not paid, is invalid.
 func (g *Gateway) Refund(_ context.Context, req ports.RefundRequest) (ports.Refund, error) {
 	if req.IdempotencyKey == "" {
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: a refund needs an idempotency key")
+		return ports.Refund{}, domain.Errorf(domain.CodeInvalid, "sandbox: a refund needs an idempotency key")
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -227,7 +227,7 @@ func (g *Gateway) Refund(_ context.Context, req ports.RefundRequest) (ports.Refu
 	}
 	if r, ok := g.refunds[req.IdempotencyKey]; ok {
 		if r.checkoutRef != c.ref || !r.amount.Equal(req.Amount) {
-			return ports.Refund{}, domain.Errorf(domain.KindConflict, domain.CodeIdempotencyKeyReused,
+			return ports.Refund{}, domain.Errorf(domain.CodeIdempotencyKeyReused,
 				"sandbox: idempotency key %q was used for a refund of %s", req.IdempotencyKey, r.amount)
 		}
 		return ports.Refund{ID: r.id, Amount: r.amount}, nil
@@ -239,16 +239,16 @@ func (g *Gateway) Refund(_ context.Context, req ports.RefundRequest) (ports.Refu
 func (g *Gateway) refund(c *checkout, bookingID string, amount domain.Money, key string) (ports.Refund, error) {
 	switch {
 	case bookingID != "" && bookingID != c.bookingID:
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: payment %q is not of booking %q", c.ref, bookingID)
+		return ports.Refund{}, domain.Errorf(domain.CodeInvalid, "sandbox: payment %q is not of booking %q", c.ref, bookingID)
 	case c.status != ports.PaymentPaid:
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: payment %q is %s; nothing to refund", c.ref, c.status)
+		return ports.Refund{}, domain.Errorf(domain.CodeInvalid, "sandbox: payment %q is %s; nothing to refund", c.ref, c.status)
 	case amount.Currency() != c.paid.Currency():
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeCurrencyMismatch, "sandbox: cannot refund %s of a payment in %s", amount, c.paid.Currency())
+		return ports.Refund{}, domain.Errorf(domain.CodeCurrencyMismatch, "sandbox: cannot refund %s of a payment in %s", amount, c.paid.Currency())
 	case amount.Amount() <= 0:
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: refund amount %s must be positive", amount)
+		return ports.Refund{}, domain.Errorf(domain.CodeInvalid, "sandbox: refund amount %s must be positive", amount)
 	case c.refunded+amount.Amount() > c.paid.Amount():
 		left := domain.NewMoney(c.paid.Amount()-c.refunded, c.paid.Currency())
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: refund of %s exceeds the %s left of payment %q", amount, left, c.ref)
+		return ports.Refund{}, domain.Errorf(domain.CodeInvalid, "sandbox: refund of %s exceeds the %s left of payment %q", amount, left, c.ref)
 	}
 	r := refund{id: "re_" + g.ids.NewID(), checkoutRef: c.ref, amount: amount}
 	g.refunds[key] = r

@@ -55,7 +55,7 @@ func (g *Gateway) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 	g.mu.Unlock()
 	if !ok {
-		g.fail(w, r, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "checkout %q not found", r.PathValue("ref")))
+		g.fail(w, r, domain.Errorf(domain.CodeNotFound, "checkout %q not found", r.PathValue("ref")))
 		return
 	}
 	render(w, http.StatusOK, "checkout", v)
@@ -71,9 +71,9 @@ func (g *Gateway) servePay(w http.ResponseWriter, r *http.Request) {
 	c, ok := g.checkouts[r.PathValue("ref")]
 	switch {
 	case !ok:
-		err = domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "checkout %q not found", r.PathValue("ref"))
+		err = domain.Errorf(domain.CodeNotFound, "checkout %q not found", r.PathValue("ref"))
 	case c.status != ports.PaymentPending && c.status != ports.PaymentFailed:
-		err = domain.Errorf(domain.KindConflict, domain.CodeInvalidTransition, "checkout %q is %s and cannot be paid", c.ref, c.status)
+		err = domain.Errorf(domain.CodeInvalidTransition, "checkout %q is %s and cannot be paid", c.ref, c.status)
 	}
 	if err != nil {
 		g.mu.Unlock()
@@ -88,7 +88,7 @@ func (g *Gateway) servePay(w http.ResponseWriter, r *http.Request) {
 		cur, err := domain.ParseCurrency(code)
 		if err != nil {
 			g.mu.Unlock()
-			g.fail(w, r, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "currency %q: %v", code, err))
+			g.fail(w, r, domain.Errorf(domain.CodeInvalid, "currency %q: %v", code, err))
 			return
 		}
 		paid = domain.NewMoney(paid.Amount(), cur)
@@ -111,9 +111,9 @@ func (g *Gateway) serveEnd(status ports.PaymentStatus, typ ports.PaymentEventTyp
 		var err error
 		switch {
 		case !ok:
-			err = domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "checkout %q not found", r.PathValue("ref"))
+			err = domain.Errorf(domain.CodeNotFound, "checkout %q not found", r.PathValue("ref"))
 		case c.status != ports.PaymentPending && c.status != ports.PaymentFailed:
-			err = domain.Errorf(domain.KindConflict, domain.CodeInvalidTransition, "checkout %q is %s and cannot become %s", c.ref, c.status, status)
+			err = domain.Errorf(domain.CodeInvalidTransition, "checkout %q is %s and cannot become %s", c.ref, c.status, status)
 		}
 		if err != nil {
 			g.mu.Unlock()
@@ -163,7 +163,7 @@ func (g *Gateway) serveRefund(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) serveResend(w http.ResponseWriter, r *http.Request) {
 	d, ok := g.deliver(context.WithoutCancel(r.Context()), r.PathValue("id"))
 	if !ok {
-		g.fail(w, r, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "event %q not found", r.PathValue("id")))
+		g.fail(w, r, domain.Errorf(domain.CodeNotFound, "event %q not found", r.PathValue("id")))
 		return
 	}
 	g.answer(w, r, result{delivery: d}, "Event re-sent", "The event was delivered again with the same id.", pageView{})
@@ -178,7 +178,7 @@ func amountParam(r *http.Request) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "amount %q must be a positive number of minor units", s)
+		return 0, domain.Errorf(domain.CodeInvalid, "amount %q must be a positive number of minor units", s)
 	}
 	return n, nil
 }

@@ -48,7 +48,7 @@ func mac(secret []byte, ts string, body []byte) []byte {
 }
 
 func badSignature(format string, args ...any) error {
-	return domain.Errorf(domain.KindUnauthorized, domain.CodeBadSignature, "sandbox: "+format, args...)
+	return domain.Errorf(domain.CodeBadSignature, "sandbox: "+format, args...)
 }
 
 // verify checks a Sandbox-Signature header value against body. Several v1 values
@@ -98,16 +98,16 @@ func (g *Gateway) ParseWebhook(header http.Header, body []byte) (ports.PaymentEv
 	}
 	var e event
 	if err := json.Unmarshal(body, &e); err != nil {
-		return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: webhook body is not an event: %w", err)
+		return ports.PaymentEvent{}, domain.Errorf(domain.CodeInvalid, "sandbox: webhook body is not an event: %w", err)
 	}
 	typ := ports.PaymentEventType(e.Type)
 	switch typ {
 	case ports.EventPaid, ports.EventFailed, ports.EventExpired, ports.EventRefunded:
 	default:
-		return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: unknown event type %q", e.Type)
+		return ports.PaymentEvent{}, domain.Errorf(domain.CodeInvalid, "sandbox: unknown event type %q", e.Type)
 	}
 	if e.ID == "" || e.BookingID == "" || e.PaymentRef == "" || e.Amount < 0 {
-		return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "sandbox: event %q lacks an id, a booking, a payment or an amount", e.ID)
+		return ports.PaymentEvent{}, domain.Errorf(domain.CodeInvalid, "sandbox: event %q lacks an id, a booking, a payment or an amount", e.ID)
 	}
 	cur, err := domain.ParseCurrency(e.Currency)
 	if err != nil {

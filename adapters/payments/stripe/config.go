@@ -50,9 +50,9 @@ type Config struct {
 func (cfg Config) validate() error {
 	switch {
 	case cfg.SecretKey == "":
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: Config.SecretKey is required")
+		return domain.Errorf(domain.CodeInvalid, "stripe: Config.SecretKey is required")
 	case cfg.WebhookSecret == "":
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: Config.WebhookSecret is required")
+		return domain.Errorf(domain.CodeInvalid, "stripe: Config.WebhookSecret is required")
 	}
 	for _, f := range []struct {
 		name, value string
@@ -66,7 +66,7 @@ func (cfg Config) validate() error {
 			continue
 		}
 		if u, err := url.Parse(f.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: Config.%s %q must be an absolute http(s) URL", f.name, f.value)
+			return domain.Errorf(domain.CodeInvalid, "stripe: Config.%s %q must be an absolute http(s) URL", f.name, f.value)
 		}
 	}
 	return nil

@@ -27,7 +27,7 @@ func fromStripe(err error, format string, args ...any) error {
 	what := "stripe: " + fmt.Sprintf(format, args...)
 	var se *stripego.Error
 	if !errors.As(err, &se) {
-		return wrap(domain.KindUnavailable, domain.CodeUnavailable, err, "%s: Stripe did not answer: %v", what, err)
+		return wrap(domain.CodeUnavailable, err, "%s: Stripe did not answer: %v", what, err)
 	}
 	msg := se.Msg
 	if se.RequestID != "" {
@@ -35,23 +35,23 @@ func fromStripe(err error, format string, args ...any) error {
 	}
 	switch status := se.HTTPStatusCode; {
 	case status == http.StatusNotFound || se.Code == stripego.ErrorCodeResourceMissing:
-		return wrap(domain.KindNotFound, domain.CodeNotFound, err, "%s: %s", what, msg)
+		return wrap(domain.CodeNotFound, err, "%s: %s", what, msg)
 	case se.Type == stripego.ErrorTypeIdempotency:
-		return wrap(domain.KindConflict, domain.CodeIdempotencyKeyReused, err, "%s: %s", what, msg)
+		return wrap(domain.CodeIdempotencyKeyReused, err, "%s: %s", what, msg)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return wrap(domain.KindUnavailable, domain.CodeUnavailable, err, "%s: Stripe refused the API key: %s", what, msg)
+		return wrap(domain.CodeUnavailable, err, "%s: Stripe refused the API key: %s", what, msg)
 	case status == http.StatusConflict || status == http.StatusTooManyRequests || status >= 500:
-		return wrap(domain.KindUnavailable, domain.CodeUnavailable, err, "%s: %s", what, msg)
+		return wrap(domain.CodeUnavailable, err, "%s: %s", what, msg)
 	case status >= 400:
-		return wrap(domain.KindInvalid, domain.CodeInvalid, err, "%s: %s", what, msg)
+		return wrap(domain.CodeInvalid, err, "%s: %s", what, msg)
 	}
-	return wrap(domain.KindUnavailable, domain.CodeUnavailable, err, "%s: unexpected answer %d: %s", what, se.HTTPStatusCode, msg)
+	return wrap(domain.CodeUnavailable, err, "%s: unexpected answer %d: %s", what, se.HTTPStatusCode, msg)
 }
 
 // wrap returns a domain error whose message is made of format and args, and whose
 // cause is err: Stripe's error reads as JSON, which has no place in a message.
-func wrap(kind domain.Kind, code string, err error, format string, args ...any) *domain.Error {
-	return &domain.Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+func wrap(code string, err error, format string, args ...any) *domain.Error {
+	return &domain.Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
 }
 
 // stripeAmount returns m as Stripe's amount and lower-case currency code. Stripe counts
@@ -62,10 +62,10 @@ func wrap(kind domain.Kind, code string, err error, format string, args ...any) 
 func stripeAmount(m domain.Money) (int64, string, error) {
 	c := m.Currency()
 	if c.IsZero() {
-		return 0, "", domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: amount %s has no currency", m)
+		return 0, "", domain.Errorf(domain.CodeInvalid, "stripe: amount %s has no currency", m)
 	}
 	if c.Exponent() == 3 && m.Amount()%10 != 0 {
-		return 0, "", domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: Stripe takes %s amounts in multiples of 0.010, not %s", c, m)
+		return 0, "", domain.Errorf(domain.CodeInvalid, "stripe: Stripe takes %s amounts in multiples of 0.010, not %s", c, m)
 	}
 	return m.Amount(), strings.ToLower(c.Code()), nil
 }

@@ -105,14 +105,14 @@ func (g *Gateway) Provider() string { return Provider }
 // leaves Stripe's default of 24 hours.
 func (g *Gateway) CreateCheckout(ctx context.Context, req ports.CheckoutRequest) (ports.Checkout, error) {
 	if req.BookingID == "" {
-		return ports.Checkout{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: a checkout needs a booking id")
+		return ports.Checkout{}, domain.Errorf(domain.CodeInvalid, "stripe: a checkout needs a booking id")
 	}
 	amount, currency, err := stripeAmount(req.Amount)
 	if err != nil {
 		return ports.Checkout{}, err
 	}
 	if amount <= 0 {
-		return ports.Checkout{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: checkout amount %s must be positive", req.Amount)
+		return ports.Checkout{}, domain.Errorf(domain.CodeInvalid, "stripe: checkout amount %s must be positive", req.Amount)
 	}
 	name := req.Description
 	if name == "" {
@@ -175,7 +175,7 @@ func (g *Gateway) GetPayment(ctx context.Context, ref string) (ports.Payment, er
 		}
 		return paymentOfIntent(pi)
 	}
-	return ports.Payment{}, domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "stripe: %q is neither a Checkout Session nor a PaymentIntent", ref)
+	return ports.Payment{}, domain.Errorf(domain.CodeNotFound, "stripe: %q is neither a Checkout Session nor a PaymentIntent", ref)
 }
 
 // session retrieves a Checkout Session with the given fields expanded.

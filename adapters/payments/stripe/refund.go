@@ -20,14 +20,14 @@ import (
 // succeeded must get Stripe's stored answer even when nothing is left.
 func (g *Gateway) Refund(ctx context.Context, req ports.RefundRequest) (ports.Refund, error) {
 	if req.IdempotencyKey == "" {
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: a refund needs an idempotency key")
+		return ports.Refund{}, domain.Errorf(domain.CodeInvalid, "stripe: a refund needs an idempotency key")
 	}
 	amount, currency, err := stripeAmount(req.Amount)
 	if err != nil {
 		return ports.Refund{}, err
 	}
 	if amount <= 0 {
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: refund amount %s must be positive", req.Amount)
+		return ports.Refund{}, domain.Errorf(domain.CodeInvalid, "stripe: refund amount %s must be positive", req.Amount)
 	}
 	pi, booking, err := g.refundable(ctx, req.PaymentRef)
 	if err != nil {
@@ -35,11 +35,11 @@ func (g *Gateway) Refund(ctx context.Context, req ports.RefundRequest) (ports.Re
 	}
 	switch {
 	case req.BookingID != "" && booking != req.BookingID:
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: payment %q is not of booking %q", req.PaymentRef, req.BookingID)
+		return ports.Refund{}, domain.Errorf(domain.CodeInvalid, "stripe: payment %q is not of booking %q", req.PaymentRef, req.BookingID)
 	case pi.Status != stripego.PaymentIntentStatusSucceeded:
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: payment %q is %s; nothing to refund", req.PaymentRef, pi.Status)
+		return ports.Refund{}, domain.Errorf(domain.CodeInvalid, "stripe: payment %q is %s; nothing to refund", req.PaymentRef, pi.Status)
 	case !strings.EqualFold(string(pi.Currency), currency):
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeCurrencyMismatch, "stripe: cannot refund %s of a payment in %s", req.Amount, strings.ToUpper(string(pi.Currency)))
+		return ports.Refund{}, domain.Errorf(domain.CodeCurrencyMismatch, "stripe: cannot refund %s of a payment in %s", req.Amount, strings.ToUpper(string(pi.Currency)))
 	}
 
 	params := &stripego.RefundParams{
@@ -57,7 +57,7 @@ func (g *Gateway) Refund(ctx context.Context, req ports.RefundRequest) (ports.Re
 	}
 	if r.Status == stripego.RefundStatusFailed || r.Status == stripego.RefundStatusCanceled {
 		// Retrying with the key returns this refund again: someone has to look at it.
-		return ports.Refund{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: refund %q of payment %q is %s", r.ID, pi.ID, r.Status)
+		return ports.Refund{}, domain.Errorf(domain.CodeInvalid, "stripe: refund %q of payment %q is %s", r.ID, pi.ID, r.Status)
 	}
 	refunded, err := money(r.Amount, r.Currency)
 	if err != nil {
@@ -82,9 +82,9 @@ func (g *Gateway) refundable(ctx context.Context, ref string) (*stripego.Payment
 			return nil, "", err
 		}
 		if s.PaymentIntent == nil || s.PaymentStatus != stripego.CheckoutSessionPaymentStatusPaid {
-			return nil, "", domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: checkout %q is %s and %s; nothing to refund", ref, s.Status, s.PaymentStatus)
+			return nil, "", domain.Errorf(domain.CodeInvalid, "stripe: checkout %q is %s and %s; nothing to refund", ref, s.Status, s.PaymentStatus)
 		}
 		return s.PaymentIntent, bookingOfSession(s), nil
 	}
-	return nil, "", domain.Errorf(domain.KindNotFound, domain.CodeNotFound, "stripe: %q is neither a Checkout Session nor a PaymentIntent", ref)
+	return nil, "", domain.Errorf(domain.CodeNotFound, "stripe: %q is neither a Checkout Session nor a PaymentIntent", ref)
 }

@@ -29,11 +29,11 @@ func (g *Gateway) ParseWebhook(header http.Header, body []byte) (ports.PaymentEv
 	switch {
 	case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),
 		errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld):
-		return ports.PaymentEvent{}, wrap(domain.KindUnauthorized, domain.CodeBadSignature, err, "stripe: webhook signature: %v", err)
+		return ports.PaymentEvent{}, wrap(domain.CodeBadSignature, err, "stripe: webhook signature: %v", err)
 	case err != nil:
-		return ports.PaymentEvent{}, wrap(domain.KindInvalid, domain.CodeInvalid, err, "stripe: webhook body is not an event: %v", err)
+		return ports.PaymentEvent{}, wrap(domain.CodeInvalid, err, "stripe: webhook body is not an event: %v", err)
 	case ev.ID == "" || ev.Object != "event" || ev.Data == nil:
-		return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: webhook body is not an event")
+		return ports.PaymentEvent{}, domain.Errorf(domain.CodeInvalid, "stripe: webhook body is not an event")
 	}
 
 	out := ports.PaymentEvent{Provider: Provider, EventID: ev.ID, At: time.Unix(ev.Created, 0).UTC()}
@@ -100,10 +100,10 @@ func object[T any](ev stripego.Event, typ string) (*T, error) {
 	}
 	var v T
 	if err := json.Unmarshal(ev.Data.Raw, &head); err != nil || head.Object != typ {
-		return nil, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: event %s of type %s does not carry a %s", ev.ID, ev.Type, typ)
+		return nil, domain.Errorf(domain.CodeInvalid, "stripe: event %s of type %s does not carry a %s", ev.ID, ev.Type, typ)
 	}
 	if err := json.Unmarshal(ev.Data.Raw, &v); err != nil {
-		return nil, wrap(domain.KindInvalid, domain.CodeInvalid, err, "stripe: event %s: the %s does not decode: %v", ev.ID, typ, err)
+		return nil, wrap(domain.CodeInvalid, err, "stripe: event %s: the %s does not decode: %v", ev.ID, typ, err)
 	}
 	return &v, nil
 }
@@ -120,12 +120,12 @@ func sessionEvent(out ports.PaymentEvent, s *stripego.CheckoutSession) (ports.Pa
 func checked(out ports.PaymentEvent, err error) (ports.PaymentEvent, error) {
 	switch {
 	case err != nil:
-		return ports.PaymentEvent{}, wrap(domain.KindInvalid, domain.CodeInvalid, err, "stripe: event %s: %v", out.EventID, err)
+		return ports.PaymentEvent{}, wrap(domain.CodeInvalid, err, "stripe: event %s: %v", out.EventID, err)
 	case out.BookingID == "":
 		// No booking metadata: a sale made on the account outside Match Point.
 		return ports.PaymentEvent{Provider: out.Provider, EventID: out.EventID, Type: ports.EventUnrelated, At: out.At}, nil
 	case out.PaymentRef == "":
-		return ports.PaymentEvent{}, domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "stripe: event %s names no payment", out.EventID)
+		return ports.PaymentEvent{}, domain.Errorf(domain.CodeInvalid, "stripe: event %s names no payment", out.EventID)
 	}
 	return out, nil
 }

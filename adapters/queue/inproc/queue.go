@@ -161,11 +161,11 @@ func (q *Queue) Register(kind string, h ports.JobHandler) {
 // is dropped. After Stop, Enqueue fails with unavailable.
 func (q *Queue) Enqueue(ctx context.Context, args ports.JobArgs, opts ports.EnqueueOptions) error {
 	if args == nil || args.Kind() == "" {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "inproc: a job needs arguments with a kind")
+		return domain.Errorf(domain.CodeInvalid, "inproc: a job needs arguments with a kind")
 	}
 	raw, err := json.Marshal(args)
 	if err != nil {
-		return domain.Errorf(domain.KindInvalid, domain.CodeInvalid, "inproc: encode arguments of %s: %w", args.Kind(), err)
+		return domain.Errorf(domain.CodeInvalid, "inproc: encode arguments of %s: %w", args.Kind(), err)
 	}
 	j := &job{kind: args.Kind(), args: raw, key: opts.UniqueKey, runAt: opts.RunAt}
 	// AfterCommit runs the hook at once outside a transaction (or after one that
@@ -193,7 +193,7 @@ func (q *Queue) stopped() bool {
 }
 
 func (q *Queue) errStopped(j *job) error {
-	return domain.Errorf(domain.KindUnavailable, domain.CodeUnavailable, "inproc: queue stopped; job %s not enqueued", j.kind)
+	return domain.Errorf(domain.CodeUnavailable, "inproc: queue stopped; job %s not enqueued", j.kind)
 }
 
 // add makes j visible to the workers, unless its unique key is taken.
@@ -228,7 +228,7 @@ func (q *Queue) Start(ctx context.Context) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.state != stateNew {
-		return domain.Errorf(domain.KindConflict, domain.CodeInvalidTransition, "inproc: a queue starts only once")
+		return domain.Errorf(domain.CodeInvalidTransition, "inproc: a queue starts only once")
 	}
 	q.state = stateStarted
 	q.ctx, q.cancel = context.WithCancel(ctx)
