@@ -56,7 +56,7 @@ func BenchmarkAvailabilityOverHTTP(b *testing.B) {
 	tl1, err := bigcache.New(bigcache.Config{})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = tl1.Close() })
-	two, err := tiered.New(tiered.Config{L1: tl1, L2: redis.New(rdb, "mp:"), Family: app.CacheFamily})
+	two, err := tiered.New(tiered.Config{L1: tl1, L2: redis.New(rdb, redis.Config{Prefix: "mp:"}), Family: app.CacheFamily})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = two.Close() })
 	require.NoError(b, two.WaitSubscribed(b.Context()))

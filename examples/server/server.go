@@ -187,7 +187,7 @@ func provideCache(ctx context.Context, cfg Config, log *slog.Logger) (ports.Cach
 		_ = l1.Close()
 		return nil, nil, fmt.Errorf("MATCHPOINT_REDIS_URL: %w", err)
 	}
-	c, err := tiered.New(tiered.Config{L1: l1, L2: redis.New(rdb, "mp:"), Family: app.CacheFamily, Logger: log})
+	c, err := tiered.New(tiered.Config{L1: l1, L2: redis.New(rdb, redis.Config{Prefix: "mp:"}), Family: app.CacheFamily, Logger: log})
 	if err != nil {
 		_ = rdb.Close()
 		_ = l1.Close()
