@@ -53,8 +53,8 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	notifier := outbox.New(outbox.Options{Logger: log})
-	queue := inproc.New(inproc.Options{Logger: log, Clock: clock})
+	notifier := outbox.New(outbox.Config{Logger: log})
+	queue := inproc.New(inproc.Config{Logger: log, Clock: clock})
 	mp, err := app.New(app.Deps{
 		Store: memory.New(), Cache: cache, Gateways: ports.OneGateway(gateway), Jobs: queue,
 		Notifier: notifier, Clock: clock, IDs: system.NewIDs(),
@@ -188,10 +188,10 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	queue := inproc.New(inproc.Options{Logger: log})
+	queue := inproc.New(inproc.Config{Logger: log})
 	mp, err := app.New(app.Deps{
 		Store: memory.New(), Cache: cache, Gateways: ports.OneGateway(gateway), Jobs: queue,
-		Notifier: outbox.New(outbox.Options{Logger: log}), Clock: system.NewClock(), IDs: system.NewIDs(),
+		Notifier: outbox.New(outbox.Config{Logger: log}), Clock: system.NewClock(), IDs: system.NewIDs(),
 		Reporter: system.NewReporter(log), Logger: log,
 	}, app.Config{TokenSecret: []byte("at least thirty-two bytes of secret!")})
 	if err != nil {

@@ -113,7 +113,7 @@ func newEnvWith(t *testing.T, o envOptions, policy ...func(*domain.Policy)) *env
 	e := &env{
 		clock:    clocktest.New(start),
 		store:    &spyStore{Store: memory.New(), calls: map[string]int{}},
-		outbox:   outbox.New(outbox.Options{Logger: discard}),
+		outbox:   outbox.New(outbox.Config{Logger: discard}),
 		hooks:    &webhookCatcher{},
 		reporter: &recordingReporter{},
 	}
@@ -129,7 +129,7 @@ func newEnvWith(t *testing.T, o envOptions, policy ...func(*domain.Policy)) *env
 	})
 	require.NoError(t, err)
 	e.gateway = &recordingGateway{Gateway: e.sandbox}
-	e.queue = inproc.New(inproc.Options{Clock: e.clock, Logger: discard})
+	e.queue = inproc.New(inproc.Config{Clock: e.clock, Logger: discard})
 	var gws ports.Gateways = ports.OneGateway(e.gateway)
 	if o.gateways != nil {
 		gws = o.gateways(e)

@@ -13,7 +13,7 @@ import (
 // (four padel courts, 32 starts each) through the whole Handler — routing, query
 // parsing, the use case over a warm cache, and JSON — again and again.
 func BenchmarkAvailabilityHandler(b *testing.B) {
-	e := newEnv(b, func(o *httpapi.Options) { o.Logger = slog.New(slog.DiscardHandler) })
+	e := newEnv(b, func(o *httpapi.Config) { o.Logger = slog.New(slog.DiscardHandler) })
 	req := httptest.NewRequest(http.MethodGet, "/v1/clubs/club-one/availability?date=2026-03-11&sport=padel&duration=90", nil)
 	warm := httptest.NewRecorder()
 	e.handler.ServeHTTP(warm, req)

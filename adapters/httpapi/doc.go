@@ -10,11 +10,11 @@
 // bytes that are not UTF-8 — in the path and the query (text.go), and decodeJSON does
 // the same for every string and member name of a body, with members given twice or in
 // another case than the API's (strict.go): a 400 invalid_request, so that no store sees
-// such text. Header fields over Options.MaxHeaderBytes are a 431 problem. The API is
+// such text. Header fields over Config.MaxHeaderBytes are a 431 problem. The API is
 // described by openapi.yaml, embedded and served at /openapi.yaml; a test keeps it in
 // step with the routes the Handler registers.
 //
 // The package imports domain, ports, app, the standard library and Wire only — never
 // another adapter. Pages of other adapters (the sandbox payment checkout) are mounted
-// through Options.Extra by the composition root.
+// through Config.Extra by the composition root.
 package httpapi

@@ -142,7 +142,7 @@ func TestStrictJSON(t *testing.T) {
 // that Go's server answers in plain text before the Handler sees the request.
 func TestLargeHeaders(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *httpapi.Options) { o.MaxHeaderBytes = 8 << 10 })
+	e := newEnv(t, func(o *httpapi.Config) { o.MaxHeaderBytes = 8 << 10 })
 	res := e.do(request{method: http.MethodGet, path: "/healthz", header: map[string]string{"X-Padding": strings.Repeat("p", 9<<10)}})
 	assertProblem(t, res, http.StatusRequestHeaderFieldsTooLarge, "header_too_large")
 	assert.Contains(t, res.json["detail"], "8192 bytes")

@@ -50,7 +50,7 @@ func TestExtraServesTheSandbox(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write([]byte("<h1>Pay</h1>"))
 	})
-	e := newEnv(t, func(o *httpapi.Options) { o.Extra = page })
+	e := newEnv(t, func(o *httpapi.Config) { o.Extra = page })
 	res := e.get("/sandbox/checkout/co_1", nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	assert.Equal(t, "<h1>Pay</h1>", res.Body.String())
@@ -63,7 +63,7 @@ func TestExtraServesTheSandbox(t *testing.T) {
 
 func TestPanicsBecomeInternalProblems(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *httpapi.Options) {
+	e := newEnv(t, func(o *httpapi.Config) {
 		o.Extra = http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("nil map in the sandbox") })
 	})
 	res := e.post("/sandbox/pay", `{}`, nil)
@@ -80,7 +80,7 @@ func TestPanicsBecomeInternalProblems(t *testing.T) {
 
 func TestPanicAfterTheHeaderAbortsTheResponse(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *httpapi.Options) {
+	e := newEnv(t, func(o *httpapi.Config) {
 		o.Extra = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusOK)
 			_, _ = w.Write([]byte("half a page"))
@@ -126,7 +126,7 @@ func TestRequestLog(t *testing.T) {
 
 func TestOversizeBody(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *httpapi.Options) { o.MaxBodyBytes = 1024 })
+	e := newEnv(t, func(o *httpapi.Config) { o.MaxBodyBytes = 1024 })
 	big := `{"court_id":"` + strings.Repeat("x", 2000) + `"}`
 	for _, path := range []string{"/v1/clubs/club-one/bookings", "/v1/clubs/club-one/quotes", "/v1/webhooks/" + provider} {
 		res := e.post(path, big, nil)
@@ -232,7 +232,7 @@ func TestMalformedRequests(t *testing.T) {
 // routing, problems, bodies and flushing pages mounted through Extra.
 func TestOverTheWire(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *httpapi.Options) {
+	e := newEnv(t, func(o *httpapi.Config) {
 		o.Extra = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte("first part "))
 			assert.NoError(t, http.NewResponseController(w).Flush(), "the Handler's writer unwraps to one that flushes")

@@ -39,11 +39,11 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	queue := inproc.New(inproc.Options{Logger: log})
+	queue := inproc.New(inproc.Config{Logger: log})
 	store := memory.New()
 	mp, err := app.New(app.Deps{
 		Store: store, Cache: cache, Gateways: ports.OneGateway(gateway), Jobs: queue,
-		Notifier: outbox.New(outbox.Options{Logger: log}), Clock: system.NewClock(), IDs: system.NewIDs(),
+		Notifier: outbox.New(outbox.Config{Logger: log}), Clock: system.NewClock(), IDs: system.NewIDs(),
 		Reporter: system.NewReporter(log), Logger: log,
 	}, app.Config{TokenSecret: []byte("at least thirty-two bytes of secret!")})
 	if err != nil {
@@ -57,7 +57,7 @@ func ExampleNew() {
 	}
 	defer func() { _ = queue.Stop(ctx) }()
 
-	mux.Handle("/", httpapi.New(mp, httpapi.Options{
+	mux.Handle("/", httpapi.New(mp, httpapi.Config{
 		Logger: log,
 		Ready:  func(context.Context) error { return nil }, // a real store is pinged here
 		Extra:  gateway.Handler(),

@@ -17,20 +17,20 @@ import (
 	"github.com/matchpoint/matchpoint/domain"
 )
 
-// ProviderSet provides the Handler; the composition root provides *app.App and Options.
+// ProviderSet provides the Handler; the composition root provides *app.App and Config.
 var ProviderSet = wire.NewSet(New)
 
-// DefaultMaxBodyBytes bounds request bodies when Options.MaxBodyBytes is zero.
+// DefaultMaxBodyBytes bounds request bodies when Config.MaxBodyBytes is zero.
 const DefaultMaxBodyBytes = 64 << 10
 
 // readyTimeout bounds a readiness check, so that a hung dependency fails the probe
 // instead of hanging it.
 const readyTimeout = 3 * time.Second
 
-// Options configure a Handler. The zero value logs to slog.Default(), is always ready,
+// Config configures a Handler. The zero value logs to slog.Default(), is always ready,
 // mounts nothing under /sandbox/ and accepts bodies of up to 64 KiB and header fields
 // of up to 64 KiB.
-type Options struct {
+type Config struct {
 	// Logger receives one line per request and every internal error; nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -75,8 +75,8 @@ type route struct {
 }
 
 // New returns the HTTP API over a.
-func New(a *app.App, opts Options) *Handler {
-	h := &Handler{app: a, log: opts.Logger, ready: opts.Ready, maxBody: opts.MaxBodyBytes, maxHead: opts.MaxHeaderBytes, mux: http.NewServeMux()}
+func New(a *app.App, cfg Config) *Handler {
+	h := &Handler{app: a, log: cfg.Logger, ready: cfg.Ready, maxBody: cfg.MaxBodyBytes, maxHead: cfg.MaxHeaderBytes, mux: http.NewServeMux()}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -91,11 +91,11 @@ func New(a *app.App, opts Options) *Handler {
 		h.routes = append(h.routes, rt.pattern)
 	}
 	slices.Sort(h.routes)
-	if opts.Extra != nil {
+	if cfg.Extra != nil {
 		const mount = "/sandbox/"
 		h.mux.Handle(mount, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			markRouted(w, mount)
-			opts.Extra.ServeHTTP(w, r)
+			cfg.Extra.ServeHTTP(w, r)
 		}))
 	}
 	return h
@@ -137,7 +137,7 @@ func (h *Handler) table() []route {
 }
 
 // Routes returns the pattern ("METHOD /path") of every endpoint of the API, sorted.
-// The mount for Options.Extra is not among them: it belongs to another adapter.
+// The mount for Config.Extra is not among them: it belongs to another adapter.
 func (h *Handler) Routes() []string { return slices.Clone(h.routes) }
 
 // ServeHTTP refuses requests with oversized headers (431) or with text no field may

@@ -181,7 +181,7 @@ type env struct {
 }
 
 // envOption changes the Handler's options before it is built.
-type envOption func(*httpapi.Options)
+type envOption func(*httpapi.Config)
 
 func newEnv(tb testing.TB, opts ...envOption) *env {
 	tb.Helper()
@@ -191,10 +191,10 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	cache, err := bigcache.New(bigcache.Config{Now: e.clock.Now})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = cache.Close() })
-	e.queue = inproc.New(inproc.Options{Clock: e.clock, Logger: quiet})
+	e.queue = inproc.New(inproc.Config{Clock: e.clock, Logger: quiet})
 
 	e.app, err = app.New(app.Deps{
-		Store: e.store, Cache: cache, Gateways: ports.OneGateway(e.gateway), Notifier: outbox.New(outbox.Options{Logger: quiet}),
+		Store: e.store, Cache: cache, Gateways: ports.OneGateway(e.gateway), Notifier: outbox.New(outbox.Config{Logger: quiet}),
 		Jobs: e.queue, Clock: e.clock, IDs: system.NewIDs(), Reporter: system.NewReporter(quiet), Logger: quiet,
 	}, app.Config{TokenSecret: secret})
 	require.NoError(tb, err)
@@ -208,7 +208,7 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 		_ = e.queue.Stop(ctx)
 	})
 
-	o := httpapi.Options{Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	o := httpapi.Config{Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -35,7 +35,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	assert.Equal(t, "ok", e.get("/readyz", nil).json["status"])
 
 	var ready error
-	notReady := newEnv(t, func(o *httpapi.Options) { o.Ready = func(ctx context.Context) error { return ready } })
+	notReady := newEnv(t, func(o *httpapi.Config) { o.Ready = func(ctx context.Context) error { return ready } })
 	assert.Equal(t, http.StatusOK, notReady.get("/readyz", nil).Code)
 	ready = errors.New("store: dial tcp 10.0.0.7:5432: connection refused")
 	res = notReady.get("/readyz", nil)

@@ -18,7 +18,7 @@ import (
 // text at the edge, once, with a 400 invalid_request, so that no store ever sees it
 // and no use case has to think about it.
 
-// DefaultMaxHeaderBytes bounds a request's header fields when Options.MaxHeaderBytes is
+// DefaultMaxHeaderBytes bounds a request's header fields when Config.MaxHeaderBytes is
 // zero.
 const DefaultMaxHeaderBytes = 64 << 10
 

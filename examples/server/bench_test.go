@@ -56,7 +56,7 @@ func BenchmarkAvailabilityOverHTTP(b *testing.B) {
 	tl1, err := bigcache.New(bigcache.Config{})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = tl1.Close() })
-	two, err := tiered.New(tiered.Config{L1: tl1, L2: redis.New(rdb, "mp:"), Family: app.CacheFamily})
+	two, err := tiered.New(tiered.Config{L1: tl1, L2: redis.New(rdb, redis.Config{Prefix: "mp:"}), Family: app.CacheFamily})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = two.Close() })
 	require.NoError(b, two.WaitSubscribed(b.Context()))
@@ -95,10 +95,10 @@ func handlerOn(b *testing.B, store ports.Store, cache ports.Cache) (http.Handler
 	gw, err := sandbox.New(sandbox.Config{BaseURL: "http://127.0.0.1:1", Secret: strings.Repeat("s", 32), Clock: clock, IDs: ids, Logger: log})
 	require.NoError(b, err)
 	mp, err := app.New(app.Deps{
-		Store: store, Cache: cache, Gateways: ports.OneGateway(gw), Notifier: outbox.New(outbox.Options{Logger: log}),
-		Jobs: inproc.New(inproc.Options{Logger: log, Clock: clock}), Clock: clock, IDs: ids,
+		Store: store, Cache: cache, Gateways: ports.OneGateway(gw), Notifier: outbox.New(outbox.Config{Logger: log}),
+		Jobs: inproc.New(inproc.Config{Logger: log, Clock: clock}), Clock: clock, IDs: ids,
 		Reporter: system.NewReporter(log), Logger: log,
 	}, app.Config{TokenSecret: []byte(strings.Repeat("t", 32))})
 	require.NoError(b, err)
-	return httpapi.New(mp, httpapi.Options{Logger: log, Extra: gw.Handler()}), mp
+	return httpapi.New(mp, httpapi.Config{Logger: log, Extra: gw.Handler()}), mp
 }

@@ -187,7 +187,7 @@ func provideCache(ctx context.Context, cfg Config, log *slog.Logger) (ports.Cach
 		_ = l1.Close()
 		return nil, nil, fmt.Errorf("MATCHPOINT_REDIS_URL: %w", err)
 	}
-	c, err := tiered.New(tiered.Config{L1: l1, L2: redis.New(rdb, "mp:"), Family: app.CacheFamily, Logger: log})
+	c, err := tiered.New(tiered.Config{L1: l1, L2: redis.New(rdb, redis.Config{Prefix: "mp:"}), Family: app.CacheFamily, Logger: log})
 	if err != nil {
 		_ = rdb.Close()
 		_ = l1.Close()
@@ -207,12 +207,12 @@ func provideCache(ctx context.Context, cfg Config, log *slog.Logger) (ports.Cach
 	}, nil
 }
 
-func provideQueueOptions(log *slog.Logger, clock ports.Clock) inproc.Options {
-	return inproc.Options{Logger: log, Clock: clock}
+func provideQueueConfig(log *slog.Logger, clock ports.Clock) inproc.Config {
+	return inproc.Config{Logger: log, Clock: clock}
 }
 
-func provideOutboxOptions(log *slog.Logger) outbox.Options {
-	return outbox.Options{Logger: log}
+func provideOutboxConfig(log *slog.Logger) outbox.Config {
+	return outbox.Config{Logger: log}
 }
 
 func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids ports.IDs, log *slog.Logger) sandbox.Config {
@@ -227,6 +227,6 @@ func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids port
 	}
 }
 
-func provideHTTPOptions(log *slog.Logger, gw *sandbox.Gateway, ready Readiness) httpapi.Options {
-	return httpapi.Options{Logger: log, Extra: gw.Handler(), Ready: ready}
+func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness) httpapi.Config {
+	return httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: ready}
 }

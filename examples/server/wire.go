@@ -44,7 +44,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 var embeddedSet = wire.NewSet(
 	useCaseSet,
 	provideListener, providePublicURL,
-	httpapi.ProviderSet, provideHTTPOptions,
+	httpapi.ProviderSet, provideHTTPConfig,
 	wire.Struct(new(Server), "*"),
 )
 
@@ -53,8 +53,8 @@ var embeddedSet = wire.NewSet(
 // and notifier, and the payment gateways.
 var useCaseSet = wire.NewSet(
 	provideCache,
-	inproc.ProviderSet, provideQueueOptions,
-	outbox.ProviderSet, provideOutboxOptions,
+	inproc.ProviderSet, provideQueueConfig,
+	outbox.ProviderSet, provideOutboxConfig,
 	system.ProviderSet, system.ReporterSet,
 	sandbox.New, provideSandboxConfig, provideGateways,
 	app.ProviderSet, provideAppConfig,

@@ -50,10 +50,10 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		cleanup()
 		return nil, nil, err
 	}
-	options := provideOutboxOptions(log)
-	outboxOutbox := outbox.New(options)
-	inprocOptions := provideQueueOptions(log, clock)
-	queue := inproc.New(inprocOptions)
+	outboxConfig := provideOutboxConfig(log)
+	outboxOutbox := outbox.New(outboxConfig)
+	inprocConfig := provideQueueConfig(log, clock)
+	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
 	deps := app.Deps{
 		Store:    store,
@@ -74,8 +74,8 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		return nil, nil, err
 	}
 	readiness := noReadiness()
-	httpapiOptions := provideHTTPOptions(log, gateway, readiness)
-	handler := httpapi.New(appApp, httpapiOptions)
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness)
+	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:   cfg,
 		Logger:   log,
@@ -131,10 +131,10 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		cleanup()
 		return nil, nil, err
 	}
-	options := provideOutboxOptions(log)
-	outboxOutbox := outbox.New(options)
-	inprocOptions := provideQueueOptions(log, clock)
-	queue := inproc.New(inprocOptions)
+	outboxConfig := provideOutboxConfig(log)
+	outboxOutbox := outbox.New(outboxConfig)
+	inprocConfig := provideQueueConfig(log, clock)
+	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
 	deps := app.Deps{
 		Store:    store,
@@ -156,8 +156,8 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		return nil, nil, err
 	}
 	readiness := dbReadiness(db)
-	httpapiOptions := provideHTTPOptions(log, gateway, readiness)
-	handler := httpapi.New(appApp, httpapiOptions)
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness)
+	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:   cfg,
 		Logger:   log,
@@ -207,10 +207,10 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		cleanup()
 		return nil, nil, err
 	}
-	options := provideOutboxOptions(log)
-	outboxOutbox := outbox.New(options)
-	inprocOptions := provideQueueOptions(log, clock)
-	queue := inproc.New(inprocOptions)
+	outboxConfig := provideOutboxConfig(log)
+	outboxOutbox := outbox.New(outboxConfig)
+	inprocConfig := provideQueueConfig(log, clock)
+	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
 	deps := app.Deps{
 		Store:    store,
@@ -246,12 +246,12 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 // (useCaseSet), the listener and the HTTP API.
 var embeddedSet = wire.NewSet(
 	useCaseSet,
-	provideListener, providePublicURL, httpapi.ProviderSet, provideHTTPOptions, wire.Struct(new(Server), "*"),
+	provideListener, providePublicURL, httpapi.ProviderSet, provideHTTPConfig, wire.Struct(new(Server), "*"),
 )
 
 // useCaseSet is the use cases and every adapter they need but the store: the cache
 // (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the in-process queue
 // and notifier, and the payment gateways.
 var useCaseSet = wire.NewSet(
-	provideCache, inproc.ProviderSet, provideQueueOptions, outbox.ProviderSet, provideOutboxOptions, system.ProviderSet, system.ReporterSet, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
+	provideCache, inproc.ProviderSet, provideQueueConfig, outbox.ProviderSet, provideOutboxConfig, system.ProviderSet, system.ReporterSet, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
 )

@@ -29,9 +29,18 @@ type Cache struct {
 
 var _ ports.Cache = (*Cache)(nil)
 
-// New returns a cache storing its keys in rdb under prefix (for example "mp:").
-func New(rdb goredis.UniversalClient, prefix string) *Cache {
-	return &Cache{rdb: rdb, prefix: prefix}
+// Config configures a Cache. The zero value stores keys as they are given, with no
+// prefix.
+type Config struct {
+	// Prefix is put before every key in Redis (for example "mp:"), so that several
+	// applications or test runs share one server without meeting; a tiered cache also
+	// names its invalidation channel after it. Empty means no prefix.
+	Prefix string
+}
+
+// New returns a cache storing its keys in rdb, a client it needs and cannot default.
+func New(rdb goredis.UniversalClient, cfg Config) *Cache {
+	return &Cache{rdb: rdb, prefix: cfg.Prefix}
 }
 
 // Open returns a client for a redis:// or rediss:// URL; it does not connect yet.

@@ -32,7 +32,7 @@ func newCache(t *testing.T) *redis.Cache {
 	require.NoError(t, rdb.Ping(t.Context()).Err(), "the local Redis server must run (make services)")
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	c := redis.New(rdb, "mp-test-"+hex.EncodeToString(b)+":")
+	c := redis.New(rdb, redis.Config{Prefix: "mp-test-" + hex.EncodeToString(b) + ":"})
 	t.Cleanup(func() {
 		_ = c.DeletePrefix(context.Background(), "")
 		_ = rdb.Close()

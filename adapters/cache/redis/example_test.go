@@ -19,7 +19,7 @@ func ExampleNew() {
 		panic(err)
 	}
 	defer client.Close()
-	cache := redis.New(client, "mp:")
+	cache := redis.New(client, redis.Config{Prefix: "mp:"})
 
 	if err := cache.Set(ctx, "club:riverside", []byte("Riverside Padel"), 10*time.Minute); err != nil {
 		panic(err)

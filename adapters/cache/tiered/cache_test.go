@@ -51,7 +51,7 @@ func newInstanceOver(tb testing.TB, l1 ports.Cache, url, prefix string, family f
 	tb.Helper()
 	rdb, err := redis.Open(url)
 	require.NoError(tb, err)
-	l2 := redis.New(rdb, prefix)
+	l2 := redis.New(rdb, redis.Config{Prefix: prefix})
 	c, err := tiered.New(tiered.Config{L1: l1, L2: l2, AckTimeout: 2 * time.Second, DegradedTTL: 300 * time.Millisecond, Family: family})
 	require.NoError(tb, err)
 	tb.Cleanup(func() {

@@ -26,7 +26,7 @@ func ExampleNew() {
 	}
 	defer l1.Close()
 	cache, err := tiered.New(tiered.Config{
-		L1: l1, L2: redis.New(client, "mp:"),
+		L1: l1, L2: redis.New(client, redis.Config{Prefix: "mp:"}),
 		AckTimeout: time.Second,
 		// Counters per key family, such as "club" for "club:riverside".
 		Family: func(key string) string { family, _, _ := strings.Cut(key, ":"); return family },

@@ -14,7 +14,7 @@ import (
 // development and tests: Messages returns what the customers would have received.
 func ExampleNew() {
 	ctx := context.Background()
-	box := outbox.New(outbox.Options{Limit: 100, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	box := outbox.New(outbox.Config{Limit: 100, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	err := box.Send(ctx, ports.Message{
 		Kind: ports.MessageConfirmation, BookingID: "b1", To: "ana@example.com",
 		Subject: "Your game at Riverside Padel", Text: "See you on court 1.",

@@ -15,11 +15,12 @@ import (
 // ProviderSet provides an *Outbox as ports.Notifier.
 var ProviderSet = wire.NewSet(New, wire.Bind(new(ports.Notifier), new(*Outbox)))
 
-// DefaultLimit is how many messages an Outbox keeps when Options.Limit is zero.
+// DefaultLimit is how many messages an Outbox keeps when Config.Limit is zero.
 const DefaultLimit = 1000
 
-// Options configure an Outbox.
-type Options struct {
+// Config configures an Outbox. The zero value keeps the last DefaultLimit messages and
+// logs to slog.Default().
+type Config struct {
 	// Limit is how many of the most recent messages are kept; older ones are dropped.
 	// Zero means DefaultLimit.
 	Limit int
@@ -38,11 +39,11 @@ type Outbox struct {
 }
 
 // New returns an empty Outbox.
-func New(opts Options) *Outbox {
-	if opts.Limit <= 0 {
-		opts.Limit = DefaultLimit
+func New(cfg Config) *Outbox {
+	if cfg.Limit <= 0 {
+		cfg.Limit = DefaultLimit
 	}
-	return &Outbox{log: opts.Logger, limit: opts.Limit}
+	return &Outbox{log: cfg.Logger, limit: cfg.Limit}
 }
 
 // Send keeps a copy of m and logs its kind, booking and recipient. The text and

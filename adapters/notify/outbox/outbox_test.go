@@ -37,7 +37,7 @@ func confirmation(booking string) ports.Message {
 
 func TestKeepsMessagesInOrder(t *testing.T) {
 	t.Parallel()
-	o := outbox.New(outbox.Options{Logger: quiet()})
+	o := outbox.New(outbox.Config{Logger: quiet()})
 	ctx := context.Background()
 
 	require.NoError(t, o.Send(ctx, confirmation("b1")))
@@ -52,7 +52,7 @@ func TestKeepsMessagesInOrder(t *testing.T) {
 
 func TestKeepsOnlyTheMostRecent(t *testing.T) {
 	t.Parallel()
-	o := outbox.New(outbox.Options{Limit: 3, Logger: quiet()})
+	o := outbox.New(outbox.Config{Limit: 3, Logger: quiet()})
 	for i := range 7 {
 		require.NoError(t, o.Send(context.Background(), confirmation(fmt.Sprintf("b%d", i))))
 	}
@@ -66,7 +66,7 @@ func TestKeepsOnlyTheMostRecent(t *testing.T) {
 
 func TestDefaultLimit(t *testing.T) {
 	t.Parallel()
-	o := outbox.New(outbox.Options{Logger: quiet()})
+	o := outbox.New(outbox.Config{Logger: quiet()})
 	for i := range outbox.DefaultLimit + 5 {
 		require.NoError(t, o.Send(context.Background(), confirmation(fmt.Sprint(i))))
 	}
@@ -79,7 +79,7 @@ func TestDefaultLimit(t *testing.T) {
 
 func TestMessagesAreCopies(t *testing.T) {
 	t.Parallel()
-	o := outbox.New(outbox.Options{Logger: quiet()})
+	o := outbox.New(outbox.Config{Logger: quiet()})
 	sent := confirmation("b1")
 	require.NoError(t, o.Send(context.Background(), sent))
 
@@ -94,7 +94,7 @@ func TestMessagesAreCopies(t *testing.T) {
 func TestLogsOneLineWithoutTheBody(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	o := outbox.New(outbox.Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	o := outbox.New(outbox.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
 
 	require.NoError(t, o.Send(context.Background(), confirmation("b1")))
 
@@ -112,7 +112,7 @@ func TestLogsOneLineWithoutTheBody(t *testing.T) {
 
 func TestRefusesAMessageWithoutRecipient(t *testing.T) {
 	t.Parallel()
-	o := outbox.New(outbox.Options{Logger: quiet()})
+	o := outbox.New(outbox.Config{Logger: quiet()})
 	m := confirmation("b1")
 	m.To = ""
 
@@ -124,7 +124,7 @@ func TestRefusesAMessageWithoutRecipient(t *testing.T) {
 
 func TestRefusesWithCancelledContext(t *testing.T) {
 	t.Parallel()
-	o := outbox.New(outbox.Options{Logger: quiet()})
+	o := outbox.New(outbox.Config{Logger: quiet()})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 
@@ -137,7 +137,7 @@ func TestRefusesWithCancelledContext(t *testing.T) {
 
 func TestConcurrentSends(t *testing.T) {
 	t.Parallel()
-	o := outbox.New(outbox.Options{Limit: 50, Logger: quiet()})
+	o := outbox.New(outbox.Config{Limit: 50, Logger: quiet()})
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {

@@ -25,7 +25,7 @@ func (remind) Kind() string { return "example.remind" }
 func ExampleNew() {
 	ctx := context.Background()
 	clock := clocktest.New(time.Date(2026, time.March, 2, 12, 0, 0, 0, time.UTC))
-	queue := inproc.New(inproc.Options{Workers: 1, MaxAttempts: 3, Clock: clock})
+	queue := inproc.New(inproc.Config{Workers: 1, MaxAttempts: 3, Clock: clock})
 	queue.Register("example.remind", func(_ context.Context, raw []byte) error {
 		var args remind
 		if err := json.Unmarshal(raw, &args); err != nil {

@@ -14,10 +14,10 @@ import (
 	"github.com/matchpoint/matchpoint/ports"
 )
 
-// ProviderSet provides a *Queue as ports.JobQueue from Options.
+// ProviderSet provides a *Queue as ports.JobQueue from Config.
 var ProviderSet = wire.NewSet(New, wire.Bind(new(ports.JobQueue), new(*Queue)))
 
-// Defaults for the zero values of Options.
+// Defaults for the zero values of Config.
 const (
 	DefaultWorkers     = 4
 	DefaultMaxAttempts = 5
@@ -32,8 +32,10 @@ func DefaultBackoff(attempt int) time.Duration {
 	return min(time.Second<<max(attempt-1, 0), 5*time.Minute)
 }
 
-// Options configure a Queue. The zero value is a usable queue.
-type Options struct {
+// Config configures a Queue. The zero value is a usable queue: DefaultWorkers workers,
+// DefaultMaxAttempts attempts with DefaultBackoff between them, the system clock and
+// slog.Default().
+type Config struct {
 	// Workers is how many jobs run at once. Zero means DefaultWorkers.
 	Workers int
 	// MaxAttempts is how many times a job runs before it is given up as dead, the
@@ -105,25 +107,25 @@ type job struct {
 }
 
 // New returns a stopped queue; Register handlers and Start it.
-func New(opts Options) *Queue {
-	if opts.Workers <= 0 {
-		opts.Workers = DefaultWorkers
+func New(cfg Config) *Queue {
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
 	}
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = DefaultMaxAttempts
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
 	}
-	if opts.Backoff == nil {
-		opts.Backoff = DefaultBackoff
+	if cfg.Backoff == nil {
+		cfg.Backoff = DefaultBackoff
 	}
-	if opts.Clock == nil {
-		opts.Clock = ports.SystemClock{}
+	if cfg.Clock == nil {
+		cfg.Clock = ports.SystemClock{}
 	}
 	q := &Queue{
-		workers:     opts.Workers,
-		maxAttempts: opts.MaxAttempts,
-		backoff:     opts.Backoff,
-		clock:       opts.Clock,
-		log:         opts.Logger,
+		workers:     cfg.Workers,
+		maxAttempts: cfg.MaxAttempts,
+		backoff:     cfg.Backoff,
+		clock:       cfg.Clock,
+		log:         cfg.Logger,
 		handlers:    map[string]ports.JobHandler{},
 		keys:        map[string]bool{},
 		changed:     make(chan struct{}),

@@ -46,7 +46,7 @@ func drain(t *testing.T, q *inproc.Queue) {
 
 func TestContract(t *testing.T) {
 	queuetest.Run(t, func(t *testing.T) queuetest.Harness {
-		q := inproc.New(inproc.Options{
+		q := inproc.New(inproc.Config{
 			Workers: 2,
 			Backoff: func(int) time.Duration { return 50 * time.Millisecond },
 			Logger:  quiet(),
@@ -71,7 +71,7 @@ func (reminder) Kind() string { return "booking.reminder" }
 func TestRetriesWithBackoffThenDies(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var logs bytes.Buffer
-		q := inproc.New(inproc.Options{MaxAttempts: 4, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		q := inproc.New(inproc.Config{MaxAttempts: 4, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		var mu sync.Mutex
 		var at []time.Time
 		q.Register(reminder{}.Kind(), func(context.Context, []byte) error {
@@ -121,7 +121,7 @@ func TestDefaultBackoff(t *testing.T) {
 
 func TestRunAtWaitsOnATimer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		q := inproc.New(inproc.Options{Logger: quiet()})
+		q := inproc.New(inproc.Config{Logger: quiet()})
 		var ran atomic.Int32
 		q.Register(reminder{}.Kind(), func(context.Context, []byte) error { ran.Add(1); return nil })
 		require.NoError(t, q.Start(context.Background()))
@@ -151,7 +151,7 @@ func TestRunAtWaitsOnATimer(t *testing.T) {
 func TestDrainRunsJobsAFakeClockMadeDue(t *testing.T) {
 	t.Parallel()
 	clock := clocktest.New(time.Date(2030, 1, 5, 18, 0, 0, 0, time.UTC))
-	q := inproc.New(inproc.Options{Clock: clock, Logger: quiet()})
+	q := inproc.New(inproc.Config{Clock: clock, Logger: quiet()})
 	var ran atomic.Int32
 	q.Register(reminder{}.Kind(), func(context.Context, []byte) error { ran.Add(1); return nil })
 	start(t, q)
@@ -168,7 +168,7 @@ func TestDrainRunsJobsAFakeClockMadeDue(t *testing.T) {
 
 func TestStopWaitsForRunningJobs(t *testing.T) {
 	t.Parallel()
-	q := inproc.New(inproc.Options{Workers: 1, Logger: quiet()})
+	q := inproc.New(inproc.Config{Workers: 1, Logger: quiet()})
 	started, release := make(chan struct{}), make(chan struct{})
 	var finished atomic.Bool
 	q.Register(reminder{}.Kind(), func(context.Context, []byte) error {
@@ -200,7 +200,7 @@ func TestStopWaitsForRunningJobs(t *testing.T) {
 
 func TestStopCancelsJobsWhenItsContextEnds(t *testing.T) {
 	t.Parallel()
-	q := inproc.New(inproc.Options{Logger: quiet()})
+	q := inproc.New(inproc.Config{Logger: quiet()})
 	started := make(chan struct{})
 	q.Register(reminder{}.Kind(), func(ctx context.Context, _ []byte) error {
 		close(started)
@@ -219,7 +219,7 @@ func TestStopCancelsJobsWhenItsContextEnds(t *testing.T) {
 
 func TestCancellingStartContextStops(t *testing.T) {
 	t.Parallel()
-	q := inproc.New(inproc.Options{Logger: quiet()})
+	q := inproc.New(inproc.Config{Logger: quiet()})
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(t, q.Start(ctx))
 
@@ -234,7 +234,7 @@ func TestCancellingStartContextStops(t *testing.T) {
 
 func TestWorkersRunJobsConcurrently(t *testing.T) {
 	t.Parallel()
-	q := inproc.New(inproc.Options{Workers: 3, Logger: quiet()})
+	q := inproc.New(inproc.Config{Workers: 3, Logger: quiet()})
 	release := make(chan struct{})
 	q.Register(reminder{}.Kind(), func(context.Context, []byte) error { <-release; return nil })
 	start(t, q)
@@ -254,7 +254,7 @@ func TestPanicsAndUnknownKindsAreFailures(t *testing.T) {
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	log := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
-	q := inproc.New(inproc.Options{MaxAttempts: 2, Backoff: func(int) time.Duration { return time.Millisecond }, Logger: log})
+	q := inproc.New(inproc.Config{MaxAttempts: 2, Backoff: func(int) time.Duration { return time.Millisecond }, Logger: log})
 	q.Register(reminder{}.Kind(), func(context.Context, []byte) error { panic("nil booking") })
 	start(t, q)
 
@@ -295,7 +295,7 @@ func (nameless) Kind() string { return "" }
 
 func TestEnqueueRefusesBadArguments(t *testing.T) {
 	t.Parallel()
-	q := inproc.New(inproc.Options{Logger: quiet()})
+	q := inproc.New(inproc.Config{Logger: quiet()})
 	for name, args := range map[string]ports.JobArgs{
 		"nil":         nil,
 		"no kind":     nameless{},
@@ -310,7 +310,7 @@ func TestEnqueueRefusesBadArguments(t *testing.T) {
 func TestCommitAfterStopIsLogged(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	q := inproc.New(inproc.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	q := inproc.New(inproc.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	require.NoError(t, q.Start(context.Background()))
 	ctx, end := ports.WithCommitHooks(context.Background())
 	require.NoError(t, q.Enqueue(ctx, reminder{}, ports.EnqueueOptions{}))
@@ -326,7 +326,7 @@ func TestCommitAfterStopIsLogged(t *testing.T) {
 func TestStopLogsLostJobs(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	q := inproc.New(inproc.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	q := inproc.New(inproc.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	require.NoError(t, q.Start(context.Background()))
 	require.NoError(t, q.Enqueue(context.Background(), reminder{}, ports.EnqueueOptions{RunAt: time.Now().Add(time.Hour)}))
 
@@ -337,14 +337,14 @@ func TestStopLogsLostJobs(t *testing.T) {
 
 func TestStartTwiceFails(t *testing.T) {
 	t.Parallel()
-	q := inproc.New(inproc.Options{Logger: quiet()})
+	q := inproc.New(inproc.Config{Logger: quiet()})
 	start(t, q)
 	assert.Error(t, q.Start(context.Background()))
 }
 
 func TestRegisterRefusesWiringMistakes(t *testing.T) {
 	t.Parallel()
-	q := inproc.New(inproc.Options{Logger: quiet()})
+	q := inproc.New(inproc.Config{Logger: quiet()})
 	h := func(context.Context, []byte) error { return nil }
 	q.Register("a", h)
 	assert.Panics(t, func() { q.Register("a", h) })
@@ -354,7 +354,7 @@ func TestRegisterRefusesWiringMistakes(t *testing.T) {
 
 func TestMergedCountsDuplicates(t *testing.T) {
 	t.Parallel()
-	q := inproc.New(inproc.Options{Logger: quiet()})
+	q := inproc.New(inproc.Config{Logger: quiet()})
 	q.Register(reminder{}.Kind(), func(context.Context, []byte) error { return nil })
 	for range 3 {
 		require.NoError(t, q.Enqueue(context.Background(), reminder{}, ports.EnqueueOptions{UniqueKey: "k"}))
@@ -365,7 +365,7 @@ func TestMergedCountsDuplicates(t *testing.T) {
 
 func TestEnqueueWithAnEndedTransaction(t *testing.T) {
 	t.Parallel()
-	q := inproc.New(inproc.Options{Logger: quiet()})
+	q := inproc.New(inproc.Config{Logger: quiet()})
 	var mu sync.Mutex
 	var ran []string
 	q.Register(reminder{}.Kind(), func(_ context.Context, raw []byte) error {
