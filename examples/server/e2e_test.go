@@ -80,6 +80,13 @@ type reply struct {
 
 func (s *testServer) do(t *testing.T, method, path, body string, header map[string]string) reply {
 	t.Helper()
+	r, _ := s.doWithHeader(t, method, path, body, header)
+	return r
+}
+
+// doWithHeader is do that returns the response's header too.
+func (s *testServer) doWithHeader(t *testing.T, method, path, body string, header map[string]string) (reply, http.Header) {
+	t.Helper()
 	url := path
 	if strings.HasPrefix(path, "/") {
 		url = s.base + path
@@ -101,7 +108,7 @@ func (s *testServer) do(t *testing.T, method, path, body string, header map[stri
 	if len(raw) > 0 && (strings.Contains(res.Header.Get("Content-Type"), "json")) {
 		require.NoError(t, json.Unmarshal(raw, &r.body), string(raw))
 	}
-	return r
+	return r, res.Header
 }
 
 func bookingJSON(courtID string, start time.Time, minutes int, name, email string) string {

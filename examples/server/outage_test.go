@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -100,29 +98,6 @@ func TestDatabaseOutage(t *testing.T) {
 			assert.GreaterOrEqual(t, counted, failed, "every failed request is counted")
 		})
 	}
-}
-
-// doWithHeader is do that returns the response's header too.
-func (s *testServer) doWithHeader(t *testing.T, method, path, body string, header map[string]string) (reply, http.Header) {
-	t.Helper()
-	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
-	require.NoError(t, err)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	r := reply{status: res.StatusCode, raw: string(raw)}
-	if strings.Contains(res.Header.Get("Content-Type"), "json") {
-		require.NoError(t, json.Unmarshal(raw, &r.body), string(raw))
-	}
-	return r, res.Header
 }
 
 // waitFor polls cond until it holds, failing the test after a minute.
