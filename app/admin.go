@@ -15,7 +15,7 @@ import (
 
 // Admin holds a club's administration use cases: setting up a club, its courts,
 // seasons, closures and price rules, and reading its bookings. Every write invalidates
-// the cached entries it affects once it commits. Its List methods are reports: the
+// the cached entries it affects once it commits (the store the use cases hold does it). Its List methods are reports: the
 // store may serve them from a read replica.
 type Admin struct{ *core }
 
@@ -41,7 +41,7 @@ func (a *Admin) Authenticate(ctx context.Context, clubSlug, key string) (domain.
 	if k.Revoked() {
 		return domain.Club{}, domain.Errorf(domain.CodeUnauthorized, "the API key has been revoked")
 	}
-	club, err := a.catalog.clubBySlug(ctx, clubSlug)
+	club, err := a.catalog.ClubBySlug(ctx, clubSlug)
 	if domain.ErrorKind(err) == domain.KindNotFound {
 		return domain.Club{}, forbidden
 	}
@@ -96,7 +96,6 @@ func (a *Admin) CreateClub(ctx context.Context, cmd CreateClubCommand) (CreatedC
 		if err := a.Store.SaveClub(ctx, club); err != nil {
 			return err
 		}
-		a.catalog.invalidate(ctx, slugKey(club.Slug), clubKey(club.ID))
 		key, err = a.issueKey(ctx, club.ID, "initial")
 		return err
 	})
@@ -158,7 +157,7 @@ func (a *Admin) SaveCourt(ctx context.Context, club domain.Club, c domain.Court)
 	if err := c.Validate(); err != nil {
 		return domain.Court{}, err
 	}
-	return c, a.write(ctx, func(ctx context.Context) error { return a.Store.SaveCourt(ctx, c) }, courtsKey(club.ID))
+	return c, a.Store.SaveCourt(ctx, c)
 }
 
 // ListCourts returns the club's courts.
@@ -180,12 +179,12 @@ func (a *Admin) SaveSeason(ctx context.Context, club domain.Club, s domain.Seaso
 	if err := s.Validate(club); err != nil {
 		return domain.Season{}, err
 	}
-	return s, a.write(ctx, func(ctx context.Context) error { return a.Store.SaveSeason(ctx, s) }, seasonsKey(club.ID))
+	return s, a.Store.SaveSeason(ctx, s)
 }
 
 // DeleteSeason removes a season of the club.
 func (a *Admin) DeleteSeason(ctx context.Context, club domain.Club, id string) error {
-	return a.write(ctx, func(ctx context.Context) error { return a.Store.DeleteSeason(ctx, club.ID, id) }, seasonsKey(club.ID))
+	return a.Store.DeleteSeason(ctx, club.ID, id)
 }
 
 // ListSeasons returns the club's seasons.
@@ -195,15 +194,10 @@ func (a *Admin) ListSeasons(ctx context.Context, club domain.Club) ([]domain.Sea
 
 // SaveClosure creates a closure (empty ID) or replaces one of the club's closures.
 func (a *Admin) SaveClosure(ctx context.Context, club domain.Club, c domain.Closure) (domain.Closure, error) {
-	var old []domain.Closure
 	if c.ID == "" {
 		c.ID = a.IDs.NewID()
-	} else {
-		o, err := a.closure(ctx, club, c.ID)
-		if err != nil {
-			return domain.Closure{}, err
-		}
-		old = append(old, o)
+	} else if _, err := a.closure(ctx, club, c.ID); err != nil {
+		return domain.Closure{}, err // another club's closure is not found either
 	}
 	if c.CourtID != "" {
 		if _, err := a.Store.GetCourt(ctx, club.ID, c.CourtID); err != nil {
@@ -215,31 +209,12 @@ func (a *Admin) SaveClosure(ctx context.Context, club domain.Club, c domain.Clos
 	if err := c.Validate(); err != nil {
 		return domain.Closure{}, err
 	}
-	err := a.Store.WithinTx(ctx, func(ctx context.Context) error {
-		if err := a.Store.SaveClosure(ctx, c); err != nil {
-			return err
-		}
-		for _, o := range append(old, c) {
-			a.catalog.invalidateDays(ctx, club, o.Interval, a.Clock.Now())
-		}
-		return nil
-	})
-	return c, err
+	return c, a.Store.SaveClosure(ctx, c)
 }
 
 // DeleteClosure removes a closure of the club.
 func (a *Admin) DeleteClosure(ctx context.Context, club domain.Club, id string) error {
-	return a.Store.WithinTx(ctx, func(ctx context.Context) error {
-		old, err := a.closure(ctx, club, id)
-		if err != nil {
-			return err
-		}
-		if err := a.Store.DeleteClosure(ctx, club.ID, id); err != nil {
-			return err
-		}
-		a.catalog.invalidateDays(ctx, club, old.Interval, a.Clock.Now())
-		return nil
-	})
+	return a.Store.DeleteClosure(ctx, club.ID, id)
 }
 
 // closure returns one of the club's closures.
@@ -317,12 +292,12 @@ func (a *Admin) SavePriceRule(ctx context.Context, club domain.Club, r domain.Pr
 	if err := r.Validate(club); err != nil {
 		return domain.PriceRule{}, err
 	}
-	return r, a.write(ctx, func(ctx context.Context) error { return a.Store.SavePriceRule(ctx, r) }, rulesKey(club.ID))
+	return r, a.Store.SavePriceRule(ctx, r)
 }
 
 // DeletePriceRule removes a price rule of the club.
 func (a *Admin) DeletePriceRule(ctx context.Context, club domain.Club, id string) error {
-	return a.write(ctx, func(ctx context.Context) error { return a.Store.DeletePriceRule(ctx, club.ID, id) }, rulesKey(club.ID))
+	return a.Store.DeletePriceRule(ctx, club.ID, id)
 }
 
 // ListPriceRules returns the club's price rules.
@@ -355,17 +330,6 @@ func (a *Admin) MarkNoShow(ctx context.Context, club domain.Club, id string) (*d
 		return b.MarkNoShow(now)
 	})
 	return out, err
-}
-
-// write runs fn in a transaction and invalidates the cache families it changes.
-func (a *Admin) write(ctx context.Context, fn func(ctx context.Context) error, families ...string) error {
-	return a.Store.WithinTx(ctx, func(ctx context.Context) error {
-		if err := fn(ctx); err != nil {
-			return err
-		}
-		a.catalog.invalidate(ctx, families...)
-		return nil
-	})
 }
 
 // owned returns not_found unless one of items, as a list call returned them (with its

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/google/wire"
-	lru "github.com/hashicorp/golang-lru/v2"
 
+	"github.com/matchpoint/matchpoint/app/internal/catalog"
 	"github.com/matchpoint/matchpoint/ports"
 )
 
@@ -48,8 +48,10 @@ type App struct {
 // core is what every use case shares.
 type core struct {
 	Deps
-	cfg     Config
-	catalog *catalog
+	cfg Config
+	// catalog is Deps.Store with its reads cached: Deps.Store is the catalog too, so
+	// that every write invalidates what it changes.
+	catalog *catalog.Store
 }
 
 // New returns the use cases over deps. It fails when a dependency other than the
@@ -87,12 +89,9 @@ func New(deps Deps, cfg Config) (*App, error) {
 	if cfg.DayCacheTTL == 0 {
 		cfg.DayCacheTTL = time.Minute
 	}
-	c := &core{Deps: deps, cfg: cfg}
-	decoded, err := lru.New[string, decodedValue](decodedEntries)
-	if err != nil {
-		return nil, err
-	}
-	c.catalog = &catalog{store: deps.Store, cache: deps.Cache, ttl: cfg.CacheTTL, dayTTL: cfg.DayCacheTTL, log: deps.Logger, decoded: decoded}
+	cat := catalog.New(deps.Store, deps.Cache, deps.Clock, catalog.Config{TTL: cfg.CacheTTL, DayTTL: cfg.DayCacheTTL, Logger: deps.Logger})
+	deps.Store = cat
+	c := &core{Deps: deps, cfg: cfg, catalog: cat}
 	return &App{
 		Availability: &Availability{c},
 		Bookings:     &Bookings{c},
@@ -104,3 +103,8 @@ func New(deps Deps, cfg Config) (*App, error) {
 // ProviderSet provides the App from its Deps, each taken from the injector, and a Config
 // the composition root provides.
 var ProviderSet = wire.NewSet(New, wire.Struct(new(Deps), "*"))
+
+// CacheFamily names the family of a key of the use cases' cache, for counters (a tiered
+// cache counts its hits per family): slug, club, courts, seasons, rules or day, with
+// ".gen" for a generation key, and "other" for a key that is not the use cases'.
+func CacheFamily(key string) string { return catalog.Family(key) }

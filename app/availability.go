@@ -34,7 +34,7 @@ type DayAvailability struct {
 // customer books), so the store may serve them from a read replica.
 func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailability, error) {
 	ctx = ports.ReplicaReadsOK(ctx)
-	club, err := a.catalog.clubBySlug(ctx, q.ClubSlug)
+	club, err := a.catalog.ClubBySlug(ctx, q.ClubSlug)
 	if err != nil {
 		return DayAvailability{}, err
 	}
@@ -45,15 +45,15 @@ func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailab
 		return DayAvailability{}, err
 	}
 	now := a.Clock.Now()
-	sched, err := a.catalog.schedule(ctx, club)
+	sched, err := a.catalog.Schedule(ctx, club)
 	if err != nil {
 		return DayAvailability{}, err
 	}
-	courts, err := a.catalog.courts(ctx, club.ID)
+	courts, err := a.catalog.Courts(ctx, club.ID)
 	if err != nil {
 		return DayAvailability{}, err
 	}
-	day, err := a.catalog.day(ctx, club, q.Date, now)
+	day, err := a.catalog.Day(ctx, club, q.Date, now)
 	if err != nil {
 		return DayAvailability{}, err
 	}
@@ -87,11 +87,11 @@ type QuoteResult struct {
 // lead time and horizon of the club's policy and its opening hours. Its reads may be served by a read replica, as Get's.
 func (a *Availability) Quote(ctx context.Context, cmd QuoteCommand) (QuoteResult, error) {
 	ctx = ports.ReplicaReadsOK(ctx)
-	club, err := a.catalog.clubBySlug(ctx, cmd.ClubSlug)
+	club, err := a.catalog.ClubBySlug(ctx, cmd.ClubSlug)
 	if err != nil {
 		return QuoteResult{}, err
 	}
-	court, err := a.catalog.court(ctx, club.ID, cmd.CourtID)
+	court, err := a.catalog.Court(ctx, club.ID, cmd.CourtID)
 	if err != nil {
 		return QuoteResult{}, err
 	}
@@ -117,7 +117,7 @@ func (c *core) quote(ctx context.Context, club domain.Club, court domain.Court, 
 	if !club.Policy.AllowsDuration(court.Sport, d) {
 		return domain.Quote{}, domain.Errorf(domain.CodeDurationNotAllowed, "%s may not be booked for %d minutes", court.Sport, int(d.Minutes()))
 	}
-	sched, err := c.catalog.schedule(ctx, club)
+	sched, err := c.catalog.Schedule(ctx, club)
 	if err != nil {
 		return domain.Quote{}, err
 	}

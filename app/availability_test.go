@@ -343,16 +343,16 @@ func TestAReaderRacingAWriteCannotCacheTheOldValue(t *testing.T) {
 
 func TestCacheFamily(t *testing.T) {
 	for key, want := range map[string]string{
-		"mp:slug:demo@abc":               "slug",
-		"mp:slug:demo#gen":               "slug.gen",
-		"mp:club:01J:club@x":             "club",
-		"mp:club:01J:courts@x":           "courts",
-		"mp:club:01J:seasons#gen":        "seasons.gen",
-		"mp:club:01J:rules@x":            "rules",
-		"mp:club:01J:day:2026-11-28@x":   "day",
-		"mp:club:01J:day:2026-11-28#gen": "day.gen",
-		"mp:club:01J:unknown@x":          "other",
-		"something-else":                 "other",
+		"slug:demo@abc":               "slug",
+		"slug:demo#gen":               "slug.gen",
+		"club:01J:club@x":             "club",
+		"club:01J:courts@x":           "courts",
+		"club:01J:seasons#gen":        "seasons.gen",
+		"club:01J:rules@x":            "rules",
+		"club:01J:day:2026-11-28@x":   "day",
+		"club:01J:day:2026-11-28#gen": "day.gen",
+		"club:01J:unknown@x":          "other",
+		"something-else":              "other",
 	} {
 		assert.Equal(t, want, app.CacheFamily(key), key)
 	}

@@ -50,7 +50,7 @@ type CreatedBooking struct {
 // hold's expiry. With an idempotency key, repeating the same request returns the same
 // booking and token; the same key with a different request is a conflict.
 func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (CreatedBooking, error) {
-	club, err := u.catalog.clubBySlug(ctx, cmd.ClubSlug)
+	club, err := u.catalog.ClubBySlug(ctx, cmd.ClubSlug)
 	if err != nil {
 		return CreatedBooking{}, err
 	}
@@ -64,7 +64,7 @@ func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (Create
 			return res, err
 		}
 	}
-	court, err := u.catalog.court(ctx, club.ID, cmd.CourtID)
+	court, err := u.catalog.Court(ctx, club.ID, cmd.CourtID)
 	if err != nil {
 		return CreatedBooking{}, err
 	}
@@ -97,7 +97,6 @@ func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (Create
 		if err := u.Store.CreateBooking(ctx, b, ports.CreateBookingOptions{Now: now, MaxActivePerCustomer: club.Policy.MaxActivePerCustomer}); err != nil {
 			return err
 		}
-		u.catalog.invalidateDays(ctx, club, iv, now)
 		if free {
 			if err := u.scheduleCompletion(ctx, b); err != nil {
 				return err
@@ -211,13 +210,7 @@ func (u *Bookings) release(ctx context.Context, club domain.Club, b *domain.Book
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	now := u.Clock.Now()
-	if err := u.Store.WithinTx(ctx, func(ctx context.Context) error {
-		if err := u.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error { _, err := nb.Cancel(club.Policy, now); return err }); err != nil {
-			return err
-		}
-		u.catalog.invalidateDays(ctx, club, b.Interval(), u.Clock.Now())
-		return nil
-	}); err != nil {
+	if err := u.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error { _, err := nb.Cancel(club.Policy, now); return err }); err != nil {
 		u.Logger.ErrorContext(ctx, "releasing a booking without checkout failed; its hold expires on its own", "booking", b.ID(), "hold_expires_at", b.HoldExpiresAt(), "err", err)
 	}
 }
@@ -247,7 +240,7 @@ func (u *Bookings) Get(ctx context.Context, id, token string) (BookingView, erro
 	if err != nil {
 		return BookingView{}, err
 	}
-	club, err := u.catalog.club(ctx, b.ClubID())
+	club, err := u.catalog.Club(ctx, b.ClubID())
 	if err != nil {
 		return BookingView{}, err
 	}
@@ -287,7 +280,7 @@ func (u *Bookings) Cancel(ctx context.Context, id, token string) (Cancelled, err
 	if err != nil {
 		return Cancelled{}, err
 	}
-	club, err := u.catalog.club(ctx, b.ClubID())
+	club, err := u.catalog.Club(ctx, b.ClubID())
 	if err != nil {
 		return Cancelled{}, err
 	}
@@ -315,7 +308,6 @@ func (u *Bookings) Cancel(ctx context.Context, id, token string) (Cancelled, err
 		if err != nil {
 			return err
 		}
-		u.catalog.invalidateDays(ctx, club, b.Interval(), u.Clock.Now())
 		if refund.Amount() > 0 {
 			if err := u.Jobs.Enqueue(ctx, RefundArgs{BookingID: id, Gateway: b.PaymentGateway(), PaymentRef: b.PaymentRef(), Amount: refund, Reason: "cancellation", IdempotencyKey: "cancel:" + id},
 				ports.EnqueueOptions{UniqueKey: "refund:cancel:" + id}); err != nil {

@@ -130,7 +130,7 @@ func TestExpireHoldsCountsOnlyWhatItExpired(t *testing.T) {
 
 	// The payment lands between the sweep's listing and its expiry of the hold.
 	var done atomic.Bool
-	e.store.onGetBooking(func(context.Context, string) {
+	e.store.onListExpiredHolds(func() {
 		if done.CompareAndSwap(false, true) {
 			got, err := e.deliver(late)
 			assert.NoError(t, err)

@@ -136,11 +136,11 @@ func (c *core) sendMessage(ctx context.Context, args NotifyArgs) error {
 	if err != nil {
 		return err
 	}
-	club, err := c.catalog.club(ctx, b.ClubID())
+	club, err := c.catalog.Club(ctx, b.ClubID())
 	if err != nil {
 		return err
 	}
-	court, err := c.catalog.court(ctx, club.ID, b.CourtID())
+	court, err := c.catalog.Court(ctx, club.ID, b.CourtID())
 	if err != nil {
 		return err
 	}

@@ -84,7 +84,7 @@ func (p *Payments) apply(ctx context.Context, gateway string, ev ports.PaymentEv
 	if err != nil {
 		return "", err
 	}
-	club, err := p.catalog.club(ctx, b.ClubID())
+	club, err := p.catalog.Club(ctx, b.ClubID())
 	if err != nil {
 		return "", err
 	}
@@ -93,7 +93,7 @@ func (p *Payments) apply(ctx context.Context, gateway string, ev ports.PaymentEv
 		return p.paid(ctx, club, b, gateway, ev)
 	case ports.EventExpired, ports.EventFailed:
 		// The hold runs out on its own; expire it now if it already has.
-		_, err := p.expire(ctx, club, b.ID())
+		_, err := p.expire(ctx, b.ID())
 		return OutcomeIgnored, err
 	case ports.EventRefunded:
 		return p.refunded(ctx, b, ev)
@@ -182,7 +182,6 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 		return nb.PaidThrough(gateway)
 	})
 	if err == nil {
-		p.catalog.invalidateDays(ctx, club, b.Interval(), p.Clock.Now())
 		if err := p.scheduleCompletion(ctx, b); err != nil {
 			return "", err
 		}
@@ -238,7 +237,6 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 	if err != nil {
 		return "", err
 	}
-	p.catalog.invalidateDays(ctx, club, b.Interval(), p.Clock.Now())
 	if err := p.Jobs.Enqueue(ctx, RefundArgs{BookingID: b.ID(), Gateway: gateway, PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: refundKey},
 		ports.EnqueueOptions{UniqueKey: "refund:" + refundKey}); err != nil {
 		return "", err
@@ -248,12 +246,10 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 
 // expire ends a booking's hold if it has run out and it is still pending, and reports
 // whether it did.
-func (c *core) expire(ctx context.Context, club domain.Club, id string) (bool, error) {
+func (c *core) expire(ctx context.Context, id string) (bool, error) {
 	now := c.Clock.Now()
 	expired := false
-	var iv domain.Interval
 	err := c.Store.UpdateBooking(ctx, id, now, func(b *domain.Booking) error {
-		iv = b.Interval()
 		if b.Status() != domain.StatusPending || now.Before(b.HoldExpiresAt()) {
 			return errUnchanged
 		}
@@ -266,7 +262,6 @@ func (c *core) expire(ctx context.Context, club domain.Club, id string) (bool, e
 	if err != nil {
 		return false, err
 	}
-	c.catalog.invalidateDays(ctx, club, iv, c.Clock.Now())
 	return true, c.notify(ctx, id, ports.MessageExpiry)
 }
 
@@ -312,23 +307,16 @@ func (p *Payments) ExpireHolds(ctx context.Context, batch int) (int, error) {
 }
 
 // expireOne expires a booking's hold if it has run out, and reports whether it did.
+// A booking that is gone expires nothing.
 func (c *core) expireOne(ctx context.Context, id string) (bool, error) {
-	b, err := c.Store.GetBooking(ctx, id)
+	expired := false
+	err := c.Store.WithinTx(ctx, func(ctx context.Context) error {
+		var err error
+		expired, err = c.expire(ctx, id)
+		return err
+	})
 	if domain.ErrorKind(err) == domain.KindNotFound {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	club, err := c.catalog.club(ctx, b.ClubID())
-	if err != nil {
-		return false, err
-	}
-	expired := false
-	err = c.Store.WithinTx(ctx, func(ctx context.Context) error {
-		var err error
-		expired, err = c.expire(ctx, club, id)
-		return err
-	})
 	return expired && err == nil, err
 }

@@ -94,7 +94,7 @@ func (c *core) gatewayOf(ctx context.Context, b *domain.Booking) (string, ports.
 		gw, err := c.Gateways.Named(name)
 		return name, gw, err
 	}
-	club, err := c.catalog.club(ctx, b.ClubID())
+	club, err := c.catalog.Club(ctx, b.ClubID())
 	if err != nil {
 		return "", nil, err
 	}

@@ -31,6 +31,7 @@ type spyStore struct {
 	getBooking func(ctx context.Context, id string) // runs after each GetBooking, if set
 	findByKey  func()                               // runs after each FindBookingByIdempotencyKey, if set
 	listRules  func()                               // runs after each ListPriceRules, if set
+	listHolds  func()                               // runs after each ListExpiredHolds, if set
 	updates    []error                              // what the next UpdateBooking calls fail with, in order
 }
 
@@ -126,6 +127,23 @@ func (s *spyStore) GetBooking(ctx context.Context, id string) (*domain.Booking, 
 		hook(ctx, id)
 	}
 	return b, err
+}
+
+func (s *spyStore) onListExpiredHolds(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listHolds = fn
+}
+
+func (s *spyStore) ListExpiredHolds(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	ids, err := s.Store.ListExpiredHolds(ctx, now, limit)
+	s.mu.Lock()
+	hook := s.listHolds
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return ids, err
 }
 
 // failUpdates makes the next UpdateBooking calls fail with errs, one each, before

@@ -29,7 +29,7 @@ func (missingL1) Set(context.Context, string, []byte, time.Duration) error { ret
 // (app.CacheFamily).
 func BenchmarkTiers(b *testing.B) {
 	ctx := context.Background()
-	const key = "mp:club:01J:rules@gen"
+	const key = "club:01J:rules@gen"
 	for _, size := range []int{16, 2048} {
 		value := make([]byte, size)
 		name := fmt.Sprintf("%dB/", size)
@@ -92,7 +92,7 @@ func BenchmarkTiers(b *testing.B) {
 		newInstance(b, redisURL(), prefix)
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := a.Delete(ctx, "mp:club:01J:rules#gen"); err != nil {
+			if err := a.Delete(ctx, "club:01J:rules#gen"); err != nil {
 				b.Fatal(err)
 			}
 		}
