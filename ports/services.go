@@ -171,25 +171,3 @@ type Message struct {
 type Notifier interface {
 	Send(ctx context.Context, m Message) error
 }
-
-// JobArgs are the typed arguments of a job; Kind names the handler that runs it and
-// never changes meaning. Arguments are encoded as JSON.
-type JobArgs interface {
-	Kind() string
-}
-
-// EnqueueOptions tune one job. The zero value runs the job now, with the queue's
-// default attempts, and no uniqueness.
-type EnqueueOptions struct {
-	RunAt     time.Time // zero: now
-	UniqueKey string    // while a job with this key waits, runs or waits for a retry, enqueueing another is a no-op
-}
-
-// JobQueue schedules background work. Enqueued inside a transaction (see Transactor),
-// a job is stored with the transaction and runs only if it commits.
-type JobQueue interface {
-	Enqueue(ctx context.Context, args JobArgs, opts EnqueueOptions) error
-}
-
-// JobHandler runs a job's JSON-encoded arguments; an error means retry later.
-type JobHandler func(ctx context.Context, args []byte) error

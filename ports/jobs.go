@@ -1,0 +1,117 @@
+package ports
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// JobArgs are the typed arguments of a job; Kind names the worker that runs it and
+// never changes meaning. Arguments are stored as their JSON encoding. (The method set
+// is River's JobArgs, so a River queue takes them as they are.)
+type JobArgs interface {
+	Kind() string
+}
+
+// EnqueueOptions tune one job. The zero value runs the job now, with the queue's
+// default attempts, and no uniqueness.
+type EnqueueOptions struct {
+	RunAt     time.Time // zero: now
+	UniqueKey string    // while a job with this key waits, runs or waits for a retry, enqueueing another is a no-op
+}
+
+// JobQueue schedules background work. Enqueued inside a transaction (see Transactor),
+// a job is stored with the transaction and runs only if it commits.
+type JobQueue interface {
+	Enqueue(ctx context.Context, args JobArgs, opts EnqueueOptions) error
+}
+
+// Job is one run of a job, as its worker sees it.
+type Job[T JobArgs] struct {
+	ID      string // the queue's id of the job, stable across its attempts
+	Args    T
+	Attempt int // 1 on the first run
+}
+
+// Worker runs the jobs of one kind: the kind of T. An error (or a panic) means the
+// attempt failed and the queue retries it later, with backoff, until it runs out of
+// attempts and reports it.
+type Worker[T JobArgs] interface {
+	Work(ctx context.Context, job *Job[T]) error
+}
+
+// WorkFunc is a Worker made of a function.
+type WorkFunc[T JobArgs] func(ctx context.Context, job *Job[T]) error
+
+// Work calls f.
+func (f WorkFunc[T]) Work(ctx context.Context, job *Job[T]) error { return f(ctx, job) }
+
+// Workers are the workers a queue runs, one per kind. A queue adapter takes them when
+// it is built or started and calls Work for each job it runs.
+type Workers struct {
+	byKind map[string]func(ctx context.Context, job RawJob) error
+}
+
+// NewWorkers returns an empty set of workers.
+func NewWorkers() *Workers {
+	return &Workers{byKind: make(map[string]func(context.Context, RawJob) error)}
+}
+
+// AddWorker adds the worker of T's kind. Like River's AddWorker, it panics on a kind
+// added twice or an empty one: those are wiring mistakes.
+func AddWorker[T JobArgs](ws *Workers, w Worker[T]) {
+	var zero T
+	kind := zero.Kind()
+	if kind == "" || w == nil {
+		panic("ports: AddWorker needs a worker of arguments with a kind")
+	}
+	if _, dup := ws.byKind[kind]; dup {
+		panic(fmt.Sprintf("ports: a worker for %q is already added", kind))
+	}
+	ws.byKind[kind] = func(ctx context.Context, raw RawJob) error {
+		job := &Job[T]{ID: raw.ID, Attempt: raw.Attempt}
+		if err := json.Unmarshal(raw.Args, &job.Args); err != nil {
+			return fmt.Errorf("decode the arguments of %s: %w", kind, err)
+		}
+		return w.Work(ctx, job)
+	}
+}
+
+// RawJob is a job as a queue stores it: its kind and the JSON of its arguments.
+type RawJob struct {
+	ID      string
+	Kind    string
+	Args    []byte
+	Attempt int
+}
+
+// Kinds returns the kinds that have a worker, sorted.
+func (ws *Workers) Kinds() []string {
+	kinds := make([]string, 0, len(ws.byKind))
+	for k := range ws.byKind {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	return kinds
+}
+
+// Work decodes a job's arguments and runs the worker of its kind. A kind without a
+// worker, arguments that do not decode and a panic of the worker are errors.
+func (ws *Workers) Work(ctx context.Context, job RawJob) (err error) {
+	work, ok := ws.byKind[job.Kind]
+	if !ok {
+		return fmt.Errorf("no worker for jobs of kind %q", job.Kind)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("worker of %s panicked: %v", job.Kind, r)
+		}
+	}()
+	return work(ctx, job)
+}
+
+// JobHandler runs a job's JSON-encoded arguments; an error means retry later.
+// Workers replace it; it goes once every queue takes Workers.
+type JobHandler func(ctx context.Context, args []byte) error
