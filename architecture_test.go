@@ -26,8 +26,9 @@ var adapterAllowList = map[string][]string{
 
 // appHelpers are the modules app may use beside domain and ports: small and pure, with no
 // I/O of their own. Wire's package only declares the ProviderSet that composition roots use;
-// golang-lru bounds the decoded values the catalog keeps in memory.
-var appHelpers = []string{"golang.org/x/sync", "github.com/google/wire", "github.com/hashicorp/golang-lru/v2"}
+// golang-lru bounds the decoded values the catalog keeps in memory; golang-ical writes the
+// calendar event a confirmation carries.
+var appHelpers = []string{"golang.org/x/sync", "github.com/google/wire", "github.com/hashicorp/golang-lru/v2", "github.com/arran4/golang-ical"}
 
 // TestArchitecture checks every package of the module, production and test files, against
 // the import rules of ARCHITECTURE.md.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	ics "github.com/arran4/golang-ical"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -419,15 +420,28 @@ func TestConfirmationCarriesTheGameAsAnICalendarEvent(t *testing.T) {
 	assert.Contains(t, m.Text, "Ana Pérez")
 	assert.Contains(t, m.Text, "12000.00 ARS")
 	require.Len(t, m.Attachments, 1)
-	ics := m.Attachments[0]
-	assert.Equal(t, "booking.ics", ics.Name)
-	assert.Contains(t, ics.ContentType, "text/calendar")
-	for _, line := range []string{
-		"BEGIN:VCALENDAR", "BEGIN:VEVENT", "UID:" + res.Booking.ID() + "@matchpoint",
-		"DTSTART:20260311T130000Z", "DTEND:20260311T143000Z", "STATUS:CONFIRMED", "END:VCALENDAR",
-	} {
-		assert.Contains(t, string(ics.Data), line+"\r\n")
-	}
+	att := m.Attachments[0]
+	assert.Equal(t, "booking.ics", att.Name)
+	assert.Contains(t, att.ContentType, "text/calendar")
+
+	cal, err := ics.ParseCalendar(bytes.NewReader(att.Data))
+	require.NoError(t, err)
+	require.Len(t, cal.Events(), 1)
+	ev := cal.Events()[0]
+	assert.Equal(t, res.Booking.ID()+"@matchpoint", ev.Id())
+	start, err := ev.GetStartAt()
+	require.NoError(t, err)
+	end, err := ev.GetEndAt()
+	require.NoError(t, err)
+	assert.True(t, start.Equal(time.Date(2026, 3, 11, 13, 0, 0, 0, time.UTC)), "start %s", start)
+	assert.True(t, end.Equal(time.Date(2026, 3, 11, 14, 30, 0, 0, time.UTC)), "end %s", end)
+	assert.Equal(t, zone, start.Location().String(), "the start is a civil time in the club's zone")
+	assert.Equal(t, "Club club-one", ev.GetProperty(ics.ComponentPropertyLocation).Value)
+	assert.Equal(t, "CONFIRMED", ev.GetProperty(ics.ComponentPropertyStatus).Value)
+	assert.Equal(t, "padel — Padel 1", ev.GetProperty(ics.ComponentPropertySummary).Value)
+	assert.Contains(t, string(att.Data), "DTSTART;TZID="+zone+":20260311T100000\r\n")
+	require.Len(t, cal.Timezones(), 1, "the TZID is defined in the calendar")
+	assert.Equal(t, zone, cal.Timezones()[0].GetProperty(ics.ComponentPropertyTzid).Value)
 }
 
 func TestRefundsReachTheSandbox(t *testing.T) {

@@ -147,6 +147,9 @@ const (
 	MessageExpiry       MessageKind = "expiry"
 	MessageReminder     MessageKind = "reminder"
 	MessageRefund       MessageKind = "refund"
+	// MessageRefundFailed tells the customer that a refund owed to them could not be
+	// made and that the club will be in touch.
+	MessageRefundFailed MessageKind = "refund_failed"
 )
 
 // Attachment is a file sent with a message.
@@ -156,13 +159,20 @@ type Attachment struct {
 	Data        []byte
 }
 
-// Message is a notification to a customer.
+// Message is a notification to a customer. A notifier sends every part it can carry:
+// Text and HTML are the same message as plain text and as HTML, sent together as
+// alternatives so that the customer's mail program shows the one it prefers.
 type Message struct {
-	Kind        MessageKind
-	BookingID   string
-	To          string
-	Subject     string
-	Text        string
+	Kind      MessageKind
+	BookingID string
+	To        string
+	Subject   string
+	// Text is the message as plain text; it is required, and is what a notifier that
+	// carries one part only sends.
+	Text string
+	// HTML is the message as an HTML document, optional: empty means text only. It is
+	// complete and escaped: a notifier sends it as it is.
+	HTML        string
 	Attachments []Attachment
 }
 
