@@ -22,10 +22,15 @@ REDIS_PORT ?= 6379
 BENCHTIME ?= 500ms
 BENCHCOUNT ?= 1
 
+# mailpit, the SMTP server with an HTTP API that the tests of adapters/notify/smtp send
+# to; `make tools` installs this version into bin/tools (git-ignored), where
+# adapters/notify/smtp/mailpittest looks first.
+MAILPIT_VERSION := v1.33.1
+
 # Packages holding a Wire injector (examples/NAME/wire.go); empty until one exists.
 WIRE_PKGS = $(patsubst %/wire.go,./%,$(wildcard examples/*/wire.go))
 
-.PHONY: help run build test bench generate check-generate lint deps services tidy-check
+.PHONY: help run build test bench generate check-generate lint deps services tools tidy-check
 
 help:
 	@echo "make run             build bin/server and start the example server on its embedded defaults"
@@ -37,6 +42,7 @@ help:
 	@echo "make lint            gofmt, go vet and staticcheck"
 	@echo "make deps            install the missing Debian packages the tests need (as root; else prints the command)"
 	@echo "make services        make deps, then start PostgreSQL and Redis unless they already answer"
+	@echo "make tools           install the test programs that go.mod cannot run as tools (mailpit) into bin/tools"
 	@echo "make tidy-check      fail if go.mod or go.sum is not tidy (changes nothing)"
 
 run:
@@ -48,7 +54,7 @@ run:
 build:
 	$(GO) build ./...
 
-test: deps services
+test: deps services tools
 	@echo "test: building the test tools gotestsum and stripe-mock (go.mod pins both; the first build downloads and compiles them: a few minutes)..."
 	$(GO) tool -n gotestsum >/dev/null
 	$(GO) tool -n stripe-mock >/dev/null
@@ -154,6 +160,20 @@ services: deps
 		for _ in $$(seq 60); do [ "$$(redis-cli -h $(REDIS_HOST) -p $(REDIS_PORT) ping 2>/dev/null)" = PONG ] && break; sleep 1; done
 		[ "$$(redis-cli -h $(REDIS_HOST) -p $(REDIS_PORT) ping)" = PONG ]
 	fi
+
+# tools installs into bin/tools the test programs that cannot be Go tools of go.mod
+# (mailpit's dependencies would pin the module's own): each with go install at its
+# pinned version, when it is missing or another version (`go version -m` reads the
+# version a binary was built from, without running it).
+tools:
+	@mailpit=$(CURDIR)/bin/tools/mailpit
+	have=$$($(GO) version -m "$$mailpit" 2>/dev/null | awk '$$1 == "mod" { print $$3 }' || true)
+	if [ "$$have" = "$(MAILPIT_VERSION)" ]; then
+		echo "tools: mailpit $(MAILPIT_VERSION) is installed in bin/tools"
+		exit 0
+	fi
+	echo "tools: installing mailpit $(MAILPIT_VERSION) into bin/tools (go install; the first build takes a minute or two)"
+	GOBIN=$(CURDIR)/bin/tools $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
 tidy-check:
 	$(GO) mod tidy -diff
