@@ -241,7 +241,11 @@ func describeDeployment(cfg Config, addr, publicURL string) []any {
 	if def == "" {
 		def = "sandbox"
 	}
-	return []any{"store", store, "cache", cache, "queue", "in-process", "notifier", "outbox",
+	notifier := "outbox"
+	if cfg.SMTPURL != "" {
+		notifier = "smtp " + location(cfg.SMTPURL)
+	}
+	return []any{"store", store, "cache", cache, "queue", "in-process", "notifier", notifier,
 		"gateways", strings.Join(names, ","), "default_gateway", def, "addr", addr, "url", publicURL}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 )
 
 // Config is the example server's configuration, read from MATCHPOINT_* variables.
@@ -40,6 +42,14 @@ type Config struct {
 	// shared by every instance (MATCHPOINT_REDIS_URL, a redis:// URL); empty keeps the
 	// in-process cache alone, right for a single instance.
 	RedisURL string
+	// SMTPURL sends customers' email through this SMTP server (MATCHPOINT_SMTP_URL:
+	// smtp://user:pass@host:587, STARTTLS required unless ?starttls=opportunistic or
+	// off; smtps:// for implicit TLS); empty keeps the messages in the in-process
+	// outbox, which the log shows.
+	SMTPURL string
+	// SMTPFrom is the sender of customers' email (MATCHPOINT_SMTP_FROM, default
+	// "Match Point <bookings@localhost>").
+	SMTPFrom string
 	// Payments are the payment gateways and the clubs that use them (see
 	// PaymentsConfig); by default every club uses the sandbox.
 	Payments PaymentsConfig
@@ -124,6 +134,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("MATCHPOINT_REDIS_URL: want a redis:// URL")
 		}
 		c.RedisURL = v
+	}
+	c.SMTPURL, c.SMTPFrom = getenv("MATCHPOINT_SMTP_URL"), getenv("MATCHPOINT_SMTP_FROM")
+	if c.SMTPFrom == "" {
+		c.SMTPFrom = "Match Point <bookings@localhost>"
+	}
+	if c.SMTPURL != "" {
+		if _, err := smtp.New(smtp.Config{URL: c.SMTPURL, From: c.SMTPFrom}); err != nil {
+			return Config{}, fmt.Errorf("MATCHPOINT_SMTP_URL or MATCHPOINT_SMTP_FROM: %w", err)
+		}
 	}
 	if c.Payments, err = loadPayments(getenv); err != nil {
 		return Config{}, err

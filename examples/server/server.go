@@ -16,6 +16,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/cache/tiered"
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
+	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
 	"github.com/matchpoint/matchpoint/app"
@@ -213,6 +214,15 @@ func provideQueueConfig(log *slog.Logger, clock ports.Clock) inproc.Config {
 
 func provideOutboxConfig(log *slog.Logger) outbox.Config {
 	return outbox.Config{Logger: log}
+}
+
+// provideNotifier sends customers' email by SMTP when MATCHPOINT_SMTP_URL is set, and
+// otherwise keeps the messages in the outbox.
+func provideNotifier(cfg Config, box *outbox.Outbox) (ports.Notifier, error) {
+	if cfg.SMTPURL == "" {
+		return box, nil
+	}
+	return smtp.New(smtp.Config{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
 }
 
 func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids ports.IDs, log *slog.Logger) sandbox.Config {

@@ -54,7 +54,7 @@ var embeddedSet = wire.NewSet(
 var useCaseSet = wire.NewSet(
 	provideCache,
 	inproc.ProviderSet, provideQueueConfig,
-	outbox.ProviderSet, provideOutboxConfig,
+	outbox.New, provideOutboxConfig, provideNotifier,
 	system.ProviderSet, system.ReporterSet,
 	sandbox.New, provideSandboxConfig, provideGateways,
 	app.ProviderSet, provideAppConfig,

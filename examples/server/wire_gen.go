@@ -52,6 +52,12 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 	}
 	outboxConfig := provideOutboxConfig(log)
 	outboxOutbox := outbox.New(outboxConfig)
+	notifier, err := provideNotifier(cfg, outboxOutbox)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	inprocConfig := provideQueueConfig(log, clock)
 	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
@@ -59,7 +65,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Store:    store,
 		Cache:    cache,
 		Gateways: gateways,
-		Notifier: outboxOutbox,
+		Notifier: notifier,
 		Jobs:     queue,
 		Clock:    clock,
 		IDs:      iDs,
@@ -133,6 +139,13 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	}
 	outboxConfig := provideOutboxConfig(log)
 	outboxOutbox := outbox.New(outboxConfig)
+	notifier, err := provideNotifier(cfg, outboxOutbox)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	inprocConfig := provideQueueConfig(log, clock)
 	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
@@ -140,7 +153,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Store:    store,
 		Cache:    cache,
 		Gateways: gateways,
-		Notifier: outboxOutbox,
+		Notifier: notifier,
 		Jobs:     queue,
 		Clock:    clock,
 		IDs:      iDs,
@@ -209,6 +222,12 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 	}
 	outboxConfig := provideOutboxConfig(log)
 	outboxOutbox := outbox.New(outboxConfig)
+	notifier, err := provideNotifier(cfg, outboxOutbox)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	inprocConfig := provideQueueConfig(log, clock)
 	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
@@ -216,7 +235,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		Store:    store,
 		Cache:    cache,
 		Gateways: gateways,
-		Notifier: outboxOutbox,
+		Notifier: notifier,
 		Jobs:     queue,
 		Clock:    clock,
 		IDs:      iDs,
@@ -253,5 +272,5 @@ var embeddedSet = wire.NewSet(
 // (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the in-process queue
 // and notifier, and the payment gateways.
 var useCaseSet = wire.NewSet(
-	provideCache, inproc.ProviderSet, provideQueueConfig, outbox.ProviderSet, provideOutboxConfig, system.ProviderSet, system.ReporterSet, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
+	provideCache, inproc.ProviderSet, provideQueueConfig, outbox.New, provideOutboxConfig, provideNotifier, system.ProviderSet, system.ReporterSet, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
 )
