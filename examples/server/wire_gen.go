@@ -52,9 +52,9 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 	}
 	outboxConfig := provideOutboxConfig(log)
 	outboxOutbox := outbox.New(outboxConfig)
-	inprocConfig := provideQueueConfig(log, clock)
-	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
+	inprocConfig := provideQueueConfig(log, clock, reporter)
+	queue := inproc.New(inprocConfig)
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -133,9 +133,9 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	}
 	outboxConfig := provideOutboxConfig(log)
 	outboxOutbox := outbox.New(outboxConfig)
-	inprocConfig := provideQueueConfig(log, clock)
-	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
+	inprocConfig := provideQueueConfig(log, clock, reporter)
+	queue := inproc.New(inprocConfig)
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -209,9 +209,9 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 	}
 	outboxConfig := provideOutboxConfig(log)
 	outboxOutbox := outbox.New(outboxConfig)
-	inprocConfig := provideQueueConfig(log, clock)
-	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
+	inprocConfig := provideQueueConfig(log, clock, reporter)
+	queue := inproc.New(inprocConfig)
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
