@@ -329,7 +329,8 @@ func (q *Queue) Stop(ctx context.Context) error {
 }
 
 // Drain waits until no job is due or running: every job whose time has come (by the
-// queue's clock, read again now) has run, succeeded or failed. Jobs scheduled for
+// queue's clock, read again now) has run, succeeded or failed (and been reported if
+// that was its last attempt). Jobs scheduled for
 // later, retries included, do not keep it waiting. The queue must be started.
 func (q *Queue) Drain(ctx context.Context) error {
 	for {

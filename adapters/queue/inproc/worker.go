@@ -85,22 +85,26 @@ func (q *Queue) worker() {
 
 		// Work turns a panic of the worker into an error.
 		err := ws.Work(ctx, ports.RawJob{ID: j.id, Kind: j.kind, Args: j.args, Attempt: j.attempts + 1})
-		if q.finish(j, err) && q.reporter != nil {
+		if attempts, dead := q.finish(j, err); dead && q.reporter != nil {
 			q.reporter.Report(context.WithoutCancel(ctx),
-				fmt.Errorf("job %s of kind %s failed %d attempts: %w", j.id, j.kind, j.attempts, err),
-				map[string]string{"kind": j.kind, "job_id": j.id, "attempts": strconv.Itoa(j.attempts)})
+				fmt.Errorf("job %s of kind %s failed %d attempts: %w", j.id, j.kind, attempts, err),
+				map[string]string{"kind": j.kind, "job_id": j.id, "attempts": strconv.Itoa(attempts)})
 		}
+		// Only now is the job no longer running, so that Drain waits for its report.
+		q.mu.Lock()
+		q.stats.Running--
+		q.notifyChanged()
+		q.mu.Unlock()
 	}
 }
 
-// finish records the outcome of one attempt of j, and reports whether that was its
-// last failed attempt.
-func (q *Queue) finish(j *job, err error) (dead bool) {
+// finish records the outcome of one attempt of j: the attempts made, and whether
+// that was its last failed attempt.
+func (q *Queue) finish(j *job, err error) (attempts int, dead bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.stats.Running--
-	defer q.notifyChanged()
 	j.attempts++
+	attempts = j.attempts
 	j.running = false
 	switch {
 	case err == nil:
@@ -118,12 +122,12 @@ func (q *Queue) finish(j *job, err error) (dead bool) {
 		now := q.clock.Now()
 		j.runAt = now.Add(delay)
 		q.place(j, now)
-		return false // the job keeps its unique key while it waits
+		return attempts, false // the job keeps its unique key while it waits
 	}
 	if j.key != "" {
 		delete(q.keys, j.key)
 	}
-	return dead
+	return attempts, dead
 }
 
 // jobHeap orders scheduled jobs by time, then by the order they were added. Each job
