@@ -61,13 +61,15 @@ type core struct {
 // refunds, customer messages, completion of played bookings — as jobs on deps.Jobs,
 // and nothing runs them until the caller:
 //
-//  1. registers every handler of [App.JobHandlers] with the queue under its kind,
-//     before the queue starts (with inproc: queue.Register(kind, handle));
-//  2. starts the queue (with inproc: queue.Start(ctx)), so that jobs are run;
-//  3. stops the queue at shutdown (with inproc: queue.Stop(ctx)), after the last use
+//  1. starts the queue with the workers of [App.Workers] (with inproc:
+//     queue.Start(ctx, app.Workers())), so that jobs are run: each kind by its
+//     typed worker;
+//  2. stops the queue at shutdown (with inproc: queue.Stop(ctx)), after the last use
 //     case has returned, so that running jobs finish.
 //
-// Without these, bookings stay held past their hold, cancellations refund nothing and
+// Build the queue with deps.Reporter as its reporter (inproc.Config.Reporter), so that
+// a job that fails its every attempt is reported, not only logged. Without these,
+// bookings stay held past their hold, cancellations refund nothing and
 // no message is sent. Webhooks of the payment gateways reach the use cases through
 // [Payments.HandleWebhook] (the HTTP adapter serves them). The example of New shows
 // this wiring; the package's Example composes the embedded adapters and takes a

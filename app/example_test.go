@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -54,21 +53,19 @@ func Example() {
 		panic(err)
 	}
 	notifier := outbox.New(outbox.Config{Logger: log})
-	queue := inproc.New(inproc.Config{Logger: log, Clock: clock})
+	reporter := system.NewReporter(log)
+	queue := inproc.New(inproc.Config{Logger: log, Clock: clock, Reporter: reporter})
 	mp, err := app.New(app.Deps{
 		Store: memory.New(), Cache: cache, Gateways: ports.OneGateway(gateway), Jobs: queue,
 		Notifier: notifier, Clock: clock, IDs: system.NewIDs(),
-		Reporter: system.NewReporter(log), Logger: log,
+		Reporter: reporter, Logger: log,
 	}, app.Config{TokenSecret: []byte("at least thirty-two bytes of secret!")})
 	if err != nil {
 		panic(err)
 	}
 	// app.New schedules nothing by itself: hold expiry, refunds and emails are jobs,
-	// which run once their handlers are registered and the queue is started.
-	for kind, handle := range mp.JobHandlers() {
-		queue.Register(kind, handle)
-	}
-	if err := queue.Start(ctx); err != nil {
+	// which run once the queue is started with the app's workers.
+	if err := queue.Start(ctx, mp.Workers()); err != nil {
 		panic(err)
 	}
 	defer func() { _ = queue.Stop(ctx) }()
@@ -173,8 +170,8 @@ func Example() {
 	// cancellation to ana@example.com, confirmation to ana@example.com
 }
 
-// New returns the use cases; their background work runs only once the job handlers
-// are registered with the queue and the queue is started. The queue is stopped at
+// New returns the use cases; their background work runs only once the queue is
+// started with their workers, one typed worker per job kind. The queue is stopped at
 // shutdown, after the last use case has returned.
 func ExampleNew() {
 	ctx := context.Background()
@@ -188,26 +185,24 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	queue := inproc.New(inproc.Config{Logger: log})
+	reporter := system.NewReporter(log)
+	queue := inproc.New(inproc.Config{Logger: log, Reporter: reporter})
 	mp, err := app.New(app.Deps{
 		Store: memory.New(), Cache: cache, Gateways: ports.OneGateway(gateway), Jobs: queue,
 		Notifier: outbox.New(outbox.Config{Logger: log}), Clock: system.NewClock(), IDs: system.NewIDs(),
-		Reporter: system.NewReporter(log), Logger: log,
+		Reporter: reporter, Logger: log,
 	}, app.Config{TokenSecret: []byte("at least thirty-two bytes of secret!")})
 	if err != nil {
 		panic(err)
 	}
 
-	handlers := mp.JobHandlers()
-	for kind, handle := range handlers {
-		queue.Register(kind, handle)
-	}
-	if err := queue.Start(ctx); err != nil {
+	workers := mp.Workers()
+	if err := queue.Start(ctx, workers); err != nil {
 		panic(err)
 	}
 	defer func() { _ = queue.Stop(ctx) }()
 
-	fmt.Println(slices.Sorted(maps.Keys(handlers)))
+	fmt.Println(workers.Kinds())
 	// Output:
 	// [booking.complete booking.expire_hold notify.booking payment.refund]
 }

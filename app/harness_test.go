@@ -129,7 +129,7 @@ func newEnvWith(t *testing.T, o envOptions, policy ...func(*domain.Policy)) *env
 	})
 	require.NoError(t, err)
 	e.gateway = &recordingGateway{Gateway: e.sandbox}
-	e.queue = inproc.New(inproc.Config{Clock: e.clock, Logger: discard})
+	e.queue = inproc.New(inproc.Config{Clock: e.clock, Logger: discard, Reporter: e.reporter})
 	var gws ports.Gateways = ports.OneGateway(e.gateway)
 	if o.gateways != nil {
 		gws = o.gateways(e)
@@ -140,9 +140,6 @@ func newEnvWith(t *testing.T, o envOptions, policy ...func(*domain.Policy)) *env
 		Clock: e.clock, IDs: system.IDs{}, Reporter: e.reporter, Logger: discard,
 	}, app.Config{TokenSecret: tokenSecret})
 	require.NoError(t, err)
-	for kind, h := range e.app.JobHandlers() {
-		e.queue.Register(kind, h)
-	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -223,7 +220,7 @@ func (e *env) at(d domain.LocalDate, clock string) time.Time {
 // drain starts the queue if it has not started and waits until no job is due.
 func (e *env) drain(t *testing.T) {
 	t.Helper()
-	e.started.Do(func() { require.NoError(t, e.queue.Start(context.Background())) })
+	e.started.Do(func() { require.NoError(t, e.queue.Start(context.Background(), e.app.Workers())) })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, e.queue.Drain(ctx))

@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
@@ -81,53 +79,40 @@ func (c *core) notify(ctx context.Context, bookingID string, kind ports.MessageK
 	return c.Jobs.Enqueue(ctx, NotifyArgs{BookingID: bookingID, Message: kind}, ports.EnqueueOptions{UniqueKey: "notify:" + string(kind) + ":" + bookingID})
 }
 
-// JobHandlers returns the handler of every job kind the use cases schedule, for the
-// worker (or the in-process queue) to register.
-func (a *App) JobHandlers() map[string]ports.JobHandler {
+// Workers returns a new set of the workers of every job kind the use cases schedule,
+// one typed worker per arguments type, for the queue to run (with inproc:
+// queue.Start(ctx, app.Workers())). A program with jobs of its own adds their workers
+// to the set before it starts the queue.
+func (a *App) Workers() *ports.Workers {
 	c := a.Payments.core
-	return map[string]ports.JobHandler{
-		KindExpireHold: func(ctx context.Context, raw []byte) error {
-			var args ExpireHoldArgs
-			if err := json.Unmarshal(raw, &args); err != nil {
-				return fmt.Errorf("decode %s: %w", KindExpireHold, err)
-			}
-			_, err := c.expireOne(ctx, args.BookingID)
-			return err
-		},
-		KindRefund: func(ctx context.Context, raw []byte) error {
-			var args RefundArgs
-			if err := json.Unmarshal(raw, &args); err != nil {
-				return fmt.Errorf("decode %s: %w", KindRefund, err)
-			}
-			gw, err := c.refundGateway(ctx, args)
-			if err == nil {
-				_, err = gw.Refund(ctx, ports.RefundRequest{BookingID: args.BookingID, PaymentRef: args.PaymentRef, Amount: args.Amount, IdempotencyKey: args.IdempotencyKey})
-			}
-			switch domain.ErrorKind(err) {
-			case "":
-				c.Logger.InfoContext(ctx, "refund issued", "booking", args.BookingID, "amount", args.Amount.String(), "reason", args.Reason)
-			case domain.KindInvalid, domain.KindNotFound, domain.KindConflict:
-				// Retrying cannot help: someone has to look at it.
-				c.Reporter.Report(ctx, err, map[string]string{"booking": args.BookingID, "amount": args.Amount.String(), "reason": args.Reason, "problem": "refund refused"})
-				return nil
-			}
-			return err
-		},
-		KindComplete: func(ctx context.Context, raw []byte) error {
-			var args CompleteArgs
-			if err := json.Unmarshal(raw, &args); err != nil {
-				return fmt.Errorf("decode %s: %w", KindComplete, err)
-			}
-			return c.complete(ctx, args.BookingID)
-		},
-		KindNotify: func(ctx context.Context, raw []byte) error {
-			var args NotifyArgs
-			if err := json.Unmarshal(raw, &args); err != nil {
-				return fmt.Errorf("decode %s: %w", KindNotify, err)
-			}
-			return c.sendMessage(ctx, args)
-		},
-	}
+	ws := ports.NewWorkers()
+	ports.AddWorker(ws, ports.WorkFunc[ExpireHoldArgs](func(ctx context.Context, job *ports.Job[ExpireHoldArgs]) error {
+		_, err := c.expireOne(ctx, job.Args.BookingID)
+		return err
+	}))
+	ports.AddWorker(ws, ports.WorkFunc[RefundArgs](func(ctx context.Context, job *ports.Job[RefundArgs]) error {
+		args := job.Args
+		gw, err := c.refundGateway(ctx, args)
+		if err == nil {
+			_, err = gw.Refund(ctx, ports.RefundRequest{BookingID: args.BookingID, PaymentRef: args.PaymentRef, Amount: args.Amount, IdempotencyKey: args.IdempotencyKey})
+		}
+		switch domain.ErrorKind(err) {
+		case "":
+			c.Logger.InfoContext(ctx, "refund issued", "booking", args.BookingID, "amount", args.Amount.String(), "reason", args.Reason)
+		case domain.KindInvalid, domain.KindNotFound, domain.KindConflict:
+			// Retrying cannot help: someone has to look at it.
+			c.Reporter.Report(ctx, err, map[string]string{"booking": args.BookingID, "amount": args.Amount.String(), "reason": args.Reason, "problem": "refund refused"})
+			return nil
+		}
+		return err
+	}))
+	ports.AddWorker(ws, ports.WorkFunc[CompleteArgs](func(ctx context.Context, job *ports.Job[CompleteArgs]) error {
+		return c.complete(ctx, job.Args.BookingID)
+	}))
+	ports.AddWorker(ws, ports.WorkFunc[NotifyArgs](func(ctx context.Context, job *ports.Job[NotifyArgs]) error {
+		return c.sendMessage(ctx, job.Args)
+	}))
+	return ws
 }
 
 func (c *core) sendMessage(ctx context.Context, args NotifyArgs) error {

@@ -22,7 +22,7 @@ func (e *env) send(t *testing.T, bookingID string, kind ports.MessageKind) ports
 	t.Helper()
 	raw, err := json.Marshal(app.NotifyArgs{BookingID: bookingID, Message: kind})
 	require.NoError(t, err)
-	require.NoError(t, e.app.JobHandlers()[app.KindNotify](context.Background(), raw))
+	require.NoError(t, e.app.Workers().Work(context.Background(), ports.RawJob{ID: "1", Kind: app.KindNotify, Args: raw, Attempt: 1}))
 	return e.message(t, bookingID, kind)
 }
 

@@ -22,10 +22,23 @@ type EnqueueOptions struct {
 	UniqueKey string    // while a job with this key waits, runs or waits for a retry, enqueueing another is a no-op
 }
 
-// JobQueue schedules background work. Enqueued inside a transaction (see Transactor),
-// a job is stored with the transaction and runs only if it commits.
+// JobQueue schedules background work, which the Workers given to the queue run. Enqueued
+// inside a transaction (see Transactor), a job is stored with the transaction and runs
+// only if it commits.
+//
+// A job whose attempt fails (its worker returns an error or panics) is logged and run
+// again after a backoff, until it runs out of attempts; its last failure is then
+// reported through the queue's ErrorReporter with the attributes "kind", "job_id" (the
+// Job's ID) and "attempts" (how many attempts were made), and an error that carries
+// the worker's.
 type JobQueue interface {
+	// Enqueue schedules a job with args, to run at opts.RunAt.
 	Enqueue(ctx context.Context, args JobArgs, opts EnqueueOptions) error
+	// Cancel cancels the job enqueued with uniqueKey if it has not started: it never
+	// runs, and the key is free for another Enqueue. A running job is not interrupted.
+	// No such job is not an error. Inside a transaction the cancellation takes effect
+	// only when the transaction commits, and not at all if it rolls back.
+	Cancel(ctx context.Context, uniqueKey string) error
 }
 
 // Job is one run of a job, as its worker sees it.
@@ -49,7 +62,8 @@ type WorkFunc[T JobArgs] func(ctx context.Context, job *Job[T]) error
 func (f WorkFunc[T]) Work(ctx context.Context, job *Job[T]) error { return f(ctx, job) }
 
 // Workers are the workers a queue runs, one per kind. A queue adapter takes them when
-// it is built or started and calls Work for each job it runs.
+// it is built or started and calls Work for each job it runs. Add every worker before
+// the queue starts: a Workers is safe for concurrent Work, not for AddWorker meanwhile.
 type Workers struct {
 	byKind map[string]func(ctx context.Context, job RawJob) error
 }
@@ -111,7 +125,3 @@ func (ws *Workers) Work(ctx context.Context, job RawJob) (err error) {
 	}()
 	return work(ctx, job)
 }
-
-// JobHandler runs a job's JSON-encoded arguments; an error means retry later.
-// Workers replace it; it goes once every queue takes Workers.
-type JobHandler func(ctx context.Context, args []byte) error

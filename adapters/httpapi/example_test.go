@@ -49,10 +49,7 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	for kind, handle := range mp.JobHandlers() {
-		queue.Register(kind, handle)
-	}
-	if err := queue.Start(ctx); err != nil {
+	if err := queue.Start(ctx, mp.Workers()); err != nil {
 		panic(err)
 	}
 	defer func() { _ = queue.Stop(ctx) }()

@@ -198,10 +198,7 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 		Jobs: e.queue, Clock: e.clock, IDs: system.NewIDs(), Reporter: system.NewReporter(quiet), Logger: quiet,
 	}, app.Config{TokenSecret: secret})
 	require.NoError(tb, err)
-	for kind, h := range e.app.JobHandlers() {
-		e.queue.Register(kind, h)
-	}
-	require.NoError(tb, e.queue.Start(context.Background()))
+	require.NoError(tb, e.queue.Start(context.Background(), e.app.Workers()))
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -49,9 +49,6 @@ func (s *Server) publicURL() PublicURL { return providePublicURL(s.Config, s.Lis
 // done, then shuts down gracefully: it stops taking requests, lets those in flight
 // finish, and stops the queue once its running jobs are done.
 func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
-	for kind, h := range s.App.JobHandlers() {
-		s.Queue.Register(kind, h)
-	}
 	var demo Demo
 	if s.Config.Seed {
 		var err error
@@ -59,7 +56,7 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 			return fmt.Errorf("seed the demo club: %w", err)
 		}
 	}
-	if err := s.Queue.Start(ctx); err != nil {
+	if err := s.Queue.Start(ctx, s.App.Workers()); err != nil {
 		return err
 	}
 	srv, ln := s.httpServer()
@@ -208,8 +205,8 @@ func provideCache(ctx context.Context, cfg Config, log *slog.Logger) (ports.Cach
 	}, nil
 }
 
-func provideQueueConfig(log *slog.Logger, clock ports.Clock) inproc.Config {
-	return inproc.Config{Logger: log, Clock: clock}
+func provideQueueConfig(log *slog.Logger, clock ports.Clock, reporter ports.ErrorReporter) inproc.Config {
+	return inproc.Config{Logger: log, Clock: clock, Reporter: reporter}
 }
 
 func provideOutboxConfig(log *slog.Logger) outbox.Config {

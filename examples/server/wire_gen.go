@@ -58,9 +58,9 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		cleanup()
 		return nil, nil, err
 	}
-	inprocConfig := provideQueueConfig(log, clock)
-	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
+	inprocConfig := provideQueueConfig(log, clock, reporter)
+	queue := inproc.New(inprocConfig)
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -146,9 +146,9 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		cleanup()
 		return nil, nil, err
 	}
-	inprocConfig := provideQueueConfig(log, clock)
-	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
+	inprocConfig := provideQueueConfig(log, clock, reporter)
+	queue := inproc.New(inprocConfig)
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -228,9 +228,9 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		cleanup()
 		return nil, nil, err
 	}
-	inprocConfig := provideQueueConfig(log, clock)
-	queue := inproc.New(inprocConfig)
 	reporter := system.NewReporter(log)
+	inprocConfig := provideQueueConfig(log, clock, reporter)
+	queue := inproc.New(inprocConfig)
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,

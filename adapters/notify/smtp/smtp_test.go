@@ -121,7 +121,7 @@ func (b booked) send(ctx context.Context, kind ports.MessageKind) error {
 	if err != nil {
 		return err
 	}
-	return b.app.JobHandlers()[app.KindNotify](ctx, raw)
+	return b.app.Workers().Work(ctx, ports.RawJob{ID: "1", Kind: app.KindNotify, Args: raw, Attempt: 1})
 }
 
 // newNotifier returns a notifier that sends to mailpit.

@@ -6,13 +6,17 @@
 // expires holds and reconciles pending checkouts every half minute, a safety net
 // behind the expiry jobs and the webhooks.)
 //
-// Within one process it keeps the promises of the port. Enqueue encodes the
+// Within one process it keeps the promises of the port. Start takes the
+// ports.Workers that run the jobs, one typed worker per kind; each job gets an id,
+// stable across its attempts, and runs through Workers.Work. Enqueue encodes the
 // arguments as JSON; a job runs at its RunAt time (a timer wakes the scheduler, it
 // does not poll); a unique key makes Enqueue a no-op while a job with that key is
-// waiting or running; a failed job is retried with backoff up to a number of attempts
-// and then logged as dead. Enqueued with a context inside a transaction (ports.InTx),
-// a job becomes visible only once the transaction commits (ports.AfterCommit), and
-// never if it rolls back.
+// waiting or running, and Cancel removes the waiting job with a key. A failed attempt
+// (an error or a panic of the worker) is logged and retried with backoff up to a
+// number of attempts; the last one is logged as dead and reported to Config.Reporter.
+// Enqueued or cancelled with a context inside a transaction (ports.InTx), a job
+// becomes visible, or is removed, only once the transaction commits
+// (ports.AfterCommit), and never if it rolls back.
 //
 // The package imports ports, domain, Wire (for its ProviderSet) and the standard
 // library; it must not import another adapter.

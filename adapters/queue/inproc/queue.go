@@ -1,10 +1,12 @@
 package inproc
 
 import (
+	"container/heap"
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -33,8 +35,8 @@ func DefaultBackoff(attempt int) time.Duration {
 }
 
 // Config configures a Queue. The zero value is a usable queue: DefaultWorkers workers,
-// DefaultMaxAttempts attempts with DefaultBackoff between them, the system clock and
-// slog.Default().
+// DefaultMaxAttempts attempts with DefaultBackoff between them, the system clock,
+// slog.Default() and no reporter.
 type Config struct {
 	// Workers is how many jobs run at once. Zero means DefaultWorkers.
 	Workers int
@@ -47,8 +49,12 @@ type Config struct {
 	// Clock decides when a RunAt time or a retry is due. Nil means ports.SystemClock.
 	// With a fake clock, Drain runs the jobs that moving it has made due.
 	Clock ports.Clock
-	// Logger receives retries, dead jobs and jobs lost at Stop. Nil means slog.Default().
+	// Logger receives every failed attempt, dead jobs and jobs lost at Stop. Nil means
+	// slog.Default().
 	Logger *slog.Logger
+	// Reporter is told of each job that failed its last attempt, with the attributes
+	// "kind", "job_id" and "attempts" (see ports.JobQueue). Nil means the log only.
+	Reporter ports.ErrorReporter
 }
 
 // Stats counts a queue's jobs.
@@ -60,6 +66,7 @@ type Stats struct {
 	Retried   int64 // failed attempts that will run again
 	Dead      int64 // failed every attempt and were given up
 	Merged    int64 // enqueues dropped because a job with their unique key was waiting or running
+	Cancelled int64 // waiting jobs removed by Cancel
 }
 
 type state int
@@ -77,13 +84,14 @@ type Queue struct {
 	backoff     func(int) time.Duration
 	clock       ports.Clock
 	log         *slog.Logger
+	reporter    ports.ErrorReporter
 
 	mu        sync.Mutex
 	state     state
-	handlers  map[string]ports.JobHandler
+	run       *ports.Workers  // set by Start
 	ready     []*job          // due jobs, oldest first
 	scheduled jobHeap         // jobs waiting for their time
-	keys      map[string]bool // unique keys of waiting and running jobs
+	keys      map[string]*job // waiting and running jobs by unique key
 	nextID    int64
 	stats     Stats
 	work      *sync.Cond    // signalled when a job becomes ready or the queue stops
@@ -98,15 +106,19 @@ type Queue struct {
 }
 
 type job struct {
-	id       int64
+	id       string // stable across attempts
+	seq      int64  // orders jobs due at the same time
 	kind     string
 	args     []byte
 	key      string
 	runAt    time.Time
-	attempts int // attempts made so far
+	attempts int  // attempts made so far
+	running  bool // a worker runs it now
+	index    int  // its index in scheduled, or -1
 }
 
-// New returns a stopped queue; Register handlers and Start it.
+// New returns a queue that is not started: Start it with the workers that run its jobs.
+// Jobs enqueued before Start wait for it.
 func New(cfg Config) *Queue {
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
@@ -126,8 +138,8 @@ func New(cfg Config) *Queue {
 		backoff:     cfg.Backoff,
 		clock:       cfg.Clock,
 		log:         cfg.Logger,
-		handlers:    map[string]ports.JobHandler{},
-		keys:        map[string]bool{},
+		reporter:    cfg.Reporter,
+		keys:        map[string]*job{},
 		changed:     make(chan struct{}),
 		wake:        make(chan struct{}, 1),
 		stop:        make(chan struct{}),
@@ -143,20 +155,6 @@ func (q *Queue) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// Register sets the handler of jobs of kind. Like http.ServeMux, it panics on an empty
-// kind, a nil handler or a kind registered twice: those are wiring mistakes.
-func (q *Queue) Register(kind string, h ports.JobHandler) {
-	if kind == "" || h == nil {
-		panic("inproc: Register needs a kind and a handler")
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if _, dup := q.handlers[kind]; dup {
-		panic(fmt.Sprintf("inproc: a handler for %q is already registered", kind))
-	}
-	q.handlers[kind] = h
-}
-
 // Enqueue schedules a job. Inside a transaction the job is added when it commits, so
 // a duplicate unique key is noticed then and the job is dropped (and logged) if the
 // queue has stopped meanwhile; with the context of a transaction that rolled back it
@@ -169,7 +167,7 @@ func (q *Queue) Enqueue(ctx context.Context, args ports.JobArgs, opts ports.Enqu
 	if err != nil {
 		return domain.Errorf(domain.CodeInvalid, "inproc: encode arguments of %s: %w", args.Kind(), err)
 	}
-	j := &job{kind: args.Kind(), args: raw, key: opts.UniqueKey, runAt: opts.RunAt}
+	j := &job{kind: args.Kind(), args: raw, key: opts.UniqueKey, runAt: opts.RunAt, index: -1}
 	// AfterCommit runs the hook at once outside a transaction (or after one that
 	// committed), later if the transaction is still open, and never if it rolled back.
 	inTx := ports.InTx(ctx)
@@ -206,16 +204,49 @@ func (q *Queue) add(j *job) error {
 		return q.errStopped(j)
 	}
 	if j.key != "" {
-		if q.keys[j.key] {
+		if q.keys[j.key] != nil {
 			q.stats.Merged++
 			return nil
 		}
-		q.keys[j.key] = true
+		q.keys[j.key] = j
 	}
 	q.nextID++
-	j.id = q.nextID
+	j.seq = q.nextID
+	j.id = strconv.FormatInt(j.seq, 10)
 	q.place(j, q.clock.Now())
 	return nil
+}
+
+// Cancel removes the job enqueued with uniqueKey if it waits, for its RunAt time or
+// for a retry: it never runs (again) and its key is free. A running job is left to
+// finish (and to be retried if it fails). No such job is not an error; an empty key
+// is an invalid error. Inside a transaction (ports.InTx) the job is removed when the
+// transaction commits (ports.AfterCommit), and not if it rolls back; a job enqueued
+// earlier in the same transaction is then cancelled too, as hooks run in order.
+func (q *Queue) Cancel(ctx context.Context, uniqueKey string) error {
+	if uniqueKey == "" {
+		return domain.Errorf(domain.CodeInvalid, "inproc: Cancel needs a unique key")
+	}
+	ports.AfterCommit(ctx, func() { q.cancelKey(uniqueKey) })
+	return nil
+}
+
+// cancelKey removes the waiting job with key.
+func (q *Queue) cancelKey(key string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	j := q.keys[key]
+	if j == nil || j.running || q.state == stateStopped { // Stop has dropped the waiting jobs
+		return
+	}
+	if j.index >= 0 {
+		heap.Remove(&q.scheduled, j.index)
+	} else if i := slices.Index(q.ready, j); i >= 0 {
+		q.ready = slices.Delete(q.ready, i, i+1)
+	}
+	delete(q.keys, key)
+	q.stats.Cancelled++
+	q.notifyChanged()
 }
 
 // notifyChanged wakes Drain. The caller holds mu.
@@ -224,15 +255,21 @@ func (q *Queue) notifyChanged() {
 	q.changed = make(chan struct{})
 }
 
-// Start starts the workers and the scheduler and returns. Handlers run with a context
-// derived from ctx; cancelling ctx stops the queue as Stop does, without waiting.
-func (q *Queue) Start(ctx context.Context) error {
+// Start starts the workers and the scheduler and returns: from then on each due job
+// runs through ws.Work, in a worker goroutine, with a context derived from ctx.
+// Cancelling ctx stops the queue as Stop does, without waiting. A job of a kind ws has
+// no worker for fails each attempt. Add every worker to ws before Start.
+func (q *Queue) Start(ctx context.Context, ws *ports.Workers) error {
+	if ws == nil {
+		return domain.Errorf(domain.CodeInvalid, "inproc: Start needs the workers that run the jobs")
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.state != stateNew {
 		return domain.Errorf(domain.CodeInvalidTransition, "inproc: a queue starts only once")
 	}
 	q.state = stateStarted
+	q.run = ws
 	q.ctx, q.cancel = context.WithCancel(ctx)
 	q.unwatch = context.AfterFunc(ctx, q.halt)
 	for range q.workers {
@@ -292,7 +329,8 @@ func (q *Queue) Stop(ctx context.Context) error {
 }
 
 // Drain waits until no job is due or running: every job whose time has come (by the
-// queue's clock, read again now) has run, succeeded or failed. Jobs scheduled for
+// queue's clock, read again now) has run, succeeded or failed (and been reported if
+// that was its last attempt). Jobs scheduled for
 // later, retries included, do not keep it waiting. The queue must be started.
 func (q *Queue) Drain(ctx context.Context) error {
 	for {

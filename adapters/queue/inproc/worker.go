@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/matchpoint/matchpoint/ports"
@@ -78,40 +79,39 @@ func (q *Queue) worker() {
 		q.ready[0] = nil
 		q.ready = q.ready[1:]
 		q.stats.Running++
-		h := q.handlers[j.kind]
-		ctx := q.ctx
+		j.running = true
+		ws, ctx := q.run, q.ctx
 		q.mu.Unlock()
 
-		err := run(ctx, h, j)
-		q.finish(j, err)
-	}
-}
-
-// run calls the handler of j, turning a panic into an error.
-func run(ctx context.Context, h ports.JobHandler, j *job) (err error) {
-	if h == nil {
-		return fmt.Errorf("no handler registered for kind %q", j.kind)
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("handler panicked: %v", r)
+		// Work turns a panic of the worker into an error.
+		err := ws.Work(ctx, ports.RawJob{ID: j.id, Kind: j.kind, Args: j.args, Attempt: j.attempts + 1})
+		if attempts, dead := q.finish(j, err); dead && q.reporter != nil {
+			q.reporter.Report(context.WithoutCancel(ctx),
+				fmt.Errorf("job %s of kind %s failed %d attempts: %w", j.id, j.kind, attempts, err),
+				map[string]string{"kind": j.kind, "job_id": j.id, "attempts": strconv.Itoa(attempts)})
 		}
-	}()
-	return h(ctx, j.args)
+		// Only now is the job no longer running, so that Drain waits for its report.
+		q.mu.Lock()
+		q.stats.Running--
+		q.notifyChanged()
+		q.mu.Unlock()
+	}
 }
 
-// finish records the outcome of one attempt of j.
-func (q *Queue) finish(j *job, err error) {
+// finish records the outcome of one attempt of j: the attempts made, and whether
+// that was its last failed attempt.
+func (q *Queue) finish(j *job, err error) (attempts int, dead bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.stats.Running--
-	defer q.notifyChanged()
 	j.attempts++
+	attempts = j.attempts
+	j.running = false
 	switch {
 	case err == nil:
 		q.stats.Succeeded++
 	case j.attempts >= q.maxAttempts:
 		q.stats.Dead++
+		dead = true
 		q.logger().Error("job failed for good", "kind", j.kind, "job_id", j.id, "attempts", j.attempts, "error", err)
 	case q.state == stateStopped:
 		q.logger().Warn("job failed as the queue stopped; its retry is lost", "kind", j.kind, "job_id", j.id, "attempt", j.attempts, "error", err)
@@ -122,14 +122,16 @@ func (q *Queue) finish(j *job, err error) {
 		now := q.clock.Now()
 		j.runAt = now.Add(delay)
 		q.place(j, now)
-		return // the job keeps its unique key while it waits
+		return attempts, false // the job keeps its unique key while it waits
 	}
 	if j.key != "" {
 		delete(q.keys, j.key)
 	}
+	return attempts, dead
 }
 
-// jobHeap orders scheduled jobs by time, then by id.
+// jobHeap orders scheduled jobs by time, then by the order they were added. Each job
+// knows its index, so that Cancel can remove it.
 type jobHeap []*job
 
 func (h jobHeap) Len() int { return len(h) }
@@ -137,14 +139,22 @@ func (h jobHeap) Less(a, b int) bool {
 	if !h[a].runAt.Equal(h[b].runAt) {
 		return h[a].runAt.Before(h[b].runAt)
 	}
-	return h[a].id < h[b].id
+	return h[a].seq < h[b].seq
 }
-func (h jobHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
-func (h *jobHeap) Push(x any)   { *h = append(*h, x.(*job)) }
+func (h jobHeap) Swap(a, b int) {
+	h[a], h[b] = h[b], h[a]
+	h[a].index, h[b].index = a, b
+}
+func (h *jobHeap) Push(x any) {
+	j := x.(*job)
+	j.index = len(*h)
+	*h = append(*h, j)
+}
 func (h *jobHeap) Pop() any {
 	old := *h
 	j := old[len(old)-1]
 	old[len(old)-1] = nil
+	j.index = -1
 	*h = old[:len(old)-1]
 	return j
 }
