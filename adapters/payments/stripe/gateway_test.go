@@ -61,8 +61,8 @@ func TestContract(t *testing.T) {
 				return acct.Pay(t, ref, acct.Asked(t, ref))
 			},
 			TryPay: func(t *testing.T, ref string) error { return acct.TryPay(t, ref, acct.Asked(t, ref)) },
-			Forge: func(t *testing.T, body []byte) http.Header { return acct.Forge(t, body) },
-			Sign:  func(t *testing.T, body []byte) http.Header { return acct.Sign(t, body) },
+			Forge:  func(t *testing.T, body []byte) http.Header { return acct.Forge(t, body) },
+			Sign:   func(t *testing.T, body []byte) http.Header { return acct.Sign(t, body) },
 		}
 	})
 }
