@@ -17,6 +17,8 @@ const (
 	KindRefund     = "payment.refund"
 	KindNotify     = "notify.booking"
 	KindComplete   = "booking.complete"
+	// KindExpireCheckout closes a checkout at its gateway once its booking's hold has expired.
+	KindExpireCheckout = "payment.expire_checkout"
 )
 
 // ExpireHoldArgs expires a booking's hold once it has run out.
@@ -39,6 +41,17 @@ type RefundArgs struct {
 
 // Kind implements ports.JobArgs.
 func (RefundArgs) Kind() string { return KindRefund }
+
+// ExpireCheckoutArgs closes the checkout of a booking whose hold expired, so that it
+// can no longer be paid.
+type ExpireCheckoutArgs struct {
+	BookingID   string `json:"booking_id"`
+	Gateway     string `json:"gateway"` // the name of the gateway that holds the checkout; empty means the booking's club's
+	CheckoutRef string `json:"checkout_ref"`
+}
+
+// Kind implements ports.JobArgs.
+func (ExpireCheckoutArgs) Kind() string { return KindExpireCheckout }
 
 // CompleteArgs marks a confirmed booking as played once it has ended.
 type CompleteArgs struct {
@@ -113,6 +126,13 @@ func (a *App) JobHandlers() map[string]ports.JobHandler {
 				return nil
 			}
 			return err
+		},
+		KindExpireCheckout: func(ctx context.Context, raw []byte) error {
+			var args ExpireCheckoutArgs
+			if err := json.Unmarshal(raw, &args); err != nil {
+				return fmt.Errorf("decode %s: %w", KindExpireCheckout, err)
+			}
+			return c.expireCheckout(ctx, args)
 		},
 		KindComplete: func(ctx context.Context, raw []byte) error {
 			var args CompleteArgs
