@@ -35,7 +35,15 @@ type Config struct {
 	// DayCacheTTL bounds how long a day's bookings and closures may stay cached; zero means
 	// 1 minute.
 	DayCacheTTL time.Duration
+	// ExpiredLookback is how long after they were made Payments.Reconcile still asks
+	// the gateway about expired bookings, for a payment that reached a checkout as its
+	// hold ended and whose webhook was lost; zero means DefaultExpiredLookback.
+	ExpiredLookback time.Duration
 }
+
+// DefaultExpiredLookback is Config.ExpiredLookback's default: longer than a hold and
+// the half hour a checkout may outlive it (a Stripe session lives at least 30 minutes).
+const DefaultExpiredLookback = 2 * time.Hour
 
 // App is Match Point's API: the use cases grouped by who uses them.
 type App struct {
@@ -90,6 +98,9 @@ func New(deps Deps, cfg Config) (*App, error) {
 	}
 	if cfg.DayCacheTTL == 0 {
 		cfg.DayCacheTTL = time.Minute
+	}
+	if cfg.ExpiredLookback <= 0 {
+		cfg.ExpiredLookback = DefaultExpiredLookback
 	}
 	cat := catalog.New(deps.Store, deps.Cache, deps.Clock, catalog.Config{TTL: cfg.CacheTTL, DayTTL: cfg.DayCacheTTL, Logger: deps.Logger})
 	deps.Store = cat

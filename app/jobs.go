@@ -14,6 +14,8 @@ const (
 	KindRefund     = "payment.refund"
 	KindNotify     = "notify.booking"
 	KindComplete   = "booking.complete"
+	// KindExpireCheckout closes a checkout at its gateway once its booking's hold has expired.
+	KindExpireCheckout = "payment.expire_checkout"
 )
 
 // ExpireHoldArgs expires a booking's hold once it has run out.
@@ -36,6 +38,17 @@ type RefundArgs struct {
 
 // Kind implements ports.JobArgs.
 func (RefundArgs) Kind() string { return KindRefund }
+
+// ExpireCheckoutArgs closes the checkout of a booking whose hold expired, so that it
+// can no longer be paid.
+type ExpireCheckoutArgs struct {
+	BookingID   string `json:"booking_id"`
+	Gateway     string `json:"gateway"` // the name of the gateway that holds the checkout; empty means the booking's club's
+	CheckoutRef string `json:"checkout_ref"`
+}
+
+// Kind implements ports.JobArgs.
+func (ExpireCheckoutArgs) Kind() string { return KindExpireCheckout }
 
 // CompleteArgs marks a confirmed booking as played once it has ended.
 type CompleteArgs struct {
@@ -108,6 +121,9 @@ func (a *App) Workers() *ports.Workers {
 	}))
 	ports.AddWorker(ws, ports.WorkFunc[CompleteArgs](func(ctx context.Context, job *ports.Job[CompleteArgs]) error {
 		return c.complete(ctx, job.Args.BookingID)
+	}))
+	ports.AddWorker(ws, ports.WorkFunc[ExpireCheckoutArgs](func(ctx context.Context, job *ports.Job[ExpireCheckoutArgs]) error {
+		return c.expireCheckout(ctx, job.Args)
 	}))
 	ports.AddWorker(ws, ports.WorkFunc[NotifyArgs](func(ctx context.Context, job *ports.Job[NotifyArgs]) error {
 		return c.sendMessage(ctx, job.Args)

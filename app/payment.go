@@ -245,24 +245,61 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 }
 
 // expire ends a booking's hold if it has run out and it is still pending, and reports
-// whether it did.
+// whether it did. A booking that had a checkout has it closed at its gateway too, by a
+// job queued in the same transaction, so that a payment can no longer start there.
 func (c *core) expire(ctx context.Context, id string) (bool, error) {
 	now := c.Clock.Now()
-	expired := false
+	var closing *ExpireCheckoutArgs
 	err := c.Store.UpdateBooking(ctx, id, now, func(b *domain.Booking) error {
 		if b.Status() != domain.StatusPending || now.Before(b.HoldExpiresAt()) {
 			return errUnchanged
 		}
-		expired = true
+		if b.PaymentRef() != "" {
+			closing = &ExpireCheckoutArgs{BookingID: b.ID(), Gateway: b.PaymentGateway(), CheckoutRef: b.PaymentRef()}
+		}
 		return b.Expire(now)
 	})
-	if errors.Is(err, errUnchanged) || (err == nil && !expired) {
+	if errors.Is(err, errUnchanged) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
+	if closing != nil {
+		if err := c.Jobs.Enqueue(ctx, *closing, ports.EnqueueOptions{UniqueKey: "expire-checkout:" + id}); err != nil {
+			return false, err
+		}
+	}
 	return true, c.notify(ctx, id, ports.MessageExpiry)
+}
+
+// expireCheckout closes the checkout of a booking whose hold expired. A checkout the
+// gateway does not know, or that was paid meanwhile, ends the job: a payment's own
+// webhook (or reconciliation) brings it, and it is confirmed or refunded as any late
+// payment. A gateway that cannot answer is retried.
+func (c *core) expireCheckout(ctx context.Context, args ExpireCheckoutArgs) error {
+	var gw ports.PaymentGateway
+	var err error
+	if args.Gateway != "" {
+		gw, err = c.Gateways.Named(args.Gateway)
+	} else {
+		var b *domain.Booking
+		if b, err = c.Store.GetBooking(ctx, args.BookingID); err == nil {
+			_, gw, err = c.gatewayOf(ctx, b)
+		}
+	}
+	if err == nil {
+		err = gw.ExpireCheckout(ctx, args.CheckoutRef)
+	}
+	switch domain.ErrorKind(err) {
+	case "":
+		c.Logger.InfoContext(ctx, "checkout expired", "booking", args.BookingID, "checkout", args.CheckoutRef)
+	case domain.KindNotFound, domain.KindConflict, domain.KindInvalid:
+		// Retrying cannot help; a payment made meanwhile arrives as a late payment.
+		c.Logger.WarnContext(ctx, "checkout not expired", "booking", args.BookingID, "checkout", args.CheckoutRef, "code", domain.ErrorCode(err), "err", err)
+		return nil
+	}
+	return err
 }
 
 // errUnchanged makes UpdateBooking store nothing when there is nothing to change; it

@@ -166,9 +166,12 @@ func TestHandleWebhook(t *testing.T) {
 			name: "a payment after the hold was expired confirms while the slot is free",
 			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
 				e.clock.Set(b.HoldExpiresAt().Add(time.Minute))
+				// Paid as the hold ended, before its checkout was closed; the webhook
+				// arrives after the expiry.
+				wh := e.pay(t, b, 0)
 				e.drain(t)
 				require.Equal(t, domain.StatusExpired, e.stored(t, b.ID()).Status())
-				return e.pay(t, b, 0)
+				return wh
 			},
 			want: webhookWant{outcome: app.OutcomeConfirmed, status: domain.StatusConfirmed, paid: bookingTotal,
 				messages: []ports.MessageKind{ports.MessageExpiry, ports.MessageConfirmation}},
@@ -188,9 +191,10 @@ func TestHandleWebhook(t *testing.T) {
 			name: "a payment after the hold was expired and the slot taken is refunded in full",
 			arrange: func(e *env, t *testing.T, b *domain.Booking) webhook {
 				e.clock.Set(b.HoldExpiresAt())
+				wh := e.pay(t, b, 0) // before the checkout was closed
 				e.drain(t)
 				e.book(t, e.brunoCmd())
-				return e.pay(t, b, 0)
+				return wh
 			},
 			want: webhookWant{outcome: app.OutcomeRefunded, status: domain.StatusExpired,
 				refunds: []domain.Money{money(bookingTotal)}, refunded: bookingTotal,

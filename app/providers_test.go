@@ -280,8 +280,9 @@ func TestWebhooksOfEveryProvider(t *testing.T) {
 			name: "late after the hold expired, the slot free",
 			arrange: func(t *testing.T, e *env, p provider, b *domain.Booking) webhook {
 				e.clock.Set(b.HoldExpiresAt().Add(time.Minute))
-				e.drain(t) // the hold expires
-				return paidInFull(t, e, p, b)
+				wh := paidInFull(t, e, p, b) // as the hold ended, before its checkout was closed
+				e.drain(t)                   // the hold expires; closing the checkout finds it paid
+				return wh
 			},
 			want: providerWant{outcome: app.OutcomeConfirmed, status: domain.StatusConfirmed, paid: bookingTotal,
 				messages: []ports.MessageKind{ports.MessageExpiry, ports.MessageConfirmation}},
@@ -290,9 +291,10 @@ func TestWebhooksOfEveryProvider(t *testing.T) {
 			name: "late after the hold expired, the slot taken",
 			arrange: func(t *testing.T, e *env, p provider, b *domain.Booking) webhook {
 				e.clock.Set(b.HoldExpiresAt().Add(time.Minute))
+				wh := paidInFull(t, e, p, b)
 				e.drain(t)
 				e.book(t, e.brunoCmd())
-				return paidInFull(t, e, p, b)
+				return wh
 			},
 			want: providerWant{outcome: app.OutcomeRefunded, status: domain.StatusExpired, refunded: bookingTotal,
 				refunds: []domain.Money{total}, messages: []ports.MessageKind{ports.MessageExpiry, ports.MessageRefund}},

@@ -101,4 +101,67 @@ func TestReconcile(t *testing.T) {
 		assert.Equal(t, app.ReconcileResult{Checked: 2, Confirmed: 1}, res)
 		assert.Equal(t, domain.StatusPending, e.stored(t, open.ID()).Status(), "an open checkout stays pending")
 	})
+
+	t.Run("a payment at an expired booking's checkout whose webhook was lost is refunded once", func(t *testing.T) {
+		e := newEnv(t)
+		b := e.book(t, e.bookingCmd()).Booking
+		e.clock.Set(b.HoldExpiresAt())
+		e.pay(t, b, 0) // as the hold ended, before the checkout closed; the webhook is lost
+		e.drain(t)     // the hold expires; closing the checkout finds it paid
+		require.Equal(t, domain.StatusExpired, e.stored(t, b.ID()).Status())
+		e.book(t, e.brunoCmd()) // Bruno takes the slot
+		e.clock.Advance(olderThan)
+
+		res, err := e.app.Payments.Reconcile(ctx, olderThan, 100)
+		require.NoError(t, err)
+		assert.Equal(t, app.ReconcileResult{CheckedExpired: 1, Refunded: 1}, res)
+		e.drain(t)
+		require.Len(t, e.gateway.refundCalls(b.ID()), 1)
+		assert.Equal(t, int64(bookingTotal), e.gateway.refundCalls(b.ID())[0].req.Amount.Amount())
+		assert.Equal(t, domain.StatusExpired, e.stored(t, b.ID()).Status())
+		assert.Equal(t, []ports.MessageKind{ports.MessageExpiry, ports.MessageRefund}, e.messages(b.ID()))
+
+		res, err = e.app.Payments.Reconcile(ctx, olderThan, 100)
+		require.NoError(t, err)
+		assert.Equal(t, app.ReconcileResult{CheckedExpired: 1}, res, "asked again, applied once")
+		e.drain(t)
+		assert.Len(t, e.gateway.refundCalls(b.ID()), 1, "refunded twice")
+	})
+
+	t.Run("a payment at an expired booking's checkout confirms it while the slot is free", func(t *testing.T) {
+		e := newEnv(t)
+		b := e.book(t, e.bookingCmd()).Booking
+		e.clock.Set(b.HoldExpiresAt())
+		e.pay(t, b, 0)
+		e.drain(t)
+		e.clock.Advance(olderThan)
+
+		res, err := e.app.Payments.Reconcile(ctx, olderThan, 100)
+		require.NoError(t, err)
+		assert.Equal(t, app.ReconcileResult{CheckedExpired: 1, Confirmed: 1}, res)
+		assert.Equal(t, domain.StatusConfirmed, e.stored(t, b.ID()).Status(), "as the webhook would have")
+	})
+
+	t.Run("expired bookings are asked about within the lookback and the limit", func(t *testing.T) {
+		e := newEnv(t)
+		b := e.book(t, e.bookingCmd()).Booking
+		e.clock.Set(b.HoldExpiresAt())
+		e.drain(t)
+		pending := e.brunoCmd()
+		pending.CourtID = e.padel2.ID
+		e.book(t, pending)
+		e.clock.Advance(olderThan + time.Minute)
+
+		res, err := e.app.Payments.Reconcile(ctx, olderThan, 1)
+		require.NoError(t, err)
+		assert.Equal(t, app.ReconcileResult{Checked: 1}, res, "the pending booking used up the limit")
+		res, err = e.app.Payments.Reconcile(ctx, olderThan, 2)
+		require.NoError(t, err)
+		assert.Equal(t, app.ReconcileResult{Checked: 1, CheckedExpired: 1}, res)
+
+		e.clock.Set(b.Record().CreatedAt.Add(app.DefaultExpiredLookback + time.Second))
+		res, err = e.app.Payments.Reconcile(ctx, olderThan, 100)
+		require.NoError(t, err)
+		assert.Zero(t, res.CheckedExpired, "an expired booking older than the lookback")
+	})
 }

@@ -175,6 +175,50 @@ type recordingGateway struct {
 	mu        sync.Mutex
 	checkouts []ports.CheckoutRequest
 	refunds   []refundCall
+	expiries  []expireCall
+	expireErr []error // what the next ExpireCheckout calls fail with, in order, before they reach the sandbox
+}
+
+// expireCall is one ExpireCheckout call and what the gateway answered.
+type expireCall struct {
+	ref string
+	err error
+}
+
+func (g *recordingGateway) ExpireCheckout(ctx context.Context, ref string) error {
+	g.mu.Lock()
+	var err error
+	if len(g.expireErr) > 0 {
+		err, g.expireErr = g.expireErr[0], g.expireErr[1:]
+	}
+	g.mu.Unlock()
+	if err == nil {
+		err = g.Gateway.ExpireCheckout(ctx, ref)
+	}
+	g.mu.Lock()
+	g.expiries = append(g.expiries, expireCall{ref: ref, err: err})
+	g.mu.Unlock()
+	return err
+}
+
+// failExpiries makes the next ExpireCheckout calls fail with errs, one each.
+func (g *recordingGateway) failExpiries(errs ...error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.expireErr = append(g.expireErr, errs...)
+}
+
+// expireCalls returns the ExpireCheckout calls made of a checkout.
+func (g *recordingGateway) expireCalls(ref string) []expireCall {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []expireCall
+	for _, c := range g.expiries {
+		if c.ref == ref {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // refundCall is one Refund call and what the gateway answered.

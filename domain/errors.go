@@ -48,6 +48,7 @@ const (
 	CodeBookingStarted       = "booking_started"
 	CodeRefundedElsewhere    = "refunded_elsewhere"    // a refund made at the provider, not asked for here
 	CodeRefundBeforePayment  = "refund_before_payment" // a payment's refund arrived before the payment
+	CodeCheckoutPaid         = "checkout_paid"         // a checkout asked to close has been paid already
 	CodeBadSignature         = "bad_signature"
 	CodeUnauthorized         = "unauthorized"
 	CodeForbidden            = "forbidden"
@@ -71,6 +72,7 @@ var kinds = map[string]Kind{
 	CodeBookingStarted:       KindConflict,
 	CodeRefundedElsewhere:    KindConflict,
 	CodeRefundBeforePayment:  KindConflict,
+	CodeCheckoutPaid:         KindConflict,
 	CodeOutsideOpeningHours:  KindPolicy,
 	CodeClosed:               KindPolicy,
 	CodeLeadTime:             KindPolicy,
@@ -123,6 +125,7 @@ var (
 	ErrBookingStarted       = sentinel(CodeBookingStarted)
 	ErrRefundedElsewhere    = sentinel(CodeRefundedElsewhere)
 	ErrRefundBeforePayment  = sentinel(CodeRefundBeforePayment)
+	ErrCheckoutPaid         = sentinel(CodeCheckoutPaid)
 	ErrBadSignature         = sentinel(CodeBadSignature)
 	ErrUnauthorized         = sentinel(CodeUnauthorized)
 	ErrForbidden            = sentinel(CodeForbidden)

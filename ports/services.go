@@ -131,6 +131,15 @@ type PaymentGateway interface {
 	// Refunding more than was paid, or an unpaid payment, is an invalid error and will
 	// never succeed; a provider failure is unavailable and may be retried.
 	Refund(ctx context.Context, req RefundRequest) (Refund, error)
+	// ExpireCheckout closes the checkout ref names (the Ref CreateCheckout returned),
+	// so that it can no longer be paid: GetPayment of it then reports it expired (or
+	// failed), and the provider refuses to take a payment through it. Closing a
+	// checkout that is closed or expired already is not an error. A ref the provider
+	// does not know is not_found; a checkout paid already (a payment completed, even if
+	// refunded since) is a conflict with code checkout_paid, and its payment reaches
+	// the caller as any payment does; a provider failure is unavailable and may be
+	// retried.
+	ExpireCheckout(ctx context.Context, ref string) error
 	// ParseWebhook verifies a webhook's signature and returns its event. A bad or
 	// missing signature is an unauthorized error with code bad_signature; a body that
 	// cannot be read is an invalid error.

@@ -91,7 +91,10 @@ type BookingFilter struct {
 	// CreatedBefore keeps the bookings made before it (reconciliation looks for
 	// checkouts left open too long); zero keeps every booking.
 	CreatedBefore time.Time
-	Limit         int // 0 means 100
+	// CreatedAfter keeps the bookings made at or after it (reconciliation looks at the
+	// holds that expired recently); zero keeps every booking.
+	CreatedAfter time.Time
+	Limit        int // 0 means 100
 }
 
 // Ids of courts, seasons, closures and price rules are unique across clubs (the app

@@ -81,6 +81,9 @@ func (g *testGateway) GetPayment(_ context.Context, ref string) (ports.Payment, 
 	return ports.Payment{}, domain.Errorf(domain.CodeNotFound, "payment %q not found", ref)
 }
 
+// ExpireCheckout closes nothing: the gateway keeps no checkouts.
+func (g *testGateway) ExpireCheckout(context.Context, string) error { return nil }
+
 func (g *testGateway) Refund(_ context.Context, req ports.RefundRequest) (ports.Refund, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -168,7 +168,8 @@ func (s *Store) ListBookings(ctx context.Context, f ports.BookingFilter) ([]*dom
 			for _, e := range ci.between(f.From, f.To) {
 				r := t.byID[e.id]
 				if (f.Status == "" || r.Status == f.Status) && (f.From.IsZero() || r.Interval.End.After(f.From)) &&
-					(f.CreatedBefore.IsZero() || r.CreatedAt.Before(f.CreatedBefore)) {
+					(f.CreatedBefore.IsZero() || r.CreatedAt.Before(f.CreatedBefore)) &&
+					(f.CreatedAfter.IsZero() || !r.CreatedAt.Before(f.CreatedAfter)) {
 					found = append(found, r)
 				}
 			}

@@ -536,6 +536,9 @@ func (s *Store) ListBookings(ctx context.Context, f ports.BookingFilter) ([]*dom
 		if !f.CreatedBefore.IsZero() {
 			q = q.Where("created_at < ?", f.CreatedBefore.UTC())
 		}
+		if !f.CreatedAfter.IsZero() {
+			q = q.Where("created_at >= ?", f.CreatedAfter.UTC())
+		}
 		var rows []bookingRow
 		if err := q.OrderExpr(`lower(during), id COLLATE "C"`).Limit(int64(limit)).Scan(ctx, &rows); err != nil {
 			return err

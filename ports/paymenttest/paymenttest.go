@@ -33,6 +33,11 @@ type Harness struct {
 	// Pay has the customer pay a checkout in full and returns the signed webhook the
 	// provider delivers for that payment: its header and its body.
 	Pay func(t *testing.T, checkoutRef string) (http.Header, []byte)
+	// TryPay has the customer try to pay a checkout in full, and returns the
+	// provider's refusal, or nil when the payment went through. Nil skips the check
+	// that a closed checkout refuses payment; GetPayment must then still report it
+	// closed.
+	TryPay func(t *testing.T, checkoutRef string) error
 	// Forge signs body the way the provider signs webhooks, but with a secret that is
 	// not the gateway's.
 	Forge func(t *testing.T, body []byte) http.Header
@@ -66,6 +71,10 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"RefundIdempotent", testRefundIdempotent},
 		{"OverRefundRefused", testOverRefundRefused},
 		{"RefundUnpaidRefused", testRefundUnpaidRefused},
+		{"ExpireCheckout", testExpireCheckout},
+		{"ExpireCheckoutTwice", testExpireCheckoutTwice},
+		{"ExpireCheckoutUnknown", testExpireCheckoutUnknown},
+		{"ExpirePaidCheckoutRefused", testExpirePaidCheckoutRefused},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -317,4 +326,58 @@ func testRefundUnpaidRefused(t *testing.T, h Harness) {
 
 	assert.Error(t, err)
 	assert.Equal(t, ports.PaymentPending, status(t, h, c.Ref))
+}
+
+// assertClosed checks that a checkout reads as closed and, where the harness can try,
+// that it takes no payment.
+func assertClosed(t *testing.T, h Harness, ref string) {
+	t.Helper()
+	p, err := h.Gateway.GetPayment(context.Background(), ref)
+	require.NoError(t, err)
+	assert.Contains(t, []ports.PaymentStatus{ports.PaymentExpired, ports.PaymentFailed}, p.Status, "a closed checkout reads %s", p.Status)
+	assert.Equal(t, "booking-1", p.BookingID)
+	if h.TryPay == nil {
+		return
+	}
+	assert.Error(t, h.TryPay(t, ref), "a closed checkout took a payment")
+	p, err = h.Gateway.GetPayment(context.Background(), ref)
+	require.NoError(t, err)
+	assert.NotEqual(t, ports.PaymentPaid, p.Status, "a closed checkout reads paid")
+}
+
+func testExpireCheckout(t *testing.T, h Harness) {
+	c := checkout(t, h, "booking-1")
+	other := checkout(t, h, "booking-2")
+
+	require.NoError(t, h.Gateway.ExpireCheckout(context.Background(), c.Ref))
+
+	assertClosed(t, h, c.Ref)
+	assert.Equal(t, ports.PaymentPending, status(t, h, other.Ref), "closing one checkout closed another")
+}
+
+func testExpireCheckoutTwice(t *testing.T, h Harness) {
+	c := checkout(t, h, "booking-1")
+
+	require.NoError(t, h.Gateway.ExpireCheckout(context.Background(), c.Ref))
+	assert.NoError(t, h.Gateway.ExpireCheckout(context.Background(), c.Ref), "closing a closed checkout")
+
+	assertClosed(t, h, c.Ref)
+}
+
+func testExpireCheckoutUnknown(t *testing.T, h Harness) {
+	err := h.Gateway.ExpireCheckout(context.Background(), "cs_does_not_exist")
+	assertCode(t, domain.KindNotFound, domain.CodeNotFound, err)
+}
+
+func testExpirePaidCheckoutRefused(t *testing.T, h Harness) {
+	c, ev := paid(t, h, "booking-1")
+
+	err := h.Gateway.ExpireCheckout(context.Background(), c.Ref)
+
+	assertCode(t, domain.KindConflict, domain.CodeCheckoutPaid, err)
+	assert.Equal(t, ports.PaymentPaid, status(t, h, c.Ref), "a refused close changed the checkout")
+	_, err = refund(t, h, ev, price.Amount(), "cancel:booking-1")
+	require.NoError(t, err)
+	err = h.Gateway.ExpireCheckout(context.Background(), c.Ref)
+	assertCode(t, domain.KindConflict, domain.CodeCheckoutPaid, err)
 }

@@ -16,6 +16,7 @@ var bookingListCases = []contract{
 	{"OccupancyOverlappingInAnyState", testListOccupancy},
 	{"FilterFields", testListBookingsFilters},
 	{"FilterCreatedBefore", testListBookingsCreatedBefore},
+	{"FilterCreatedAfter", testListBookingsCreatedAfter},
 	{"DefaultLimit", testListBookingsDefaultLimit},
 	{"ExpiredHolds", testListExpiredHolds},
 }
@@ -138,6 +139,27 @@ func testListExpiredHolds(t *testing.T, f *fixture) {
 	got, err = f.store.ListExpiredHolds(f.ctx, now.Add(-time.Hour), 10)
 	require.NoError(t, err)
 	assert.Empty(t, got)
+}
+
+func testListBookingsCreatedAfter(t *testing.T, f *fixture) {
+	old := f.create(t, spec{start: at(10, 0), made: now.Add(-2 * time.Hour)})
+	recent := f.create(t, spec{start: at(8, 0), made: now.Add(-30 * time.Minute)})
+	fresh := f.create(t, spec{start: at(12, 0)})
+	for _, tc := range []struct {
+		name          string
+		after, before time.Time
+		want          []*domain.Booking
+	}{
+		{"an hour ago", now.Add(-time.Hour), time.Time{}, []*domain.Booking{recent, fresh}},
+		{"made at the instant", now.Add(-30 * time.Minute), time.Time{}, []*domain.Booking{recent, fresh}},
+		{"between", now.Add(-3 * time.Hour), now.Add(-10 * time.Minute), []*domain.Booking{recent, old}},
+		{"after every booking", now.Add(time.Minute), time.Time{}, nil},
+		{"any time", time.Time{}, time.Time{}, []*domain.Booking{recent, old, fresh}},
+	} {
+		got, err := f.store.ListBookings(f.ctx, ports.BookingFilter{ClubID: f.club.ID, Status: domain.StatusPending, CreatedAfter: tc.after, CreatedBefore: tc.before})
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, ids(tc.want), ids(got), tc.name)
+	}
 }
 
 func testListBookingsCreatedBefore(t *testing.T, f *fixture) {

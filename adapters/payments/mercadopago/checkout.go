@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/mercadopago/sdk-go/pkg/payment"
 	"github.com/mercadopago/sdk-go/pkg/preference"
 
 	"github.com/matchpoint/matchpoint/domain"
@@ -157,4 +158,59 @@ func askedAmount(p *preference.Response) (domain.Money, error) {
 		}
 	}
 	return total, nil
+}
+
+// ExpireCheckout closes a booking's Checkout Pro preference, by its preference id,
+// so that it can no longer be paid: the preference is updated to expire now
+// (expires, expiration_date_to and date_of_expiration, which bounds the cash
+// methods), and GetPayment then reports it expired. MercadoPago has no other way to
+// close a preference. A payment already begun at it (a card under review, a cash
+// ticket issued) may still complete, and is reported as any late payment.
+//
+// A preference that has lapsed already is left as it is. One whose booking has a
+// payment approved (refunded since or not) is a conflict (checkout_paid). A
+// payment id stands for its booking's preference. An unknown reference is
+// not_found.
+func (g *Gateway) ExpireCheckout(ctx context.Context, ref string) error {
+	pref, best, err := g.checkoutOf(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if best != nil {
+		if s := statusOf(best); s == ports.PaymentPaid || s == ports.PaymentRefunded {
+			return domain.Errorf(domain.CodeCheckoutPaid, "mercadopago: checkout %q was paid (payment %d)", pref.ID, best.ID)
+		}
+	}
+	now := g.clock.Now().UTC().Truncate(time.Millisecond)
+	if pref.Expires && !pref.ExpirationDateTo.IsZero() && !now.Before(pref.ExpirationDateTo) {
+		return nil
+	}
+	body := preference.Request{Expires: true, ExpirationDateTo: &now, DateOfExpiration: &now}
+	if pref.ExpirationDateFrom.After(now) {
+		body.ExpirationDateFrom = &now
+	}
+	if _, err := g.preferences.Update(ctx, pref.ID, body); err != nil {
+		return apiError(err, "closing checkout "+pref.ID, false)
+	}
+	return nil
+}
+
+// checkoutOf returns the preference a reference names (a preference id, or a payment
+// id for its booking's preference) and the booking's best payment, nil if none.
+func (g *Gateway) checkoutOf(ctx context.Context, ref string) (*preference.Response, *payment.Response, error) {
+	pay, pref, err := g.lookup(ctx, ref)
+	if err != nil || pref != nil {
+		return pref, pay, err
+	}
+	var found *preference.Response
+	if pay.ExternalReference != "" {
+		if found, err = g.findPreference(ctx, pay.ExternalReference); err != nil {
+			return nil, nil, err
+		}
+	}
+	if found == nil {
+		return nil, nil, domain.Errorf(domain.CodeNotFound, "mercadopago: payment %s was made through no checkout", ref)
+	}
+	best, err := g.bestPayment(ctx, pay.ExternalReference)
+	return found, best, err
 }

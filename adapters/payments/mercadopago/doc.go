@@ -10,6 +10,9 @@
 // email, the configured notification_url and back_urls, and an expiry at the end of
 // the hold (expires, expiration_date_from/to, and date_of_expiration for cash
 // methods). The checkout's Ref is the preference id, its URL the init_point.
+// ExpireCheckout closes it at once, whatever its expiry says (the application calls
+// it when the hold expires): it updates the preference (PUT
+// /checkout/preferences/{id}) to expire now.
 //
 // Creating a checkout twice returns the same one, across server instances and
 // restarts, with no state in the gateway: the booking's preference is searched by

@@ -69,8 +69,9 @@ func TestContract(t *testing.T) {
 			Pay: func(t *testing.T, checkoutRef string) (http.Header, []byte) {
 				return a.Pay(t, checkoutRef, a.Asked(t, checkoutRef))
 			},
-			Forge: func(t *testing.T, body []byte) http.Header { return a.Forge(t, body) },
-			Sign:  func(t *testing.T, body []byte) http.Header { return a.Sign(t, body) },
+			TryPay: func(t *testing.T, checkoutRef string) error { return a.TryPay(t, checkoutRef, a.Asked(t, checkoutRef)) },
+			Forge:  func(t *testing.T, body []byte) http.Header { return a.Forge(t, body) },
+			Sign:   func(t *testing.T, body []byte) http.Header { return a.Sign(t, body) },
 		}
 	})
 }
@@ -650,4 +651,43 @@ func TestAPaymentIsReportedAsItsStatusChanges(t *testing.T) {
 	assert.Equal(t, ports.EventRefunded, back.Type)
 	assert.Equal(t, int64(1_600_000), back.Amount.Amount(), "a chargeback takes the whole payment")
 	assert.NotEqual(t, paid.EventID, back.EventID)
+}
+
+// A checkout is closed by updating its preference to expire now; one lapsed already
+// is left alone, and a payment id stands for its booking's preference.
+func TestExpireCheckoutUpdatesThePreference(t *testing.T) {
+	t.Parallel()
+	clk := clocktest.New(time.Now().UTC().Truncate(time.Second)) // checkoutRequest's holds are on the real clock
+	f := newFixture(t, mercadopago.Config{Clock: clk})
+	f.account.SetClock(clk)
+	ctx := context.Background()
+	c := f.checkout(t, "b1", 1_600_000)
+	clk.Set(clk.Now().Add(3 * time.Minute))
+
+	require.NoError(t, f.gateway.ExpireCheckout(ctx, c.Ref))
+
+	puts := f.account.Requests("PUT /checkout/preferences/" + c.Ref)
+	require.Len(t, puts, 1)
+	var sent map[string]any
+	require.NoError(t, json.Unmarshal(puts[0].Body, &sent))
+	assert.Equal(t, true, sent["expires"])
+	assert.Equal(t, clk.Now().Format(time.RFC3339), sent["expiration_date_to"])
+	assert.Equal(t, sent["expiration_date_to"], sent["date_of_expiration"])
+	assert.NotContains(t, sent, "items", "only the expiration changes")
+	p, err := f.gateway.GetPayment(ctx, c.Ref)
+	require.NoError(t, err)
+	assert.Equal(t, ports.PaymentExpired, p.Status)
+
+	require.NoError(t, f.gateway.ExpireCheckout(ctx, c.Ref))
+	assert.Len(t, f.account.Requests("PUT "), 1, "a closed checkout was updated again")
+
+	declined := f.checkout(t, "b2", 1_600_000)
+	_, body := f.account.Decline(t, declined.Ref)
+	require.NoError(t, f.gateway.ExpireCheckout(ctx, mptest.PaymentRef(t, body)), "a declined payment stands for its checkout")
+	assert.Error(t, f.account.TryPay(t, declined.Ref, domain.NewMoney(1_600_000, ars)))
+
+	open := f.checkout(t, "b3", 1_600_000)
+	f.account.FailWith(http.StatusServiceUnavailable)
+	err = f.gateway.ExpireCheckout(ctx, open.Ref)
+	assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%v", err)
 }

@@ -8,7 +8,9 @@
 // Each of them delivers a signed webhook event to Config.WebhookURL, as a real
 // provider would, and ParseWebhook verifies it there. Paying takes optional amount
 // (minor units) and currency parameters, to see what a payment of another amount or
-// in another currency does.
+// in another currency does. ExpireCheckout closes a checkout from the club's side
+// (when its hold ends): it then reads expired and its page and pay endpoint refuse to
+// take a payment.
 //
 // # Webhooks
 //

@@ -258,3 +258,25 @@ func (g *Gateway) refund(c *checkout, bookingID string, amount domain.Money, key
 	}
 	return ports.Refund{ID: r.id, Amount: r.amount}, nil
 }
+
+// ExpireCheckout closes a checkout, by its checkout reference, so that it can no
+// longer be paid: it reads expired, its page shows no Pay button and a pay request is
+// refused. No event is sent: the club closed it. A checkout expired or declined is
+// closed as well (a declined one could be paid again); one expired already is left
+// as it is. A checkout that was paid, refunded since or not, is a conflict
+// (checkout_paid); an unknown reference is not_found.
+func (g *Gateway) ExpireCheckout(_ context.Context, ref string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c, ok := g.checkouts[ref]
+	if !ok {
+		return domain.Errorf(domain.CodeNotFound, "sandbox: checkout %q not found", ref)
+	}
+	switch c.status {
+	case ports.PaymentPaid, ports.PaymentRefunded:
+		return domain.Errorf(domain.CodeCheckoutPaid, "sandbox: checkout %q was paid (payment %s)", ref, c.paymentRef)
+	case ports.PaymentPending, ports.PaymentFailed:
+		c.status = ports.PaymentExpired
+	}
+	return nil
+}

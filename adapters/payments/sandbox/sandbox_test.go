@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -123,6 +124,12 @@ func TestContract(t *testing.T) {
 				rec := post(t, g, "/sandbox/checkout/"+ref+"/pay", "")
 				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 				return hook.last(t)
+			},
+			TryPay: func(t *testing.T, ref string) error {
+				if rec := post(t, g, "/sandbox/checkout/"+ref+"/pay", ""); rec.Code != http.StatusOK {
+					return fmt.Errorf("pay answered %d: %s", rec.Code, rec.Body.String())
+				}
+				return nil
 			},
 			Forge: func(_ *testing.T, body []byte) http.Header { return signed("whsec_someone_else", time.Now(), body) },
 			Sign:  func(_ *testing.T, body []byte) http.Header { return signed(secret, time.Now(), body) },
@@ -389,6 +396,24 @@ func TestFailAndExpireDeliverEvents(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, post(t, g, "/sandbox/checkout/"+expired.Ref+"/pay", "").Code)
 
 	assert.Equal(t, http.StatusNotFound, post(t, g, "/sandbox/checkout/cs_nope/fail", "").Code)
+}
+
+// A checkout the club closes sends no event, and its page offers nothing to pay.
+func TestExpireCheckoutClosesThePage(t *testing.T) {
+	t.Parallel()
+	hook := newHook(t)
+	g := newGateway(t, sandbox.Config{WebhookURL: hook.URL})
+	c := checkout(t, g, "b1", "Padel")
+
+	require.NoError(t, g.ExpireCheckout(context.Background(), c.Ref))
+
+	rec := httptest.NewRecorder()
+	g.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/sandbox/checkout/"+c.Ref, nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.NotContains(t, rec.Body.String(), "/pay", "the page of a closed checkout offers to pay")
+	assert.Contains(t, rec.Body.String(), "This checkout is expired.")
+	assert.Equal(t, http.StatusConflict, post(t, g, "/sandbox/checkout/"+c.Ref+"/fail", "").Code)
+	assert.Empty(t, hook.all(), "closing a checkout sent an event")
 }
 
 func TestResendDeliversTheSameEvent(t *testing.T) {

@@ -28,8 +28,10 @@
 // an idempotent retry's parameters with the first request's and refuses a retry whose
 // parameters differ. The hold, not the session, decides the booking: the application
 // expires it when the hold ends, and applies or refunds a payment that arrives later as
-// any late payment. A hold that is already over, or that ends more than 23½ hours
-// ahead, gets no session: Stripe refuses it, and CreateCheckout returns invalid.
+// any late payment; when the hold ends it also closes the session (ExpireCheckout,
+// Stripe's expire endpoint), so that a payment can no longer start. A hold that is
+// already over, or that ends more than 23½ hours ahead, gets no session: Stripe
+// refuses it, and CreateCheckout returns invalid.
 //
 // # Payments and refunds
 //

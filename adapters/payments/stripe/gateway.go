@@ -259,3 +259,36 @@ func bookingOfSession(s *stripego.CheckoutSession) string {
 	}
 	return s.Metadata[metaBooking]
 }
+
+// ExpireCheckout expires a Checkout Session (cs_…), so that the customer can no longer
+// complete it; Stripe cancels its PaymentIntent, if the customer started one. Stripe
+// expires only open sessions and refuses any other with a 400 whose message alone says
+// why, in words that may change: on a refusal the gateway reads the session instead.
+// One expired already is not an error; one complete (paid, refunded since or not) is
+// a conflict (checkout_paid). Any other reference is not found.
+func (g *Gateway) ExpireCheckout(ctx context.Context, ref string) error {
+	if !strings.HasPrefix(ref, "cs_") {
+		return domain.Errorf(domain.CodeNotFound, "stripe: %q is not a Checkout Session", ref)
+	}
+	params := &stripego.CheckoutSessionExpireParams{}
+	params.Context = ctx
+	_, err := g.api.CheckoutSessions.Expire(ref, params)
+	if err == nil {
+		return nil
+	}
+	refused := fromStripe(err, "expire checkout %q", ref)
+	if domain.ErrorKind(refused) != domain.KindInvalid {
+		return refused
+	}
+	s, err := g.session(ctx, ref)
+	if err != nil {
+		return err
+	}
+	switch s.Status {
+	case stripego.CheckoutSessionStatusExpired:
+		return nil
+	case stripego.CheckoutSessionStatusComplete:
+		return domain.Errorf(domain.CodeCheckoutPaid, "stripe: checkout %q is complete: it was paid", ref)
+	}
+	return refused
+}

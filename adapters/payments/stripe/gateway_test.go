@@ -60,8 +60,9 @@ func TestContract(t *testing.T) {
 			Pay: func(t *testing.T, ref string) (http.Header, []byte) {
 				return acct.Pay(t, ref, acct.Asked(t, ref))
 			},
-			Forge: func(t *testing.T, body []byte) http.Header { return acct.Forge(t, body) },
-			Sign:  func(t *testing.T, body []byte) http.Header { return acct.Sign(t, body) },
+			TryPay: func(t *testing.T, ref string) error { return acct.TryPay(t, ref, acct.Asked(t, ref)) },
+			Forge:  func(t *testing.T, body []byte) http.Header { return acct.Forge(t, body) },
+			Sign:   func(t *testing.T, body []byte) http.Header { return acct.Sign(t, body) },
 		}
 	})
 }
@@ -391,4 +392,29 @@ func TestProviderFailureIsUnavailable(t *testing.T) {
 		assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "%s, Stripe unreachable: %v", name, err)
 		assert.NotContains(t, err.Error(), key, name)
 	}
+}
+
+// Expiring goes through Stripe's expire endpoint; Stripe's trouble is retried later.
+func TestExpireCheckout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.checkout(t, "booking-1")
+
+	e.acct.FailWith(http.StatusServiceUnavailable)
+	assertKind(t, domain.KindUnavailable, domain.CodeUnavailable, e.gw.ExpireCheckout(ctx, c.Ref))
+	e.acct.FailWith(0)
+	p, err := e.gw.GetPayment(ctx, c.Ref)
+	require.NoError(t, err)
+	assert.Equal(t, ports.PaymentPending, p.Status, "a failed expire closed the session")
+
+	require.NoError(t, e.gw.ExpireCheckout(ctx, c.Ref))
+	var paths []string
+	for _, r := range e.acct.Requests() {
+		if r.Method == http.MethodPost {
+			paths = append(paths, r.Path)
+		}
+	}
+	assert.Contains(t, paths, "/v1/checkout/sessions/"+c.Ref+"/expire")
+	assertKind(t, domain.KindNotFound, domain.CodeNotFound, e.gw.ExpireCheckout(ctx, "pi_123"))
 }

@@ -82,6 +82,7 @@ func Start(t testing.TB) *Account {
 	mux.HandleFunc("POST /checkout/preferences", a.createPreference)
 	mux.HandleFunc("GET /checkout/preferences/search", a.searchPreferences)
 	mux.HandleFunc("GET /checkout/preferences/{id}", a.getPreference)
+	mux.HandleFunc("PUT /checkout/preferences/{id}", a.updatePreference)
 	mux.HandleFunc("GET /v1/payments/search", a.searchPayments)
 	mux.HandleFunc("GET /v1/payments/{id}", a.getPayment)
 	mux.HandleFunc("POST /v1/payments/{id}/refunds", a.createRefund)

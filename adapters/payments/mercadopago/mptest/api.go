@@ -115,6 +115,58 @@ func (a *Account) getPreference(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, p)
 }
 
+// updatePreference changes a preference's expiration, the part of PUT
+// /checkout/preferences/{id} the gateway uses; other fields are answered 501, since
+// the account does not model them. A preference updated to have lapsed by now is
+// closed: payments of it are refused (see TryPay).
+func (a *Account) updatePreference(w http.ResponseWriter, r *http.Request) {
+	var req map[string]json.RawMessage
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		apiError(w, http.StatusBadRequest, "bad_request", "invalid body: "+err.Error())
+		return
+	}
+	var upd struct {
+		Expires            *bool      `json:"expires"`
+		ExpirationDateFrom *time.Time `json:"expiration_date_from"`
+		ExpirationDateTo   *time.Time `json:"expiration_date_to"`
+		DateOfExpiration   *time.Time `json:"date_of_expiration"`
+	}
+	for k, v := range req {
+		if err := json.Unmarshal([]byte(`{"`+k+`":`+string(v)+`}`), &upd); err != nil {
+			apiError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("invalid %s: %v", k, err))
+			return
+		}
+		switch k {
+		case "expires", "expiration_date_from", "expiration_date_to", "date_of_expiration":
+		default:
+			apiError(w, http.StatusNotImplemented, "not_implemented", "the stand-in updates the expiration of a preference only, not "+k)
+			return
+		}
+	}
+	now := a.now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p, ok := a.prefs[r.PathValue("id")]
+	if !ok {
+		apiError(w, http.StatusNotFound, "not_found", "Preference not found")
+		return
+	}
+	if upd.Expires != nil {
+		p.Expires = *upd.Expires
+	}
+	if upd.ExpirationDateFrom != nil {
+		p.ExpirationDateFrom = mpTimePtr(upd.ExpirationDateFrom)
+	}
+	if upd.ExpirationDateTo != nil {
+		p.ExpirationDateTo = mpTimePtr(upd.ExpirationDateTo)
+	}
+	if upd.DateOfExpiration != nil {
+		p.DateOfExpiration = mpTimePtr(upd.DateOfExpiration)
+	}
+	p.closed = p.Expires && upd.ExpirationDateTo != nil && !now.Before(*upd.ExpirationDateTo)
+	writeJSON(w, http.StatusOK, p)
+}
+
 func (a *Account) searchPayments(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, err := strconv.Atoi(q.Get("limit"))

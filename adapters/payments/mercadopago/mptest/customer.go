@@ -46,9 +46,11 @@ func (a *Account) Asked(t testing.TB, checkoutRef string) domain.Money {
 // MercadoPago's checkout charges what the preference asks; such a payment stands for
 // one tied to the booking some other way (a payment with its external_reference made
 // through the API), which a gateway cannot tell apart and must handle. Nor is a
-// lapsed preference refused: the payment stands for one begun before the checkout
-// lapsed and approved after it (a card payment held for review, a cash ticket paid on
-// its last day), which is how a late payment reaches a gateway.
+// preference that lapsed by its date refused: the payment stands for one begun before
+// the checkout lapsed and approved after it (a card payment held for review, a cash
+// ticket paid on its last day), which is how a late payment reaches a gateway. A
+// preference the club closed through the API (updated to have lapsed, as the gateway's
+// ExpireCheckout does) is refused, and fails t: see TryPay.
 func (a *Account) Pay(t testing.TB, checkoutRef string, amount domain.Money) (http.Header, []byte) {
 	t.Helper()
 	if amount.Amount() <= 0 || amount.Currency().IsZero() {
@@ -56,6 +58,18 @@ func (a *Account) Pay(t testing.TB, checkoutRef string, amount domain.Money) (ht
 	}
 	id := a.newPayment(t, checkoutRef, amount, "approved", "accredited", card)
 	return a.notify(t, id, "payment.created")
+}
+
+// TryPay is Pay without the notification: it returns MercadoPago's refusal of a
+// payment of a preference the club closed through the API, and records no payment
+// then.
+func (a *Account) TryPay(t testing.TB, checkoutRef string, amount domain.Money) error {
+	t.Helper()
+	if amount.Amount() <= 0 || amount.Currency().IsZero() {
+		t.Fatalf("mptest: a customer cannot pay %s", amount)
+	}
+	_, err := a.tryNewPayment(checkoutRef, amount, "approved", "accredited", card)
+	return err
 }
 
 // PayWithStatus has the customer pay a checkout what it asks, by card, and
@@ -244,23 +258,33 @@ func (a *Account) paymentLocked(ref string) (*payment, error) {
 // amount is what the checkout asks.
 func (a *Account) newPayment(t testing.TB, checkoutRef string, amount domain.Money, status, detail string, m method) int64 {
 	t.Helper()
-	now := a.now()
-	var id int64
-	a.update(t, func() error {
-		var pref *prefJSON
-		if checkoutRef != "" {
-			var err error
-			if pref, err = a.prefLocked(checkoutRef); err != nil {
-				return err
-			}
-			if amount.IsZero() {
-				amount = pref.asked()
-			}
-		}
-		id = a.newPaymentLocked(pref, amount, status, detail, m, now).json.ID
-		return nil
-	})
+	id, err := a.tryNewPayment(checkoutRef, amount, status, detail, m)
+	if err != nil {
+		t.Fatalf("mptest: %v", err)
+	}
 	return id
+}
+
+// tryNewPayment is newPayment, returning why the payment was refused: the checkout
+// is unknown, or closed.
+func (a *Account) tryNewPayment(checkoutRef string, amount domain.Money, status, detail string, m method) (int64, error) {
+	now := a.now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var pref *prefJSON
+	if checkoutRef != "" {
+		var err error
+		if pref, err = a.prefLocked(checkoutRef); err != nil {
+			return 0, err
+		}
+		if pref.closed {
+			return 0, fmt.Errorf("checkout %q has expired: it takes no payment", checkoutRef)
+		}
+		if amount.IsZero() {
+			amount = pref.asked()
+		}
+	}
+	return a.newPaymentLocked(pref, amount, status, detail, m, now).json.ID, nil
 }
 
 // newPaymentLocked records a payment of pref (nil for none).

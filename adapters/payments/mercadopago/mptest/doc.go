@@ -23,6 +23,7 @@
 //	POST /checkout/preferences          create a preference (201)
 //	GET  /checkout/preferences/search   preferences by external_reference, newest first
 //	GET  /checkout/preferences/{id}     one preference
+//	PUT  /checkout/preferences/{id}     change its expiration (a preference made to lapse now is closed)
 //	GET  /v1/payments/search            payments by external_reference, sort, criteria
 //	GET  /v1/payments/{id}              one payment
 //	POST /v1/payments/{id}/refunds      refund all or an amount of an approved payment (201)
@@ -38,8 +39,8 @@
 //
 // It is not MercadoPago: it keeps no merchant orders, sends nothing by itself
 // (notifications are returned to the test, which delivers them, as many times and in
-// whatever order it wants), does not refuse a payment of a lapsed preference (see
-// Pay), and checks requests only as far as the gateway relies on it. Where
+// whatever order it wants), does not refuse a payment of a preference lapsed by its
+// date, only one closed through the API (see Pay), and checks requests only as far as the gateway relies on it. Where
 // MercadoPago's behaviour is not documented (whether it honours an idempotency key
 // on preferences, whether a redelivery is signed anew) the account does what its
 // method's documentation says, and a switch changes it where a test needs the other.

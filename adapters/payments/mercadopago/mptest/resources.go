@@ -108,6 +108,8 @@ type prefJSON struct {
 	DateOfExpiration   *string        `json:"date_of_expiration"`
 	DateCreated        string         `json:"date_created"`
 	Metadata           map[string]any `json:"metadata"`
+
+	closed bool // the club made it lapse through the API: it takes no payment
 }
 
 // asked is what a preference asks: the sum of its items. Preferences are checked to

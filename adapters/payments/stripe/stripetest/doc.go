@@ -21,8 +21,9 @@
 // stripe-mock's fixture. It also enforces what Stripe does and a spec cannot say, as
 // far as the gateway relies on it: unknown ids are 404, an idempotency key replays its
 // first answer or is refused for other parameters, a session expires 30 minutes to 24
-// hours after it is created (by the real clock, as Stripe's), and refunds add up to at
-// most what was paid. It models what the gateway uses — payment-mode sessions of one
+// hours after it is created (by the real clock, as Stripe's), a session expired
+// through the API (POST /v1/checkout/sessions/{id}/expire) can no longer be paid and
+// only an open one can be expired, and refunds add up to at most what was paid. It models what the gateway uses — payment-mode sessions of one
 // price_data line item, PaymentIntents, charges and refunds of a PaymentIntent — and
 // answers anything else with 501. It does not check which key a request carries, as
 // long as stripe-mock takes its form: Requests shows it instead.
