@@ -67,6 +67,7 @@ type env struct {
 	cache    *bigcache.Cache
 	queue    *inproc.Queue
 	outbox   *outbox.Outbox
+	mail     *failingNotifier // the outbox, failing when a test says
 	sandbox  *sandbox.Gateway
 	gateway  *recordingGateway
 	hooks    *webhookCatcher
@@ -135,8 +136,9 @@ func newEnvWith(t *testing.T, o envOptions, policy ...func(*domain.Policy)) *env
 		gws = o.gateways(e)
 	}
 	e.gateways = gws
+	e.mail = &failingNotifier{Notifier: e.outbox}
 	e.app, err = app.New(app.Deps{
-		Store: e.store, Cache: e.cache, Gateways: gws, Notifier: e.outbox, Jobs: e.queue,
+		Store: e.store, Cache: e.cache, Gateways: gws, Notifier: e.mail, Jobs: e.queue,
 		Clock: e.clock, IDs: system.IDs{}, Reporter: e.reporter, Logger: discard,
 	}, app.Config{TokenSecret: tokenSecret})
 	require.NoError(t, err)

@@ -144,7 +144,14 @@ func (c *core) sendMessage(ctx context.Context, args NotifyArgs) error {
 	if err != nil {
 		return err
 	}
-	return c.Notifier.Send(ctx, renderMessage(args.Message, club, court, b))
+	err = c.Notifier.Send(ctx, renderMessage(args.Message, club, court, b))
+	if domain.ErrorKind(err) == domain.KindInvalid {
+		// The mail server refused the message for good (a 5xx: no such mailbox, say):
+		// retrying cannot help, so it is reported once and the job ends.
+		c.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "message": string(args.Message), "problem": "message refused"})
+		return nil
+	}
+	return err
 }
 
 // refundGateway returns the gateway a refund goes through: the one named in its

@@ -176,3 +176,26 @@ func TestICalendarStatusFollowsTheBooking(t *testing.T) {
 		assert.Equal(t, "+0000", std.GetProperty(ics.ComponentProperty(ics.PropertyTzoffsetto)).Value)
 	}
 }
+
+func TestAMessageRefusedForGoodIsReportedOnceAndAnOutageRetried(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.book(t, e.bookingCmd())
+	raw, err := json.Marshal(app.NotifyArgs{BookingID: b.Booking.ID(), Message: ports.MessageConfirmation})
+	require.NoError(t, err)
+	work := func() error {
+		return e.app.Workers().Work(context.Background(), ports.RawJob{ID: "1", Kind: app.KindNotify, Args: raw, Attempt: 1})
+	}
+
+	e.mail.failSends(domain.Errorf(domain.CodeUnavailable, "smtp: 421 try again later"))
+	err = work()
+	assert.Equal(t, domain.KindUnavailable, domain.ErrorKind(err), "an outage fails the attempt, so that the queue retries it: %v", err)
+	assert.Empty(t, e.reporter.all())
+
+	e.mail.failSends(domain.Errorf(domain.CodeInvalid, "smtp: 550 no such mailbox"))
+	require.NoError(t, work(), "a refusal for good ends the job: retrying cannot help")
+	reports := e.reporter.all()
+	require.Len(t, reports, 1)
+	assert.Equal(t, "message refused", reports[0].attrs["problem"])
+	assert.Equal(t, b.Booking.ID(), reports[0].attrs["booking"])
+}

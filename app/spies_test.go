@@ -310,3 +310,31 @@ func (c *webhookCatcher) last(t *testing.T) webhook {
 	require.NotEmpty(t, c.got, "the sandbox delivered no webhook")
 	return c.got[len(c.got)-1]
 }
+
+// failingNotifier is a notifier that fails the next sends with the errors a test gives,
+// one each, before they reach the notifier it wraps.
+type failingNotifier struct {
+	ports.Notifier
+
+	mu   sync.Mutex
+	errs []error
+}
+
+func (n *failingNotifier) failSends(errs ...error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.errs = append(n.errs, errs...)
+}
+
+func (n *failingNotifier) Send(ctx context.Context, m ports.Message) error {
+	n.mu.Lock()
+	var fail error
+	if len(n.errs) > 0 {
+		fail, n.errs = n.errs[0], n.errs[1:]
+	}
+	n.mu.Unlock()
+	if fail != nil {
+		return fail
+	}
+	return n.Notifier.Send(ctx, m)
+}
