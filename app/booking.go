@@ -98,7 +98,7 @@ func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (Create
 			return err
 		}
 		if free {
-			if err := u.scheduleCompletion(ctx, b); err != nil {
+			if err := u.scheduleConfirmed(ctx, club, b); err != nil {
 				return err
 			}
 			return u.notify(ctx, id, ports.MessageConfirmation)
@@ -313,6 +313,9 @@ func (u *Bookings) Cancel(ctx context.Context, id, token string) (Cancelled, err
 				ports.EnqueueOptions{UniqueKey: "refund:cancel:" + id}); err != nil {
 				return err
 			}
+		}
+		if err := u.Jobs.Cancel(ctx, reminderKey(id)); err != nil {
+			return err
 		}
 		return u.notify(ctx, id, ports.MessageCancellation)
 	})

@@ -58,9 +58,23 @@ type CompleteArgs struct {
 // Kind implements ports.JobArgs.
 func (CompleteArgs) Kind() string { return KindComplete }
 
-// scheduleCompletion marks the booking played when it ends, with the transaction in ctx.
-func (c *core) scheduleCompletion(ctx context.Context, b *domain.Booking) error {
+// scheduleConfirmed schedules what follows a booking's confirmation, with the
+// transaction in ctx: its reminder, if the club sends them and there is time before
+// the game, and its completion when it ends.
+func (c *core) scheduleConfirmed(ctx context.Context, club domain.Club, b *domain.Booking) error {
+	if remindAt := b.Interval().Start.Add(-club.Policy.Reminder); club.Policy.Reminder > 0 && remindAt.After(c.Clock.Now()) {
+		err := c.Jobs.Enqueue(ctx, NotifyArgs{BookingID: b.ID(), Message: ports.MessageReminder}, ports.EnqueueOptions{RunAt: remindAt, UniqueKey: reminderKey(b.ID())})
+		if err != nil {
+			return err
+		}
+	}
 	return c.Jobs.Enqueue(ctx, CompleteArgs{BookingID: b.ID()}, ports.EnqueueOptions{RunAt: b.Interval().End, UniqueKey: "complete:" + b.ID()})
+}
+
+// reminderKey is the unique key of a booking's reminder, by which a cancellation
+// cancels it.
+func reminderKey(bookingID string) string {
+	return "notify:" + string(ports.MessageReminder) + ":" + bookingID
 }
 
 // complete marks a confirmed booking that has ended as played; anything else is left as it is.
@@ -143,6 +157,9 @@ func (c *core) sendMessage(ctx context.Context, args NotifyArgs) error {
 	court, err := c.catalog.Court(ctx, club.ID, b.CourtID())
 	if err != nil {
 		return err
+	}
+	if args.Message == ports.MessageReminder && b.Status() != domain.StatusConfirmed {
+		return nil // cancelled (or marked a no-show) after its reminder was scheduled
 	}
 	err = c.Notifier.Send(ctx, renderMessage(args.Message, club, court, b))
 	if domain.ErrorKind(err) == domain.KindInvalid {

@@ -41,6 +41,10 @@ func TestEveryMessageNamesTheClubAndTheTimeInItsZone(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			b := e.book(t, e.bookingCmd()).Booking
+			if kind == ports.MessageReminder { // only a confirmed game is reminded of
+				_, err := e.deliver(e.pay(t, b, 0))
+				require.NoError(t, err)
+			}
 			m := e.send(t, b.ID(), kind)
 
 			assert.Equal(t, kind, m.Kind)

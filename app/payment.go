@@ -182,7 +182,7 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 		return nb.PaidThrough(gateway)
 	})
 	if err == nil {
-		if err := p.scheduleCompletion(ctx, b); err != nil {
+		if err := p.scheduleConfirmed(ctx, club, b); err != nil {
 			return "", err
 		}
 		return OutcomeConfirmed, p.notify(ctx, b.ID(), ports.MessageConfirmation)

@@ -104,6 +104,10 @@ type Policy struct {
 	LateRefundBasisPoints int
 	// MaxActivePerCustomer bounds a customer's active bookings; 0 means no limit.
 	MaxActivePerCustomer int
+	// Reminder is how long before a confirmed game its customer is reminded of it; 0
+	// sends no reminder. A game confirmed later than that gets none: its confirmation
+	// came close enough.
+	Reminder time.Duration
 }
 
 // DefaultPolicy is a sensible policy for a padel club, a starting point that a club
@@ -125,6 +129,8 @@ type Policy struct {
 //     may not fill the slot; nothing once the game has started.
 //   - MaxActivePerCustomer 4: a customer may hold four bookings that have not ended, a
 //     busy week of games, but not a large share of the courts.
+//   - Reminder 24 hours: the day before, when a player can still cancel with a full
+//     refund (the cut-off is 24 hours too) or find a partner.
 func DefaultPolicy() Policy {
 	return Policy{
 		Granularity: 30 * time.Minute,
@@ -138,6 +144,7 @@ func DefaultPolicy() Policy {
 		CancelCutoff:          24 * time.Hour,
 		LateRefundBasisPoints: 5000,
 		MaxActivePerCustomer:  4,
+		Reminder:              24 * time.Hour,
 	}
 }
 
@@ -158,6 +165,8 @@ func (p Policy) Validate() error {
 		return invalidf("late refund share %d must be between 0 and 10000 basis points", p.LateRefundBasisPoints)
 	case p.MaxActivePerCustomer < 0:
 		return invalidf("maximum active bookings %d must not be negative", p.MaxActivePerCustomer)
+	case p.Reminder < 0 || p.Reminder > p.MaxHorizon:
+		return invalidf("reminder %s must be between 0 (none) and the horizon %s", p.Reminder, p.MaxHorizon)
 	}
 	for sport, ds := range p.Durations {
 		for _, d := range ds {

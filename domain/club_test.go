@@ -32,6 +32,7 @@ func TestDefaultPolicyIsAsDocumented(t *testing.T) {
 		CancelCutoff:          24 * time.Hour,
 		LateRefundBasisPoints: 5000,
 		MaxActivePerCustomer:  4,
+		Reminder:              24 * time.Hour,
 	}, domain.DefaultPolicy())
 }
 
@@ -54,6 +55,8 @@ func TestPolicyValidate(t *testing.T) {
 		{"a late refund over 100 %", func(p *domain.Policy) { p.LateRefundBasisPoints = 10001 }},
 		{"a negative late refund", func(p *domain.Policy) { p.LateRefundBasisPoints = -1 }},
 		{"a negative limit of active bookings", func(p *domain.Policy) { p.MaxActivePerCustomer = -1 }},
+		{"a negative reminder", func(p *domain.Policy) { p.Reminder = -time.Hour }},
+		{"a reminder beyond the horizon", func(p *domain.Policy) { p.Reminder = p.MaxHorizon + time.Hour }},
 		{"a duration off the granularity", func(p *domain.Policy) { p.Durations[domain.Padel] = []time.Duration{45 * time.Minute} }},
 		{"a zero duration", func(p *domain.Policy) { p.Durations[domain.Padel] = []time.Duration{0} }},
 	}

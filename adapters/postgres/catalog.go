@@ -25,6 +25,8 @@ type policyDoc struct {
 	CancelCutoff          string              `json:"cancel_cutoff"`
 	LateRefundBasisPoints int                 `json:"late_refund_basis_points"`
 	MaxActivePerCustomer  int                 `json:"max_active_per_customer"`
+	// Reminder is empty in clubs stored before policies had it: they get the default.
+	Reminder string `json:"reminder,omitempty"`
 }
 
 func encodePolicy(p domain.Policy) (string, error) {
@@ -32,6 +34,7 @@ func encodePolicy(p domain.Policy) (string, error) {
 		Granularity: p.Granularity.String(), MinLead: p.MinLead.String(), MaxHorizon: p.MaxHorizon.String(),
 		Hold: p.Hold.String(), CancelCutoff: p.CancelCutoff.String(),
 		LateRefundBasisPoints: p.LateRefundBasisPoints, MaxActivePerCustomer: p.MaxActivePerCustomer,
+		Reminder: p.Reminder.String(),
 	}
 	if p.Durations != nil {
 		d.Durations = make(map[string][]string, len(p.Durations))
@@ -62,6 +65,10 @@ func decodePolicy(s string) (domain.Policy, error) {
 		Granularity: dur(d.Granularity), MinLead: dur(d.MinLead), MaxHorizon: dur(d.MaxHorizon),
 		Hold: dur(d.Hold), CancelCutoff: dur(d.CancelCutoff),
 		LateRefundBasisPoints: d.LateRefundBasisPoints, MaxActivePerCustomer: d.MaxActivePerCustomer,
+		Reminder: domain.DefaultPolicy().Reminder,
+	}
+	if d.Reminder != "" {
+		p.Reminder = dur(d.Reminder)
 	}
 	if d.Durations != nil {
 		p.Durations = make(map[domain.Sport][]time.Duration, len(d.Durations))
