@@ -90,7 +90,7 @@ func TestOpenTime(t *testing.T) {
 			closures: []domain.Closure{closure("c2", "2026-03-10 10:00", "2026-03-10 12:00")}, iv: march, want: 31 * 14 * time.Hour},
 		{name: "overlapping closures count once", seasons: []domain.Season{yearRound("08:00", "22:00")},
 			closures: []domain.Closure{closure("", "2026-03-10 10:00", "2026-03-10 12:00"), closure("c1", "2026-03-10 11:00", "2026-03-10 13:00")},
-			iv: march, want: (31*14 - 3) * time.Hour},
+			iv:       march, want: (31*14 - 3) * time.Hour},
 		{name: "a closure while the club is shut changes nothing", seasons: []domain.Season{yearRound("08:00", "22:00")},
 			closures: []domain.Closure{closure("", "2026-03-10 22:00", "2026-03-11 08:00")}, iv: march, want: 31 * 14 * time.Hour},
 		{name: "a closure across the end of the month counts its part in the month", seasons: []domain.Season{yearRound("08:00", "22:00")},
