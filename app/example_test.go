@@ -209,5 +209,5 @@ func ExampleNew() {
 
 	fmt.Println(slices.Sorted(maps.Keys(handlers)))
 	// Output:
-	// [booking.complete booking.expire_hold notify.booking payment.refund]
+	// [booking.complete booking.expire_hold notify.booking payment.refund report.generate]
 }

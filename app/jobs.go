@@ -128,6 +128,13 @@ func (a *App) JobHandlers() map[string]ports.JobHandler {
 			}
 			return c.sendMessage(ctx, args)
 		},
+		KindReport: func(ctx context.Context, raw []byte) error {
+			var args ReportArgs
+			if err := json.Unmarshal(raw, &args); err != nil {
+				return fmt.Errorf("decode %s: %w", KindReport, err)
+			}
+			return c.generateReport(ctx, args)
+		},
 	}
 }
 
