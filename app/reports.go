@@ -163,21 +163,42 @@ func (c *core) generateReport(ctx context.Context, args ReportArgs) error {
 	return c.Store.SaveReport(ctx, r)
 }
 
-// reportData is what a report is computed from.
+// reportData is what a report is computed from besides the bookings, which are read
+// and added up one at a time.
 type reportData struct {
 	club     domain.Club
-	courts   []domain.Court // ordered by name, then id
-	schedule domain.Schedule
-	closures []domain.Closure
-	months   []domain.Month
-	span     domain.Interval         // from the start of the first month to the end of the last
-	bookings []*domain.Booking       // overlapping span, by start then id
+	courts   []domain.Court          // ordered by name, then id
 	byCourt  map[string]domain.Court // court id → court
+	schedule domain.Schedule         // seasons only: opening hours (occupancy)
+	closures []domain.Closure        // overlapping span (occupancy)
+	months   []domain.Month
+	ivs      []domain.Interval // the instants of each month
+	span     domain.Interval   // from the start of the first month to the end of the last
+}
+
+// monthOf returns the index of the month t falls in, or -1.
+func (d *reportData) monthOf(t time.Time) int {
+	for i, iv := range d.ivs {
+		if !t.Before(iv.Start) && t.Before(iv.End) {
+			return i
+		}
+	}
+	return -1
+}
+
+// courtName returns the name of a court of the club, or "" for the club's total and
+// for a court no longer listed.
+func (d *reportData) courtName(id string) string { return d.byCourt[id].Name }
+
+// tally adds up the bookings of a report and writes its CSV.
+type tally interface {
+	add(b *domain.Booking) error
+	csv() ([]byte, error)
 }
 
 // buildReport reads what the report needs and returns its CSV.
 func (c *core) buildReport(ctx context.Context, r ports.Report) ([]byte, error) {
-	var d reportData
+	d := &reportData{}
 	var err error
 	if d.club, err = c.Store.GetClub(ctx, r.ClubID); err != nil {
 		return nil, err
@@ -194,12 +215,17 @@ func (c *core) buildReport(ctx context.Context, r ports.Report) ([]byte, error) 
 	}
 	for m := r.From; m.Compare(r.To) <= 0; m = m.Next() {
 		d.months = append(d.months, m)
+		d.ivs = append(d.ivs, m.Interval(d.club.Location))
 	}
 	if len(d.months) == 0 {
 		return nil, domain.Errorf(domain.CodeInvalid, "report months %s to %s are empty", r.From, r.To)
 	}
-	d.span = domain.Interval{Start: r.From.Interval(d.club.Location).Start, End: r.To.Interval(d.club.Location).End}
-	if r.Kind == ports.ReportOccupancy {
+	d.span = domain.Interval{Start: d.ivs[0].Start, End: d.ivs[len(d.ivs)-1].End}
+	var t tally
+	switch r.Kind {
+	case ports.ReportRevenue:
+		t = newRevenueTally(d)
+	case ports.ReportOccupancy:
 		seasons, err := c.Store.ListSeasons(ctx, r.ClubID)
 		if err != nil {
 			return nil, err
@@ -208,34 +234,31 @@ func (c *core) buildReport(ctx context.Context, r ports.Report) ([]byte, error) 
 		if d.closures, err = c.Store.ListClosures(ctx, r.ClubID, d.span); err != nil {
 			return nil, err
 		}
+		t = newOccupancyTally(d)
+	default:
+		return nil, domain.Errorf(domain.CodeInvalid, "report kind %q is unknown", r.Kind)
 	}
 	// Day by day: a day's bookings fit a page but for the busiest clubs, and a window
 	// that fills one is read again in halves.
 	for day := r.From.First(); day.Before(r.To.Next().First()); day = day.AddDays(1) {
 		w := domain.Interval{Start: day.StartOfDay(d.club.Location), End: day.AddDays(1).StartOfDay(d.club.Location)}
-		if err := c.scanBookings(ctx, r.ClubID, d.span, w, func(b *domain.Booking) { d.bookings = append(d.bookings, b) }); err != nil {
+		if err := c.scanBookings(ctx, r.ClubID, d.span, w, t.add); err != nil {
 			return nil, err
 		}
 	}
-	switch r.Kind {
-	case ports.ReportRevenue:
-		return revenueCSV(d)
-	case ports.ReportOccupancy:
-		return occupancyCSV(d)
-	}
-	return nil, domain.Errorf(domain.CodeInvalid, "report kind %q is unknown", r.Kind)
+	return t.csv()
 }
 
 // scanBookings calls fn for each of the club's bookings that overlap span and whose
-// start, moved to span's start if earlier, lies in w, in the store's order. Windows
-// that cover span call fn once per booking.
+// start, moved to span's start if earlier, lies in w, in the store's order, and stops
+// at fn's first error. Windows that cover span call fn once per booking.
 //
 // ListBookings has no cursor, so a window whose read fills reportPage is read again
 // in halves. Halves of a minute are not split further (bookings start on whole
 // minutes, so what fills one overlaps one instant: cancelled and expired bookings of
 // one slot): such a window is read once with reportOverlapLimit, and more bookings
 // than that overlapping one minute fail the report.
-func (c *core) scanBookings(ctx context.Context, clubID string, span, w domain.Interval, fn func(*domain.Booking)) error {
+func (c *core) scanBookings(ctx context.Context, clubID string, span, w domain.Interval, fn func(*domain.Booking) error) error {
 	limit := reportPage
 	if w.Duration() <= time.Minute {
 		limit = reportOverlapLimit
@@ -262,7 +285,9 @@ func (c *core) scanBookings(ctx context.Context, clubID string, span, w domain.I
 		if !b.Interval().Overlaps(span) || start.Before(w.Start) || !start.Before(w.End) {
 			continue
 		}
-		fn(b)
+		if err := fn(b); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -307,6 +332,7 @@ func (r *revenueRow) add(b *domain.Booking) error {
 	case domain.StatusNoShow:
 		r.noShow++
 	}
+	// The record keeps one sum of refunds: what exceeds what was paid was given back.
 	paid, refund := b.Paid().Amount(), b.Refund().Amount()
 	refunded := min(refund, paid)
 	var err error
@@ -321,46 +347,55 @@ func (r *revenueRow) add(b *domain.Booking) error {
 	return nil
 }
 
-// revenueCSV writes the revenue report.
-func revenueCSV(d reportData) ([]byte, error) {
-	rows := map[revenueKey]*revenueRow{}
-	row := func(k revenueKey) *revenueRow {
-		r, ok := rows[k]
+// revenueTally adds up the revenue report.
+type revenueTally struct {
+	d    *reportData
+	rows map[revenueKey]*revenueRow
+}
+
+func newRevenueTally(d *reportData) *revenueTally {
+	return &revenueTally{d: d, rows: map[revenueKey]*revenueRow{}}
+}
+
+// add counts a booking in the month of its start, on its court and in the club's total.
+func (t *revenueTally) add(b *domain.Booking) error {
+	i := t.d.monthOf(b.Interval().Start)
+	if i < 0 {
+		return nil // it began before the report's first month
+	}
+	gw := b.PaymentGateway()
+	if gw == "" {
+		gw = gatewayNone
+	}
+	k := revenueKey{month: t.d.months[i], courtID: b.CourtID(), gateway: gw, currency: b.Quote().Total.Currency().Code()}
+	for _, court := range []string{b.CourtID(), ""} {
+		k.courtID = court
+		r, ok := t.rows[k]
 		if !ok {
 			r = &revenueRow{}
-			rows[k] = r
+			t.rows[k] = r
 		}
-		return r
-	}
-	for _, b := range d.bookings {
-		start := b.Interval().Start
-		if start.Before(d.span.Start) {
-			continue // it belongs to the month before the report's
-		}
-		gw := b.PaymentGateway()
-		if gw == "" {
-			gw = gatewayNone
-		}
-		k := revenueKey{month: domain.MonthOf(domain.DateOf(start, d.club.Location)), courtID: b.CourtID(), gateway: gw, currency: b.Quote().Total.Currency().Code()}
-		if err := row(k).add(b); err != nil {
-			return nil, err
-		}
-		k.courtID = ""
-		if err := row(k).add(b); err != nil {
-			return nil, err
+		if err := r.add(b); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// csv writes the revenue report.
+func (t *revenueTally) csv() ([]byte, error) {
 	seen := map[domain.Month]bool{}
-	for k := range rows {
+	for k := range t.rows {
 		seen[k.month] = true
 	}
-	for _, m := range d.months {
+	for _, m := range t.d.months {
 		if !seen[m] {
-			zero := domain.NewMoney(0, d.club.Currency)
-			rows[revenueKey{month: m, gateway: gatewayNone, currency: d.club.Currency.Code()}] = &revenueRow{paid: zero, refunded: zero, returned: zero}
+			zero := domain.NewMoney(0, t.d.club.Currency)
+			t.rows[revenueKey{month: m, gateway: gatewayNone, currency: t.d.club.Currency.Code()}] = &revenueRow{paid: zero, refunded: zero, returned: zero}
 		}
 	}
-	keys := slices.Collect(maps.Keys(rows))
+	d := t.d
+	keys := slices.Collect(maps.Keys(t.rows))
 	slices.SortFunc(keys, func(a, b revenueKey) int {
 		return cmp.Or(a.month.Compare(b.month), strings.Compare(d.courtName(a.courtID), d.courtName(b.courtID)),
 			strings.Compare(a.courtID, b.courtID), strings.Compare(a.gateway, b.gateway), strings.Compare(a.currency, b.currency))
@@ -368,7 +403,7 @@ func revenueCSV(d reportData) ([]byte, error) {
 	out := [][]string{{"month", "court_id", "court_name", "gateway", "currency", "bookings", "confirmed", "completed", "cancelled", "no_show",
 		"paid_minor", "refunded_minor", "returned_minor", "net_minor"}}
 	for _, k := range keys {
-		r := rows[k]
+		r := t.rows[k]
 		net := r.paid.Amount() - r.refunded.Amount() // refunded never exceeds paid
 		out = append(out, []string{k.month.String(), k.courtID, d.courtName(k.courtID), k.gateway, k.currency,
 			itoa(r.bookings), itoa(r.confirmed), itoa(r.completed), itoa(r.cancelled), itoa(r.noShow),
@@ -379,7 +414,7 @@ func revenueCSV(d reportData) ([]byte, error) {
 
 // occupancyKey groups the occupancy of a month; an empty court is the club's total.
 type occupancyKey struct {
-	month   domain.Month
+	month   int // index in reportData.months
 	courtID string
 }
 
@@ -389,53 +424,71 @@ type occupancyRow struct {
 	bookings     int64
 }
 
-// occupancyCSV writes the occupancy report.
-func occupancyCSV(d reportData) ([]byte, error) {
-	rows := map[occupancyKey]*occupancyRow{}
-	courts := slices.Clone(d.courts)
-	for _, b := range d.bookings { // a court no longer listed still has its bookings
-		if _, ok := d.byCourt[b.CourtID()]; !ok && !slices.ContainsFunc(courts, func(c domain.Court) bool { return c.ID == b.CourtID() }) {
-			courts = append(courts, domain.Court{ID: b.CourtID()})
+// occupancyTally adds up the occupancy report.
+type occupancyTally struct {
+	d    *reportData
+	rows map[occupancyKey]*occupancyRow
+}
+
+// newOccupancyTally returns the tally with every court's open time in every month.
+func newOccupancyTally(d *reportData) *occupancyTally {
+	t := &occupancyTally{d: d, rows: map[occupancyKey]*occupancyRow{}}
+	for i := range d.months {
+		t.rows[occupancyKey{month: i}] = &occupancyRow{}
+		for _, ct := range d.courts {
+			t.court(i, ct.ID)
 		}
 	}
-	ivs := make([]domain.Interval, len(d.months))
-	for i, m := range d.months {
-		iv := m.Interval(d.club.Location)
-		ivs[i] = iv
-		total := &occupancyRow{}
-		rows[occupancyKey{month: m}] = total
-		for _, ct := range courts {
-			open := d.schedule.OpenTime(ct.ID, d.closures, iv)
-			rows[occupancyKey{month: m, courtID: ct.ID}] = &occupancyRow{open: open}
-			total.open += open
-		}
+	return t
+}
+
+// court returns the row of a court in a month, made with the court's open time (and
+// that time added to the club's total) the first time.
+func (t *occupancyTally) court(month int, courtID string) *occupancyRow {
+	k := occupancyKey{month: month, courtID: courtID}
+	if r, ok := t.rows[k]; ok {
+		return r
 	}
-	for _, b := range d.bookings {
-		switch b.Status() {
-		case domain.StatusConfirmed, domain.StatusCompleted, domain.StatusNoShow:
-		default:
+	open := t.d.schedule.OpenTime(courtID, t.d.closures, t.d.ivs[month])
+	r := &occupancyRow{open: open}
+	t.rows[k] = r
+	t.rows[occupancyKey{month: month}].open += open
+	return r
+}
+
+// add counts the time a confirmed, completed or no-show booking holds its court in each
+// month; a court no longer listed still counts, under its id.
+func (t *occupancyTally) add(b *domain.Booking) error {
+	switch b.Status() {
+	case domain.StatusConfirmed, domain.StatusCompleted, domain.StatusNoShow:
+	default:
+		return nil
+	}
+	for i, iv := range t.d.ivs {
+		part := b.Interval().Overlap(iv)
+		if part <= 0 {
 			continue
 		}
-		for i, m := range d.months {
-			part := b.Interval().Overlap(ivs[i])
-			if part <= 0 {
-				continue
-			}
-			for _, k := range []occupancyKey{{month: m, courtID: b.CourtID()}, {month: m}} {
-				rows[k].booked += part
-				rows[k].bookings++
-			}
+		for _, r := range []*occupancyRow{t.court(i, b.CourtID()), t.rows[occupancyKey{month: i}]} {
+			r.booked += part
+			r.bookings++
 		}
 	}
-	keys := slices.Collect(maps.Keys(rows))
+	return nil
+}
+
+// csv writes the occupancy report.
+func (t *occupancyTally) csv() ([]byte, error) {
+	d := t.d
+	keys := slices.Collect(maps.Keys(t.rows))
 	slices.SortFunc(keys, func(a, b occupancyKey) int {
-		return cmp.Or(a.month.Compare(b.month), strings.Compare(d.courtName(a.courtID), d.courtName(b.courtID)), strings.Compare(a.courtID, b.courtID))
+		return cmp.Or(cmp.Compare(a.month, b.month), strings.Compare(d.courtName(a.courtID), d.courtName(b.courtID)), strings.Compare(a.courtID, b.courtID))
 	})
 	out := [][]string{{"month", "court_id", "court_name", "open_minutes", "booked_minutes", "occupancy", "bookings"}}
 	for _, k := range keys {
-		r := rows[k]
+		r := t.rows[k]
 		open, booked := int64(r.open/time.Minute), int64(r.booked/time.Minute)
-		out = append(out, []string{k.month.String(), k.courtID, d.courtName(k.courtID), itoa(open), itoa(booked), ratio(booked, open), itoa(r.bookings)})
+		out = append(out, []string{d.months[k.month].String(), k.courtID, d.courtName(k.courtID), itoa(open), itoa(booked), ratio(booked, open), itoa(r.bookings)})
 	}
 	return writeCSV(out)
 }
@@ -448,10 +501,6 @@ func ratio(n, d int64) string {
 	q := (n*20000 + d) / (2 * d)
 	return strconv.FormatInt(q/10000, 10) + "." + fmt.Sprintf("%04d", q%10000)
 }
-
-// courtName returns the name of a court of the report, or "" for the club's total and
-// for a court no longer listed.
-func (d reportData) courtName(id string) string { return d.byCourt[id].Name }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
