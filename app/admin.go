@@ -14,9 +14,11 @@ import (
 )
 
 // Admin holds a club's administration use cases: setting up a club, its courts,
-// seasons, closures and price rules, and reading its bookings. Every write invalidates
-// the cached entries it affects once it commits (the store the use cases hold does it). Its List methods are reports: the
-// store may serve them from a read replica.
+// seasons, closures and price rules, reading its bookings, and its club reports
+// (RequestReport, Report, ListReports). Every write invalidates the cached entries it
+// affects once it commits (the store the use cases hold does it). Its List methods of
+// the club's configuration and bookings may be served from a read replica; reports are
+// read from the primary.
 type Admin struct{ *core }
 
 // apiKeyPrefix marks Match Point admin keys, so that a leaked one is recognisable.

@@ -204,5 +204,5 @@ func ExampleNew() {
 
 	fmt.Println(workers.Kinds())
 	// Output:
-	// [booking.complete booking.expire_hold notify.booking payment.expire_checkout payment.refund]
+	// [booking.complete booking.expire_hold notify.booking payment.expire_checkout payment.refund report.generate]
 }

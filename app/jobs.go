@@ -142,6 +142,9 @@ func (a *App) Workers() *ports.Workers {
 	ports.AddWorker(ws, ports.WorkFunc[NotifyArgs](func(ctx context.Context, job *ports.Job[NotifyArgs]) error {
 		return c.sendMessage(ctx, job.Args)
 	}))
+	ports.AddWorker(ws, ports.WorkFunc[ReportArgs](func(ctx context.Context, job *ports.Job[ReportArgs]) error {
+		return c.generateReport(ctx, job.Args)
+	}))
 	return ws
 }
 

@@ -179,6 +179,54 @@ type APIKeys interface {
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 }
 
+// ReportKind names what a club report measures.
+type ReportKind string
+
+// Report kinds.
+const (
+	ReportRevenue   ReportKind = "revenue"   // money taken per court, gateway and month
+	ReportOccupancy ReportKind = "occupancy" // booked hours against open hours per court and month
+)
+
+// ReportState is where a report's generation stands.
+type ReportState string
+
+// Report states: a report is requested pending and becomes ready (with its CSV) or
+// failed (with an error message) once, when its job has run.
+const (
+	ReportPending ReportState = "pending"
+	ReportReady   ReportState = "ready"
+	ReportFailed  ReportState = "failed"
+)
+
+// Report is a club report over a range of months, generated in the background as CSV.
+type Report struct {
+	ID     string
+	ClubID string
+	Kind   ReportKind
+	From   domain.Month // first month, inclusive
+	To     domain.Month // last month, inclusive
+	State  ReportState
+	// CreatedAt is when the report was requested; FinishedAt when it became ready or
+	// failed, zero while it is pending.
+	CreatedAt  time.Time
+	FinishedAt time.Time
+	CSV        []byte // the report, when ready; nil otherwise and in listings
+	Error      string // why the report failed, when it did
+}
+
+// Reports stores club reports.
+type Reports interface {
+	// SaveReport creates a report or replaces the one with its id.
+	SaveReport(ctx context.Context, r Report) error
+	// GetReport returns one of the club's reports with its CSV, or a not_found error;
+	// another club's report is not found either.
+	GetReport(ctx context.Context, clubID, id string) (Report, error)
+	// ListReports returns the club's reports without their CSV (nil), newest first:
+	// by creation time descending, then id descending.
+	ListReports(ctx context.Context, clubID string) ([]Report, error)
+}
+
 // Store is every repository of Match Point with its transaction boundary.
 type Store interface {
 	Transactor
@@ -190,4 +238,5 @@ type Store interface {
 	Bookings
 	PaymentEvents
 	APIKeys
+	Reports
 }

@@ -14,6 +14,9 @@
 // described by openapi.yaml, embedded and served at /openapi.yaml; a test keeps it in
 // step with the routes the Handler registers.
 //
+// Club reports (reports.go) are the one answer that is not JSON: a ready report is
+// downloaded as its CSV, text/csv with Content-Disposition: attachment.
+//
 // The package imports domain, ports, app, the standard library and Wire only — never
 // another adapter. Pages of other adapters (the sandbox payment checkout) are mounted
 // through Config.Extra by the composition root.

@@ -133,6 +133,9 @@ func (h *Handler) table() []route {
 		{"DELETE /v1/admin/clubs/{club}/price-rules/{id}", h.admin(h.deletePriceRule)},
 		{"GET /v1/admin/clubs/{club}/bookings", h.admin(h.listBookings)},
 		{"POST /v1/admin/clubs/{club}/bookings/{id}/no-show", h.admin(h.markNoShow)},
+		{"GET /v1/admin/clubs/{club}/reports", h.admin(h.listReports)},
+		{"POST /v1/admin/clubs/{club}/reports", h.admin(h.requestReport)},
+		{"GET /v1/admin/clubs/{club}/reports/{id}", h.admin(h.getReport)},
 	}
 }
 

@@ -34,6 +34,7 @@ type Store struct {
 	apiKeys  map[string]ports.APIKey                // hash → key
 	keyHash  map[string]string                      // API key id → hash
 	events   map[eventKey]time.Time                 // processed payment events
+	reports  map[string]ports.Report                // report id → report
 	bookings *bookingTable
 }
 
@@ -53,6 +54,7 @@ func New() *Store {
 		apiKeys:  make(map[string]ports.APIKey),
 		keyHash:  make(map[string]string),
 		events:   make(map[eventKey]time.Time),
+		reports:  make(map[string]ports.Report),
 		bookings: newBookingTable(),
 	}
 }

@@ -19,5 +19,7 @@
 // kept across transactions), and the only locks outside rows are transaction-scoped
 // advisory locks. Migrate applies the embedded migrations.
 //
+// Club reports keep their CSV as bytea, byte for byte; listings leave it unread.
+//
 // The package imports domain and ports, Bun, pgx and Wire only.
 package postgres

@@ -258,6 +258,23 @@ func (p *prober) cases() map[string]*routeCase {
 				return r
 			},
 			restore: func(p *prober, _ probeReq, _ map[string]any) { p.noShowTarget = nil }},
+
+		"listReports": {want: 200, auth: "admin", other: map[string]string{"club": "rival"}, valid: func(*prober) probeReq {
+			return with(admin("/v1/admin/clubs/{club}/reports"), "GET", nil)
+		}},
+		// Every accepted request stores a report and schedules its generation; reports
+		// have no delete, and the probe's state leaves them out.
+		"requestReport": {want: 202, auth: "admin", other: map[string]string{"club": "rival"}, valid: func(p *prober) probeReq {
+			month := domain.MonthOf(p.today).String()
+			return with(admin("/v1/admin/clubs/{club}/reports"), "POST", jsonObj{{"kind", "revenue"}, {"from", month}, {"to", month}})
+		}},
+		"getReport": {want: 200, auth: "admin", other: map[string]string{"club": "rival", "id": p.rivalReport},
+			valid: func(p *prober) probeReq {
+				p.awaitReport(p.demo.Club, p.reportFx)
+				r := with(admin("/v1/admin/clubs/{club}/reports/{id}"), "GET", nil)
+				r.pathVals["id"] = p.reportFx
+				return r
+			}},
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
 )
 
 // TestProbe walks every route of openapi.yaml with hostile values — NUL bytes, invalid
@@ -143,6 +144,7 @@ type prober struct {
 	ruleFx                               domain.PriceRule
 	delSeason, delClosure, delRule       string
 	bookingSlot, hookSlot                int
+	reportFx, rivalReport                string // a ready report of each club, read by getReport
 	lastKey                              string
 }
 
@@ -229,7 +231,31 @@ func (p *prober) seed() {
 	p.ruleFx, err = a.Admin.SavePriceRule(ctx, demo.Club, domain.PriceRule{Name: "Probe target", Sport: domain.Padel, Weekdays: domain.WeekdaysOf(p.day.Weekday()),
 		Window: domain.Window{From: domain.MustClock("08:00"), To: domain.MustClock("12:00")}, Priority: 1, Rate: domain.NewMoney(1000, demo.Club.Currency)})
 	require.NoError(t, err)
+	month := domain.MonthOf(p.today)
+	for _, r := range []struct {
+		club domain.Club
+		id   *string
+	}{{demo.Club, &p.reportFx}, {rc, &p.rivalReport}} {
+		rep, err := a.Admin.RequestReport(ctx, r.club, ports.ReportOccupancy, month, month)
+		require.NoError(t, err)
+		*r.id = rep.ID
+	}
 	p.dirty = true
+}
+
+// awaitReport waits until the background job has generated one of club's reports.
+func (p *prober) awaitReport(club domain.Club, id string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rep, err := p.srv.App.Admin.Report(p.ctx, club, id)
+		require.NoError(p.t, err)
+		if rep.State != ports.ReportPending {
+			require.Equal(p.t, ports.ReportReady, rep.State, "the probe's report failed: %s", rep.Error)
+			return
+		}
+		require.True(p.t, time.Now().Before(deadline), "the probe's report is still pending")
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // at is the instant of a clock time on a day of the demo club.

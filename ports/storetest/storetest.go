@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Closures", closureCases},
 		{"PriceRules", priceRuleCases},
 		{"APIKeys", apiKeyCases},
+		{"Reports", reportCases},
 		{"PaymentEvents", paymentEventCases},
 		{"Bookings", bookingCases},
 		{"BookingUpdates", bookingUpdateCases},
