@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"sync/atomic"
@@ -116,6 +117,9 @@ func newEnv(tb testing.TB) *env {
 // fastConfig is a Config for tests: quick polling and retries.
 func fastConfig(cfg riverqueue.Config) riverqueue.Config {
 	cfg.FetchPollInterval = 20 * time.Millisecond
+	if cfg.Logger == nil { // River logs every start, stop and retry at info
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 1}))
+	}
 	if cfg.Backoff == nil {
 		cfg.Backoff = func(int) time.Duration { return 50 * time.Millisecond }
 	}
@@ -142,7 +146,7 @@ func (e *env) sqlDB() *sql.DB { return e.db.DB }
 func (e *env) states(tb testing.TB) []string {
 	tb.Helper()
 	var out []string
-	err := e.db.NewRaw("SELECT state::text FROM " + e.schema + ".river_job ORDER BY id").Scan(context.Background(), &out)
+	err := e.db.NewRaw("SELECT state::text FROM "+e.schema+".river_job ORDER BY id").Scan(context.Background(), &out)
 	require.NoError(tb, err)
 	return out
 }
