@@ -123,6 +123,9 @@ func New(store *postgres.Store, db *sql.DB, cfg Config) (*Queue, error) {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
 	}
+	if cfg.JobTimeout < 0 {
+		cfg.JobTimeout = -1 // River's "no bound"
+	}
 	q := &Queue{store: store, db: db, cfg: cfg}
 	q.river = river.Config{
 		Logger:       cfg.Logger,
