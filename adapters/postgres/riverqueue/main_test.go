@@ -3,7 +3,6 @@ package riverqueue_test
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -139,10 +138,7 @@ func (e *env) newQueue(tb testing.TB, cfg riverqueue.Config) *riverqueue.Queue {
 	return q
 }
 
-// sqlDB returns the *sql.DB of e.
-func (e *env) sqlDB() *sql.DB { return e.db.DB }
-
-// jobs returns the river_job rows of e as "kind state" strings, by id.
+// states returns the states of the jobs of e, by id.
 func (e *env) states(tb testing.TB) []string {
 	tb.Helper()
 	var out []string

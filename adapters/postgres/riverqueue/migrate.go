@@ -69,3 +69,28 @@ func Migrate(ctx context.Context, db *sql.DB) (MigrateResult, error) {
 // discard drops rivermigrate's log, which would otherwise go to standard output;
 // MigrateResult says what was applied.
 var discard = slog.New(slog.DiscardHandler)
+
+// PendingMigrations names the River migrations db has not applied yet, oldest first,
+// as Migrate's Applied would name them; none means the database is up to date. It
+// changes nothing, so a server can refuse to start on a database that is behind.
+func PendingMigrations(ctx context.Context, db *sql.DB) ([]string, error) {
+	m, err := rivermigrate.New(riverdatabasesql.New(db), &rivermigrate.Config{Logger: discard})
+	if err != nil {
+		return nil, fmt.Errorf("riverqueue: %w", err)
+	}
+	existing, err := m.ExistingVersions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("riverqueue: read applied versions: %w", err)
+	}
+	applied := make(map[int]bool, len(existing))
+	for _, v := range existing {
+		applied[v.Version] = true
+	}
+	var pending []string
+	for _, v := range m.AllVersions() {
+		if !applied[v.Version] {
+			pending = append(pending, fmt.Sprintf("%03d_%s", v.Version, v.Name))
+		}
+	}
+	return pending, nil
+}

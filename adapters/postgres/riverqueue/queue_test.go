@@ -3,6 +3,7 @@ package riverqueue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/matchpoint/matchpoint/adapters/postgres"
 	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
@@ -358,11 +360,37 @@ func TestStopEndsAtTheDeadline(t *testing.T) {
 	}
 }
 
-func TestMigrateTwice(t *testing.T) {
+func TestMigrate(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t) // migrated once
-	res, err := riverqueue.Migrate(context.Background(), e.sqlDB())
+	ctx := context.Background()
+	schema := fmt.Sprintf("rq_%d", schemas.Add(1))
+	_, err := testDB.ExecContext(ctx, "CREATE SCHEMA "+schema)
 	require.NoError(t, err)
-	assert.Empty(t, res.Applied, "a migrated database had migrations left")
+	db, err := postgres.Open(ctx, databaseURL(testName, schema))
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = db.Close()
+		_, _ = testDB.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+	})
+
+	pending, err := riverqueue.PendingMigrations(ctx, db.DB)
+	require.NoError(t, err)
+	require.NotEmpty(t, pending, "an empty schema has every migration pending")
+
+	res, err := riverqueue.Migrate(ctx, db.DB)
+	require.NoError(t, err)
+	assert.Equal(t, pending, res.Applied, "Migrate applied what PendingMigrations named")
 	assert.Positive(t, res.Version)
+	var tables int
+	require.NoError(t, db.DB.QueryRowContext(ctx, `SELECT count(*) FROM pg_tables
+		WHERE schemaname = $1 AND tablename IN ('river_job', 'river_leader', 'river_migration')`, schema).Scan(&tables))
+	assert.Equal(t, 3, tables, "River's tables are in the search_path's schema")
+
+	again, err := riverqueue.Migrate(ctx, db.DB)
+	require.NoError(t, err)
+	assert.Empty(t, again.Applied, "a migrated database had migrations left")
+	assert.Equal(t, res.Version, again.Version)
+	pending, err = riverqueue.PendingMigrations(ctx, db.DB)
+	require.NoError(t, err)
+	assert.Empty(t, pending)
 }
