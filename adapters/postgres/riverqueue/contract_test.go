@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/matchpoint/matchpoint/adapters/postgres/pgtest"
 	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
 	"github.com/matchpoint/matchpoint/ports"
 	"github.com/matchpoint/matchpoint/ports/queuetest"
@@ -25,22 +26,40 @@ func (r *rawEcho) UnmarshalJSON(b []byte) error {
 
 func TestContract(t *testing.T) {
 	queuetest.Run(t, func(t *testing.T) queuetest.Harness {
-		e := newEnv(t)
-		ws := ports.NewWorkers()
-		q := e.newQueue(t, riverqueue.Config{Workers: ws})
-		return queuetest.Harness{
-			Queue: q,
-			Register: func(kind string, h ports.JobHandler) {
-				require.Equal(t, rawEcho{}.Kind(), kind, "the harness bridges the suite's one kind")
-				ports.AddWorker(ws, ports.WorkFunc[rawEcho](func(ctx context.Context, job *ports.Job[rawEcho]) error {
-					return h(ctx, json.RawMessage(job.Args.raw))
-				}))
-			},
-			Start:    func() { require.NoError(t, q.Start(context.Background())) },
-			WaitIdle: func() { e.waitIdle(t) },
-			BeginTx: func(ctx context.Context) (context.Context, func(bool)) {
-				return e.beginTx(t, ctx)
-			},
-		}
+		return harness(t, newEnv(t), riverqueue.Config{})
 	})
+}
+
+// TestThroughPgBouncer runs the suite with every connection of the queue and the
+// store going through PgBouncer in transaction mode, with PollOnly set as its
+// documentation asks.
+func TestThroughPgBouncer(t *testing.T) {
+	pb, err := pgtest.StartPgBouncer(t.Context(), adminURL, testName)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = pb.Stop() })
+	queuetest.Run(t, func(t *testing.T) queuetest.Harness {
+		return harness(t, newBouncerEnv(t, pb), riverqueue.Config{PollOnly: true})
+	})
+}
+
+// harness is the suite's harness over a queue of e with cfg; the suite's handler runs
+// as the worker of its kind.
+func harness(t *testing.T, e *env, cfg riverqueue.Config) queuetest.Harness {
+	ws := ports.NewWorkers()
+	cfg.Workers = ws
+	q := e.newQueue(t, cfg)
+	return queuetest.Harness{
+		Queue: q,
+		Register: func(kind string, h ports.JobHandler) {
+			require.Equal(t, rawEcho{}.Kind(), kind, "the harness bridges the suite's one kind")
+			ports.AddWorker(ws, ports.WorkFunc[rawEcho](func(ctx context.Context, job *ports.Job[rawEcho]) error {
+				return h(ctx, json.RawMessage(job.Args.raw))
+			}))
+		},
+		Start:    func() { require.NoError(t, q.Start(context.Background())) },
+		WaitIdle: func() { e.waitIdle(t) },
+		BeginTx: func(ctx context.Context) (context.Context, func(bool)) {
+			return e.beginTx(t, ctx)
+		},
+	}
 }

@@ -38,8 +38,9 @@
 // only mode whatever Config.PollOnly says: each Queue looks for due jobs every
 // Config.FetchPollInterval (one second by default). This also makes the queue work
 // through PgBouncer in transaction pooling mode, where LISTEN does not; set PollOnly
-// there all the same, so that it stays true if the driver gains a listener. Migrate
-// takes a session advisory lock and is best run on a direct connection.
+// there all the same, so that it stays true if the driver gains a listener; the
+// contract suite runs through PgBouncer in transaction mode in this package's tests.
+// Migrate takes a session advisory lock, so run it on a direct connection.
 //
 // Migrate creates River's tables (river_job, river_leader, river_queue, …) in the
 // schema the connections' search_path names first; run it with postgres.Migrate.

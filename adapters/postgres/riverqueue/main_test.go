@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/matchpoint/matchpoint/adapters/postgres"
+	"github.com/matchpoint/matchpoint/adapters/postgres/pgtest"
 	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
 )
 
@@ -107,10 +108,41 @@ func newEnv(tb testing.TB) *env {
 		_ = db.Close()
 		_, _ = testDB.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 	})
-	require.NoError(tb, postgres.Migrate(ctx, db))
-	_, err = riverqueue.Migrate(ctx, db.DB)
-	require.NoError(tb, err)
+	migrate(tb, db)
 	return &env{schema: schema, store: postgres.New(db), db: db}
+}
+
+// newBouncerEnv returns a store reached through pb, over a database of its own
+// (PgBouncer refuses a search_path startup parameter, so schemas cannot isolate),
+// migrated over a direct connection, as Migrate's session lock needs, and dropped when
+// the test ends.
+func newBouncerEnv(tb testing.TB, pb *pgtest.PgBouncer) *env {
+	tb.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("%s_b%d", testName, schemas.Add(1))
+	_, err := testDB.ExecContext(ctx, "CREATE DATABASE "+name)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { // FORCE also ends PgBouncer's server connections to it
+		_, _ = testDB.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	direct, err := postgres.Open(ctx, databaseURL(name, ""), postgres.WithMaxOpenConns(2))
+	require.NoError(tb, err)
+	_, err = direct.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS btree_gist")
+	require.NoError(tb, err)
+	migrate(tb, direct)
+	require.NoError(tb, direct.Close())
+	db, err := postgres.Open(ctx, pb.URL(name), postgres.WithMaxOpenConns(8))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = db.Close() })
+	return &env{schema: "public", store: postgres.New(db), db: db}
+}
+
+// migrate applies the store's and River's migrations to db.
+func migrate(tb testing.TB, db *bun.DB) {
+	tb.Helper()
+	require.NoError(tb, postgres.Migrate(context.Background(), db))
+	_, err := riverqueue.Migrate(context.Background(), db.DB)
+	require.NoError(tb, err)
 }
 
 // fastConfig is a Config for tests: quick polling and retries.
