@@ -93,11 +93,11 @@ func (e envelope) Kind() string { return e.kind }
 // Queue is a ports.JobQueue on River, storing its jobs in the bookings' database and
 // running them with the Workers of its Config. It is safe for concurrent use.
 type Queue struct {
-	store   *postgres.Store
-	db      *sql.DB
-	cfg     Config
-	river   river.Config // the configuration of the working client, Workers aside
-	clients *river.Client[*sql.Tx]
+	store    *postgres.Store
+	db       *sql.DB
+	cfg      Config
+	river    river.Config           // the configuration of the working client, Workers aside
+	inserter *river.Client[*sql.Tx] // enqueues and cancels; has no workers
 
 	mu     sync.Mutex
 	worker *river.Client[*sql.Tx] // built by Start
@@ -146,7 +146,7 @@ func New(store *postgres.Store, db *sql.DB, cfg Config) (*Queue, error) {
 	// kinds that only another process runs.
 	insertCfg := q.river
 	var err error
-	q.clients, err = river.NewClient(riverdatabasesql.New(db), &insertCfg)
+	q.inserter, err = river.NewClient(riverdatabasesql.New(db), &insertCfg)
 	if err != nil {
 		return nil, fmt.Errorf("riverqueue: %w", err)
 	}
@@ -255,8 +255,10 @@ func (q *Queue) Stop(ctx context.Context) error {
 // store.WithinTx) the job is inserted in that transaction: it exists, and may run,
 // only once the transaction commits, and a rollback leaves no trace of it. Otherwise
 // it is inserted at once. A unique key taken by a job that waits (for its first run,
-// its RunAt time or a retry) or runs makes Enqueue a no-op. Enqueue does not check
-// that some process has a worker for the kind. Arguments without a kind, or that do
+// its RunAt time or a retry) or runs makes Enqueue a no-op; one taken by a job of
+// another open transaction makes Enqueue wait for that transaction to end (River's
+// unique index). Enqueue works whether this Queue is started or not, and does not
+// check that some process has a worker for the kind. Arguments without a kind, or that do
 // not encode as JSON, are invalid; a database failure is unavailable; a context of
 // another Transactor's transaction is refused as internal, since the job could not
 // commit with it.
@@ -280,10 +282,10 @@ func (q *Queue) Enqueue(ctx context.Context, args ports.JobArgs, opts ports.Enqu
 	}
 	err = q.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if tx != nil {
-			_, err := q.clients.InsertTx(ctx, tx, env, insert)
+			_, err := q.inserter.InsertTx(ctx, tx, env, insert)
 			return err
 		}
-		_, err := q.clients.Insert(ctx, env, insert)
+		_, err := q.inserter.Insert(ctx, env, insert)
 		return err
 	})
 	if err != nil {
@@ -325,7 +327,7 @@ func (q *Queue) Cancel(ctx context.Context, uniqueKey string) error {
 			return err
 		}
 		for _, id := range ids {
-			if _, err := q.clients.JobCancelTx(ctx, tx, id); err != nil && !errors.Is(err, river.ErrNotFound) {
+			if _, err := q.inserter.JobCancelTx(ctx, tx, id); err != nil && !errors.Is(err, river.ErrNotFound) {
 				return err
 			}
 		}

@@ -394,3 +394,33 @@ func TestMigrate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, pending)
 }
+
+func TestUniqueKeyOfAnOpenTransactionWaits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	q := e.newQueue(t, riverqueue.Config{})
+	ctx := context.Background()
+	key := ports.EnqueueOptions{UniqueKey: "expire:b1"}
+
+	for _, commit := range []bool{true, false} {
+		txCtx, end := e.beginTx(t, ctx)
+		require.NoError(t, q.Enqueue(txCtx, pingArgs{Name: "in the transaction"}, key))
+		done := make(chan error, 1)
+		go func() { done <- q.Enqueue(ctx, pingArgs{Name: "outside"}, key) }()
+		select {
+		case err := <-done:
+			t.Fatalf("Enqueue did not wait for the transaction holding its key: %v", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		end(commit)
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(5 * time.Second):
+			t.Fatal("Enqueue still waits after the transaction ended")
+		}
+		assert.Len(t, e.states(t), 1, "committed %v: one job holds the key", commit)
+		_, err := e.db.ExecContext(ctx, "DELETE FROM "+e.schema+".river_job")
+		require.NoError(t, err)
+	}
+}
