@@ -136,6 +136,9 @@ func New(store *postgres.Store, db *sql.DB, cfg Config) (*Queue, error) {
 		Middleware:   []rivertype.Middleware{&soonAvailable{}},
 	}
 	if cfg.FetchPollInterval != 0 {
+		if cfg.FetchPollInterval < river.FetchPollIntervalMin {
+			return nil, fmt.Errorf("riverqueue: FetchPollInterval %s is under River's minimum, %s", cfg.FetchPollInterval, river.FetchPollIntervalMin)
+		}
 		q.river.FetchPollInterval = cfg.FetchPollInterval
 		q.river.FetchCooldown = min(cfg.FetchPollInterval, river.FetchCooldownDefault)
 	}

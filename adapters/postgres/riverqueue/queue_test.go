@@ -424,3 +424,21 @@ func TestUniqueKeyOfAnOpenTransactionWaits(t *testing.T) {
 		require.NoError(t, err)
 	}
 }
+
+func TestNewRefusesWhatRiverRefuses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, err := riverqueue.New(nil, e.db.DB, riverqueue.Config{})
+	require.Error(t, err)
+	_, err = riverqueue.New(e.store, e.db.DB, riverqueue.Config{FetchPollInterval: time.Microsecond})
+	require.ErrorContains(t, err, "FetchPollInterval")
+	ws := ports.NewWorkers()
+	ports.AddWorker(ws, ports.WorkFunc[spacedArgs](func(context.Context, *ports.Job[spacedArgs]) error { return nil }))
+	_, err = riverqueue.New(e.store, e.db.DB, riverqueue.Config{Workers: ws})
+	require.ErrorContains(t, err, "has spaces", "River refuses the kind")
+}
+
+// spacedArgs have a kind River refuses.
+type spacedArgs struct{}
+
+func (spacedArgs) Kind() string { return "has spaces" }
