@@ -21,5 +21,10 @@
 //
 // Club reports keep their CSV as bytea, byte for byte; listings leave it unread.
 //
+// WithSQLTx lends the *sql.Tx of a WithinTx to code on the same database, so that its
+// writes commit with the store's: the River job queue (subpackage riverqueue) inserts
+// and cancels jobs this way. The River tables have migrations of their own
+// (riverqueue.Migrate); this package does not depend on River.
+//
 // The package imports domain and ports, Bun, pgx and Wire only.
 package postgres

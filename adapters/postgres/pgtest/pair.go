@@ -1,6 +1,7 @@
 // Package pgtest starts PostgreSQL servers for tests: a primary with a streaming read
 // replica, built under a temporary directory from the machine's PostgreSQL binaries
-// and removed when stopped. The machine's own server is left alone.
+// and removed when stopped, and PgBouncer in transaction mode in front of a server.
+// The machine's own server is left alone.
 package pgtest
 
 import (

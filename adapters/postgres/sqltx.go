@@ -1,0 +1,37 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/uptrace/bun"
+)
+
+// WithSQLTx lets code outside the store write in the store's transaction that ctx
+// carries (a context of WithinTx), so that its writes commit or roll back with the
+// store's: a job queue on the same database inserts its jobs this way. fn runs with
+// the transaction's *sql.Tx under a savepoint, rolled back to if fn fails (leaving the
+// transaction usable), and holds the transaction meanwhile, so that no other call
+// sharing the context issues a statement between fn's. fn must use tx only until it
+// returns, and must not commit or roll it back.
+//
+// With a context that carries no transaction of this store, WithSQLTx returns false
+// without calling fn; the caller then works outside any transaction. With the
+// context of a transaction that has ended it returns true and an internal error,
+// since fn would otherwise run outside the transaction it belongs to. fn's error is
+// returned as it is.
+func (s *Store) WithSQLTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) (bool, error) {
+	st := s.txOf(ctx)
+	if st == nil {
+		return false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return true, mapError(err)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.done {
+		return true, errTxEnded
+	}
+	return true, savepoint(ctx, st.tx, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx.Tx) })
+}
