@@ -55,6 +55,12 @@ type txState struct {
 	mu   sync.Mutex
 	tx   bun.Tx
 	done bool
+	// ctx is the transaction's context, for the hooks that run before it commits.
+	ctx context.Context
+	// hooks run just before the commit, in the order they were registered; hookKeys
+	// finds a hook by the key it was registered under.
+	hooks    []BeforeCommitHook
+	hookKeys map[any]BeforeCommitHook
 }
 
 // errTxEnded refuses calls made with the context of a transaction that has ended.
@@ -90,17 +96,27 @@ func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error
 				return nil, unavailable("begin a transaction", err)
 			}
 			st = &txState{tx: tx}
-			return context.WithValue(ctx, txKey{s}, st), nil
+			st.ctx = context.WithValue(ctx, txKey{s}, st)
+			return st.ctx, nil
 		},
-		// End marks the transaction ended first, so that no call sharing its context
-		// issues a statement while it commits or rolls back.
+		// End runs the hooks registered with BeforeCommit, then marks the transaction
+		// ended, so that no call sharing its context issues a statement while it
+		// commits or rolls back. A hook that fails rolls the transaction back.
 		End: func(commit bool) error {
 			st.mu.Lock()
+			var hookErr error
+			if commit {
+				for _, h := range st.hooks {
+					if hookErr = h.BeforeCommit(st.ctx, st.tx.Tx); hookErr != nil {
+						break
+					}
+				}
+			}
 			st.done = true
 			st.mu.Unlock()
-			if !commit {
+			if !commit || hookErr != nil {
 				_ = st.tx.Rollback()
-				return nil
+				return mapError(hookErr)
 			}
 			return mapError(st.tx.Commit())
 		},

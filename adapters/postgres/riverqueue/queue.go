@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -242,12 +243,15 @@ func (q *Queue) Stop(ctx context.Context) error {
 }
 
 // Enqueue stores a job. With the context of the store's transaction (a context of
-// store.WithinTx) the job is inserted in that transaction: it exists, and may run,
-// only once the transaction commits, and a rollback leaves no trace of it. Otherwise
-// it is inserted at once. A unique key taken by a job that waits (for its first run,
-// its RunAt time or a retry) or runs makes Enqueue a no-op; one taken by a job of
-// another open transaction makes Enqueue wait for that transaction to end (River's
-// unique index). Enqueue works whether this Queue is started or not, and does not
+// store.WithinTx) the job is inserted in that transaction, together with the other
+// jobs the transaction enqueues, in one statement just before it commits: it exists,
+// and may run, only once the transaction commits, and a rollback leaves no trace of
+// it; a failure of that insert fails the commit, so the transaction's writes and its
+// jobs are stored together or not at all. Otherwise it is inserted at once. A unique
+// key taken by a job that waits (for its first run, its RunAt time or a retry) or runs
+// makes the job a no-op (for a job of the transaction, at its commit); one taken by a
+// job of another open transaction makes the insert wait for that transaction to end
+// (River's unique index). Enqueue works whether this Queue is started or not, and does not
 // check that some process has a worker for the kind. Arguments without a kind, or that do
 // not encode as JSON, are invalid; a database failure is unavailable; a context of
 // another Transactor's transaction is refused as internal, since the job could not
@@ -270,16 +274,73 @@ func (q *Queue) Enqueue(ctx context.Context, args ports.JobArgs, opts ports.Enqu
 		// one unique field and ExcludeKind leaves the kind out.
 		insert.UniqueOpts = river.UniqueOpts{ByArgs: true, ExcludeKind: true, ByState: uniqueStates}
 	}
-	err = q.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if tx != nil {
-			_, err := q.inserter.InsertTx(ctx, tx, env, insert)
+	b, joined, err := q.batchOf(ctx)
+	if joined {
+		if err != nil {
 			return err
 		}
-		_, err := q.inserter.Insert(ctx, env, insert)
-		return err
-	})
-	if err != nil {
+		b.add(river.InsertManyParams{Args: env, InsertOpts: insert}, opts.UniqueKey)
+		return nil
+	}
+	if ports.InTx(ctx) {
+		return errForeignTx
+	}
+	if _, err := q.inserter.Insert(ctx, env, insert); err != nil {
 		return q.failed(err, "enqueue %s", args.Kind())
+	}
+	return nil
+}
+
+// batchOf returns the jobs enqueued in the store's transaction that ctx carries, which
+// are inserted together just before it commits: one statement for all the jobs of a
+// booking, rather than one round trip each. joined is false outside the store's
+// transactions.
+func (q *Queue) batchOf(ctx context.Context) (b *batch, joined bool, err error) {
+	h, joined, err := q.store.BeforeCommit(ctx, q, func() postgres.BeforeCommitHook { return &batch{q: q} })
+	if !joined || err != nil {
+		return nil, joined, err
+	}
+	return h.(*batch), true, nil
+}
+
+// batch is the jobs a transaction has enqueued, not yet inserted.
+type batch struct {
+	q    *Queue
+	mu   sync.Mutex
+	jobs []river.InsertManyParams
+	keys []string // the unique key of each job; empty for none
+}
+
+// add adds a job, unless one with its unique key is in the batch already (River
+// would refuse two rows of one key in one statement).
+func (b *batch) add(job river.InsertManyParams, key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if key != "" && slices.Contains(b.keys, key) {
+		return
+	}
+	b.jobs, b.keys = append(b.jobs, job), append(b.keys, key)
+}
+
+// cancel drops the batch's job of the unique key, if any.
+func (b *batch) cancel(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if i := slices.Index(b.keys, key); i >= 0 {
+		b.jobs, b.keys = slices.Delete(b.jobs, i, i+1), slices.Delete(b.keys, i, i+1)
+	}
+}
+
+// BeforeCommit inserts the batch's jobs in the transaction; a job whose unique key
+// another job holds is skipped, as Enqueue promises.
+func (b *batch) BeforeCommit(ctx context.Context, tx *sql.Tx) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.jobs) == 0 {
+		return nil
+	}
+	if _, err := b.q.inserter.InsertManyTx(ctx, tx, b.jobs); err != nil {
+		return b.q.failed(err, "enqueue the %d jobs of a transaction", len(b.jobs))
 	}
 	return nil
 }
@@ -322,6 +383,12 @@ func (q *Queue) Cancel(ctx context.Context, uniqueKey string) error {
 			}
 		}
 		return nil
+	}
+	if b, joined, err := q.batchOf(ctx); joined {
+		if err != nil {
+			return err
+		}
+		b.cancel(uniqueKey) // enqueued earlier in this transaction
 	}
 	err := q.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if tx != nil {

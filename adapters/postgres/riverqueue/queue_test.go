@@ -404,7 +404,10 @@ func TestMigrate(t *testing.T) {
 	assert.Empty(t, pending)
 }
 
-func TestUniqueKeyOfAnOpenTransactionWaits(t *testing.T) {
+// TestAKeyIsTakenWhenItsTransactionCommits: a transaction's jobs are inserted as it
+// commits, so until then an enqueue outside it takes the key, and the transaction's
+// job of that key is then a no-op; rolled back, it leaves the outside job alone.
+func TestAKeyIsTakenWhenItsTransactionCommits(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	q := e.newQueue(t, riverqueue.Config{})
@@ -414,24 +417,30 @@ func TestUniqueKeyOfAnOpenTransactionWaits(t *testing.T) {
 	for _, commit := range []bool{true, false} {
 		txCtx, end := e.beginTx(t, ctx)
 		require.NoError(t, q.Enqueue(txCtx, pingArgs{Name: "in the transaction"}, key))
-		done := make(chan error, 1)
-		go func() { done <- q.Enqueue(ctx, pingArgs{Name: "outside"}, key) }()
-		select {
-		case err := <-done:
-			t.Fatalf("Enqueue did not wait for the transaction holding its key: %v", err)
-		case <-time.After(200 * time.Millisecond):
-		}
+		assert.Empty(t, e.states(t), "nothing is inserted before the commit")
+		require.NoError(t, q.Enqueue(ctx, pingArgs{Name: "outside"}, key))
 		end(commit)
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(5 * time.Second):
-			t.Fatal("Enqueue still waits after the transaction ended")
-		}
 		assert.Len(t, e.states(t), 1, "committed %v: one job holds the key", commit)
 		_, err := e.db.ExecContext(ctx, "DELETE FROM "+e.schema+".river_job")
 		require.NoError(t, err)
 	}
+}
+
+func TestATransactionsJobsAreInsertedTogetherAtItsCommit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	q := e.newQueue(t, riverqueue.Config{})
+	ctx := context.Background()
+
+	txCtx, end := e.beginTx(t, ctx)
+	require.NoError(t, q.Enqueue(txCtx, pingArgs{Name: "expire"}, ports.EnqueueOptions{UniqueKey: "expire:b1"}))
+	require.NoError(t, q.Enqueue(txCtx, pingArgs{Name: "expire again"}, ports.EnqueueOptions{UniqueKey: "expire:b1"}))
+	require.NoError(t, q.Enqueue(txCtx, pingArgs{Name: "remind"}, ports.EnqueueOptions{UniqueKey: "remind:b1"}))
+	require.NoError(t, q.Enqueue(txCtx, pingArgs{Name: "complete"}, ports.EnqueueOptions{}))
+	require.NoError(t, q.Cancel(txCtx, "remind:b1"), "cancelled in the transaction that enqueued it")
+	assert.Empty(t, e.states(t))
+	end(true)
+	assert.Len(t, e.states(t), 2, "expire once, complete; the reminder was cancelled before it was stored")
 }
 
 func TestNewRefusesWhatRiverRefuses(t *testing.T) {
