@@ -36,8 +36,9 @@ var errUnknownEvent = errors.New("unknown event: want an SQS event (\"Records\" 
 
 // JobMessage is the body of an SQS message: one job, as ports.RawJob carries it.
 // Kind and Args are required; Args is the JSON object of the job's arguments (such as
-// app.ExpireHoldArgs). ID defaults to the SQS message id; Attempt, 1 on the first run,
-// defaults to the number of times SQS has delivered the message.
+// app.ExpireHoldArgs). ID defaults to the SQS message id. Attempt is the attempt of
+// the message's first delivery (default 1); each further delivery of the message (its
+// ApproximateReceiveCount) is the next attempt.
 type JobMessage struct {
 	Kind    string          `json:"kind"`
 	Args    json.RawMessage `json:"args"`
@@ -143,9 +144,10 @@ func decodeJob(msg events.SQSMessage) (ports.RawJob, error) {
 	}
 	if job.Attempt <= 0 {
 		job.Attempt = 1
-		if n, err := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"]); err == nil && n > 0 {
-			job.Attempt = n
-		}
+	}
+	// SQS counts its deliveries: the message's second delivery is the job's next attempt.
+	if n, err := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"]); err == nil && n > 1 {
+		job.Attempt += n - 1
 	}
 	return job, nil
 }

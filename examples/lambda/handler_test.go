@@ -352,3 +352,27 @@ func TestLoadConfig(t *testing.T) {
 		assert.Contains(t, err.Error(), strings.TrimSuffix(name, "="), "the error names the variable")
 	}
 }
+
+func TestDecodeJob(t *testing.T) {
+	msg := sqsRecord("m-1", `{"kind":"booking.complete","args":{"booking_id":"b1"}}`)
+	job, err := decodeJob(msg)
+	require.NoError(t, err)
+	assert.Equal(t, ports.RawJob{ID: "m-1", Kind: app.KindComplete, Args: []byte(`{"booking_id":"b1"}`), Attempt: 1}, job,
+		"the id defaults to the message's, the attempt to the first")
+
+	msg = sqsRecord("m-2", `{"kind":"booking.complete","args":{"booking_id":"b1"},"id":"j-7","attempt":2}`)
+	msg.Attributes["ApproximateReceiveCount"] = "3"
+	job, err = decodeJob(msg)
+	require.NoError(t, err)
+	assert.Equal(t, "j-7", job.ID)
+	assert.Equal(t, 4, job.Attempt, "sent as the second attempt, delivered a third time")
+
+	for _, body := range []string{
+		``, `{}`, `{"kind":"booking.complete"}`, `{"kind":"booking.complete","args":null}`,
+		`{"kind":"booking.complete","args":[1]}`, `{"args":{}}`,
+		`{"kind":"booking.complete","args":{},"arguments":{}}`, `{"kind":"booking.complete","args":{}} {}`,
+	} {
+		_, err := decodeJob(sqsRecord("m", body))
+		assert.Error(t, err, "body %q", body)
+	}
+}
