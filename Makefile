@@ -30,11 +30,15 @@ MAILPIT_VERSION := v1.33.1
 # Packages holding a Wire injector (examples/NAME/wire.go); empty until one exists.
 WIRE_PKGS = $(patsubst %/wire.go,./%,$(wildcard examples/*/wire.go))
 
-.PHONY: help run build test bench generate check-generate lint deps services tools tidy-check
+# The architecture `make lambda` builds the function for: arm64 (Graviton) or amd64.
+LAMBDA_ARCH ?= arm64
+
+.PHONY: help run build lambda test bench generate check-generate lint deps services tools tidy-check
 
 help:
 	@echo "make run             build bin/server and start the example server on its embedded defaults"
 	@echo "make build           compile every package"
+	@echo "make lambda          build the AWS Lambda function into bin/lambda/bootstrap.zip (LAMBDA_ARCH=$(LAMBDA_ARCH))"
 	@echo "make test            make services, then run all tests with the race detector"
 	@echo "make bench           run all benchmarks (BENCHTIME=$(BENCHTIME), BENCHCOUNT=$(BENCHCOUNT))"
 	@echo "make generate        regenerate Wire injectors (examples/*/wire_gen.go)"
@@ -53,6 +57,16 @@ run:
 
 build:
 	$(GO) build ./...
+
+# lambda cross-compiles examples/lambda for the provided.al2023 runtime (a static
+# binary named bootstrap, without the RPC mode that runtime does not use) and packs it
+# with Go's archive/zip (examples/lambda/bundle): no zip program needed.
+lambda:
+	@mkdir -p bin/lambda
+	echo "lambda: building bin/lambda/bootstrap for linux/$(LAMBDA_ARCH)"
+	GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -o bin/lambda/bootstrap ./examples/lambda
+	$(GO) run ./examples/lambda/bundle -o bin/lambda/bootstrap.zip bin/lambda/bootstrap
+	echo "lambda: wrote bin/lambda/bootstrap.zip; deploy it with the provided.al2023 runtime and architecture $(LAMBDA_ARCH) (README.md, \"Running jobs on AWS Lambda\")"
 
 test: deps services tools
 	@echo "test: building the test tools gotestsum and stripe-mock (go.mod pins both; the first build downloads and compiles them: a few minutes)..."

@@ -116,6 +116,8 @@ func TestArchitectureRules(t *testing.T) {
 		{"app", m + "examples/server", true},
 		{"domain", m + "examples/server", false},
 		{"examples/server", m + "examples/worker", false},
+		{"examples/lambda", m + "examples/server", false},
+		{"examples/lambda", m + "examples/internal/config", false},
 		{"", m + "examples/server", true},
 		{"internal/helpers", "fmt", false},
 	}
@@ -153,6 +155,7 @@ func TestArchitectureRules(t *testing.T) {
 		{"adapters/postgres/riverqueue", m + "adapters/postgres", false},
 		{"examples/server", m + "adapters/postgres", false},
 		{"examples/server", m + "examples/server/config", false},
+		{"examples/lambda", m + "examples/lambda/bundle", false},
 		{"", "os/exec", true},
 	}
 	for _, c := range accepted {

@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/allegro/bigcache/v3 v3.1.0
 	github.com/arran4/golang-ical v0.3.4
+	github.com/aws/aws-lambda-go v1.55.1
 	github.com/google/uuid v1.6.0
 	github.com/google/wire v0.7.0
 	github.com/hashicorp/golang-lru/v2 v2.0.7

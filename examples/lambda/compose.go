@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
+	"github.com/matchpoint/matchpoint/adapters/cache/redis"
+	"github.com/matchpoint/matchpoint/adapters/cache/tiered"
+	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
+	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
+	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
+	"github.com/matchpoint/matchpoint/adapters/postgres"
+	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
+	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// Function is the composed function: the use cases over the Postgres store, the
+// workers of their jobs, and the in-process queue that runs the jobs the use cases
+// schedule while an event is handled. NewFunction builds it once per cold start;
+// Handle serves every event of that copy.
+type Function struct {
+	Logger *slog.Logger
+	App    *app.App
+	// Workers run the jobs of the SQS records, the queue's jobs too.
+	Workers *ports.Workers
+	// Queue runs the jobs the use cases schedule while an event is handled (an expired
+	// hold's checkout to close, a message to send); Handle waits for those that are due
+	// before it returns. It is started by NewFunction.
+	Queue   *inproc.Queue
+	Sandbox *sandbox.Gateway
+	Clock   ports.Clock
+}
+
+// PublicURL is the base URL customers use to reach the server.
+type PublicURL string
+
+func configuredPublicURL(cfg Config) PublicURL { return PublicURL(cfg.PublicURL) }
+
+// errNotMigrated stops the function on a database whose schema is behind the binary's
+// migrations: every job would fail on the first query of a missing table.
+var errNotMigrated = errors.New("the database is not migrated: run `server migrate` with this MATCHPOINT_DATABASE_URL")
+
+// provideDB opens the Postgres database of MATCHPOINT_DATABASE_URL and checks that it
+// has applied every migration the binary embeds.
+func provideDB(ctx context.Context, cfg Config) (*bun.DB, func(), error) {
+	maxConns := cfg.DBMaxConns
+	if maxConns <= 0 { // a Config not made by LoadConfig
+		maxConns = defaultDBMaxConns
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.WithMaxOpenConns(maxConns), postgres.WithMaxIdleConns(maxConns))
+	if err != nil {
+		return nil, nil, fmt.Errorf("MATCHPOINT_DATABASE_URL: %w", err)
+	}
+	pending, err := postgres.PendingMigrations(ctx, db)
+	if err == nil && len(pending) > 0 {
+		err = fmt.Errorf("%w (%d to apply: %s)", errNotMigrated, len(pending), strings.Join(pending, ", "))
+	}
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return db, func() { _ = db.Close() }, nil
+}
+
+// provideCache returns the in-process cache, or with MATCHPOINT_REDIS_URL the tiered
+// cache over the servers' Redis, so that what the jobs change is invalidated in the
+// servers' caches too.
+func provideCache(ctx context.Context, cfg Config, log *slog.Logger) (ports.Cache, func(), error) {
+	l1, err := bigcache.New(bigcache.Config{MaxSizeMB: 64})
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.RedisURL == "" {
+		return l1, func() { _ = l1.Close() }, nil
+	}
+	rdb, err := redis.Open(cfg.RedisURL)
+	if err != nil {
+		_ = l1.Close()
+		return nil, nil, fmt.Errorf("MATCHPOINT_REDIS_URL: %w", err)
+	}
+	c, err := tiered.New(tiered.Config{L1: l1, L2: redis.New(rdb, redis.Config{Prefix: "mp:"}), Family: app.CacheFamily, Logger: log})
+	if err != nil {
+		_ = rdb.Close()
+		_ = l1.Close()
+		return nil, nil, err
+	}
+	wait, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := c.WaitSubscribed(wait); err != nil {
+		log.Warn("cache: Redis does not answer yet; starting without it", "err", err)
+	}
+	return c, func() {
+		_ = c.Close()
+		_ = rdb.Close()
+		_ = l1.Close()
+	}, nil
+}
+
+func provideAppConfig(cfg Config) app.Config {
+	return app.Config{TokenSecret: cfg.TokenSecret}
+}
+
+func provideQueueConfig(log *slog.Logger, clock ports.Clock, reporter ports.ErrorReporter) inproc.Config {
+	return inproc.Config{Logger: log, Clock: clock, Reporter: reporter}
+}
+
+func provideOutboxConfig(log *slog.Logger) outbox.Config {
+	return outbox.Config{Logger: log}
+}
+
+// provideNotifier sends customers' email by SMTP when MATCHPOINT_SMTP_URL is set, and
+// otherwise keeps the messages in the outbox.
+func provideNotifier(cfg Config, box *outbox.Outbox) (ports.Notifier, error) {
+	if cfg.SMTPURL == "" {
+		return box, nil
+	}
+	return smtp.New(smtp.Config{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
+}
+
+func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids ports.IDs, log *slog.Logger) sandbox.Config {
+	return sandbox.Config{
+		BaseURL:    string(url),
+		WebhookURL: string(url) + "/v1/webhooks/sandbox",
+		Secret:     string(cfg.SandboxSecret),
+		Client:     &http.Client{Timeout: 10 * time.Second},
+		Clock:      clock,
+		IDs:        ids,
+		Logger:     log,
+	}
+}
+
+// provideWorkers returns the workers of every job kind the use cases schedule, and
+// starts the in-process queue with them; the cleanup stops it, letting running jobs
+// finish.
+func provideWorkers(ctx context.Context, a *app.App, q *inproc.Queue) (*ports.Workers, func(), error) {
+	ws := a.Workers()
+	if err := q.Start(ctx, ws); err != nil {
+		return nil, nil, err
+	}
+	return ws, func() {
+		stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = q.Stop(stop)
+	}, nil
+}
