@@ -35,6 +35,7 @@ type Store struct {
 	keyHash  map[string]string                      // API key id → hash
 	events   map[eventKey]time.Time                 // processed payment events
 	bookings *bookingTable
+	refunds  *refundTable
 }
 
 var _ ports.Store = (*Store)(nil)
@@ -54,6 +55,7 @@ func New() *Store {
 		keyHash:  make(map[string]string),
 		events:   make(map[eventKey]time.Time),
 		bookings: newBookingTable(),
+		refunds:  newRefundTable(),
 	}
 }
 

@@ -11,6 +11,7 @@
 // not_found errors, unique slugs, keys and idempotency keys, atomic season overlap
 // checks, the orderings of lists, the booking invariant (two active bookings never
 // overlap on one court) under concurrent writers, versions, the per-customer limit,
+// refunds owed once per idempotency key and listed by state and due time,
 // and transactions that commit or undo every write together and run commit hooks only
 // after committing.
 //

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"PriceRules", priceRuleCases},
 		{"APIKeys", apiKeyCases},
 		{"PaymentEvents", paymentEventCases},
+		{"Refunds", refundCases},
 		{"Bookings", bookingCases},
 		{"BookingUpdates", bookingUpdateCases},
 		{"BookingLists", bookingListCases},
