@@ -133,6 +133,8 @@ func (h *Handler) table() []route {
 		{"DELETE /v1/admin/clubs/{club}/price-rules/{id}", h.admin(h.deletePriceRule)},
 		{"GET /v1/admin/clubs/{club}/bookings", h.admin(h.listBookings)},
 		{"POST /v1/admin/clubs/{club}/bookings/{id}/no-show", h.admin(h.markNoShow)},
+		{"GET /v1/admin/clubs/{club}/refunds", h.admin(h.listRefunds)},
+		{"POST /v1/admin/clubs/{club}/refunds/{id}/retry", h.admin(h.retryRefund)},
 	}
 }
 
