@@ -3,7 +3,9 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // RefundState is where a refund owed to a customer stands.
@@ -213,7 +215,7 @@ func (f *Refund) Fail(reason string, now time.Time) (bool, error) {
 		return false, f.refuse(RefundOwed)
 	}
 	f.r.Attempts++
-	f.r.LastError, f.r.UpdatedAt = reason, now.UTC()
+	f.r.LastError, f.r.UpdatedAt = clipReason(reason), now.UTC()
 	if f.r.Attempts >= RefundGiveUpAfter {
 		f.r.State, f.r.NextAttemptAt = RefundAttention, time.Time{}
 		return true, nil
@@ -229,7 +231,7 @@ func (f *Refund) Refuse(reason string, now time.Time) error {
 		return f.refuse(RefundAttention)
 	}
 	f.r.Attempts++
-	f.r.State, f.r.LastError, f.r.NextAttemptAt, f.r.UpdatedAt = RefundAttention, reason, time.Time{}, now.UTC()
+	f.r.State, f.r.LastError, f.r.NextAttemptAt, f.r.UpdatedAt = RefundAttention, clipReason(reason), time.Time{}, now.UTC()
 	return nil
 }
 
@@ -242,4 +244,18 @@ func (f *Refund) Reopen(now time.Time) error {
 	}
 	f.r.State, f.r.Attempts, f.r.NextAttemptAt, f.r.UpdatedAt = RefundOwed, 0, now.UTC(), now.UTC()
 	return nil
+}
+
+// maxReason bounds the provider's answer a refund keeps, in bytes.
+const maxReason = 500
+
+// clipReason returns a provider's answer as a refund keeps it: valid UTF-8 without NUL
+// bytes, at most maxReason bytes.
+func clipReason(s string) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	for len(s) > maxReason {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
 }

@@ -1,8 +1,10 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,4 +127,14 @@ func TestRestoreRefundChecksTheRecord(t *testing.T) {
 			assert.Equal(t, domain.KindInternal, domain.ErrorKind(err), "%v", err)
 		})
 	}
+}
+
+func TestRefundKeepsAShortCleanAnswer(t *testing.T) {
+	r := newRefund(t)
+	_, err := r.Fail("bad\x00byte \xff "+strings.Repeat("é", 400), refundNow)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(r.LastError()), 500)
+	assert.True(t, utf8.ValidString(r.LastError()))
+	assert.NotContains(t, r.LastError(), "\x00")
+	assert.True(t, strings.HasPrefix(r.LastError(), "badbyte \uFFFD é"))
 }
