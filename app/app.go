@@ -72,7 +72,10 @@ type core struct {
 //  1. starts the queue with the workers of [App.Workers] (with inproc:
 //     queue.Start(ctx, app.Workers())), so that jobs are run: each kind by its
 //     typed worker;
-//  2. stops the queue at shutdown (with inproc: queue.Stop(ctx)), after the last use
+//  2. runs [Payments.RetryRefunds] (or [Payments.Reconcile], which runs it) every
+//     half minute or so, so that a refund the provider could not issue at first,
+//     which stays owed in the store, is tried again when it is due;
+//  3. stops the queue at shutdown (with inproc: queue.Stop(ctx)), after the last use
 //     case has returned, so that running jobs finish.
 //
 // Build the queue with deps.Reporter as its reporter (inproc.Config.Reporter), so that

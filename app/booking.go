@@ -273,8 +273,9 @@ type Cancelled struct {
 }
 
 // Cancel cancels a booking for the holder of its access token and refunds what the
-// policy gives on what was paid. Cancelling again returns the same result and refunds
-// nothing more: the refund job is unique per booking.
+// policy gives on what was paid. The refund is owed (stored) in the cancellation's
+// transaction and issued by a job. Cancelling again returns the same result and
+// refunds nothing more: a booking owes one cancellation refund.
 func (u *Bookings) Cancel(ctx context.Context, id, token string) (Cancelled, error) {
 	b, err := u.authorize(ctx, id, token)
 	if err != nil {
@@ -309,8 +310,7 @@ func (u *Bookings) Cancel(ctx context.Context, id, token string) (Cancelled, err
 			return err
 		}
 		if refund.Amount() > 0 {
-			if err := u.Jobs.Enqueue(ctx, RefundArgs{BookingID: id, Gateway: b.PaymentGateway(), PaymentRef: b.PaymentRef(), Amount: refund, Reason: "cancellation", IdempotencyKey: "cancel:" + id},
-				ports.EnqueueOptions{UniqueKey: "refund:cancel:" + id}); err != nil {
+			if err := u.oweRefund(ctx, b, RefundArgs{BookingID: id, Gateway: b.PaymentGateway(), PaymentRef: b.PaymentRef(), Amount: refund, Reason: "cancellation", IdempotencyKey: "cancel:" + id}); err != nil {
 				return err
 			}
 		}

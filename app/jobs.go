@@ -26,8 +26,11 @@ type ExpireHoldArgs struct {
 // Kind implements ports.JobArgs.
 func (ExpireHoldArgs) Kind() string { return KindExpireHold }
 
-// RefundArgs refunds an amount of a booking's payment through the gateway.
+// RefundArgs issues a refund owed for a booking's payment through the gateway. The
+// refund is stored (ports.Refunds) under RefundID; a job queued before refunds were
+// stored has no RefundID and refunds what the other fields describe.
 type RefundArgs struct {
+	RefundID       string       `json:"refund_id,omitempty"`
 	BookingID      string       `json:"booking_id"`
 	Gateway        string       `json:"gateway"` // the name of the gateway that took the payment
 	PaymentRef     string       `json:"payment_ref"`
@@ -118,20 +121,7 @@ func (a *App) Workers() *ports.Workers {
 		return err
 	}))
 	ports.AddWorker(ws, ports.WorkFunc[RefundArgs](func(ctx context.Context, job *ports.Job[RefundArgs]) error {
-		args := job.Args
-		gw, err := c.refundGateway(ctx, args)
-		if err == nil {
-			_, err = gw.Refund(ctx, ports.RefundRequest{BookingID: args.BookingID, PaymentRef: args.PaymentRef, Amount: args.Amount, IdempotencyKey: args.IdempotencyKey})
-		}
-		switch domain.ErrorKind(err) {
-		case "":
-			c.Logger.InfoContext(ctx, "refund issued", "booking", args.BookingID, "amount", args.Amount.String(), "reason", args.Reason)
-		case domain.KindInvalid, domain.KindNotFound, domain.KindConflict:
-			// Retrying cannot help: someone has to look at it.
-			c.Reporter.Report(ctx, err, map[string]string{"booking": args.BookingID, "amount": args.Amount.String(), "reason": args.Reason, "problem": "refund refused"})
-			return nil
-		}
-		return err
+		return c.refundJob(ctx, job.Args)
 	}))
 	ports.AddWorker(ws, ports.WorkFunc[CompleteArgs](func(ctx context.Context, job *ports.Job[CompleteArgs]) error {
 		return c.complete(ctx, job.Args.BookingID)

@@ -209,7 +209,8 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 	}
 	// The payment did not confirm the booking: give it back, in full, once. A provider
 	// may report one payment under several events (created, then updated): the refund is
-	// recorded per payment, in the same transaction, so the second changes nothing.
+	// recorded per payment, and owed (stored), in the same transaction, so the second
+	// changes nothing.
 	refundKey := "payment:" + ev.PaymentRef
 	if ev.PaymentRef == "" {
 		refundKey = "event:" + ev.EventID
@@ -237,8 +238,7 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 	if err != nil {
 		return "", err
 	}
-	if err := p.Jobs.Enqueue(ctx, RefundArgs{BookingID: b.ID(), Gateway: gateway, PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: refundKey},
-		ports.EnqueueOptions{UniqueKey: "refund:" + refundKey}); err != nil {
+	if err := p.oweRefund(ctx, b, RefundArgs{BookingID: b.ID(), Gateway: gateway, PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: refundKey}); err != nil {
 		return "", err
 	}
 	return OutcomeRefunded, p.notify(ctx, b.ID(), ports.MessageRefund)

@@ -148,9 +148,9 @@ func TestHandleWebhook(t *testing.T) {
 				// The booking records refunds of its own currency only: the dollars are
 				// asked back from the gateway and reported, not added to its pesos.
 				refunds: []domain.Money{domain.NewMoney(bookingTotal, usd)}, refunded: 0,
-				messages: []ports.MessageKind{ports.MessageRefund},
-				// The sandbox never took dollars, so it refuses the refund, and that is
-				// reported too rather than retried.
+				// The sandbox never took dollars, so it refuses the refund: that is
+				// reported too rather than retried, and the customer is told.
+				messages: []ports.MessageKind{ports.MessageRefund, ports.MessageRefundFailed},
 				reported: []string{domain.CodeAmountMismatch, domain.CodeCurrencyMismatch}},
 		},
 		{

@@ -17,6 +17,8 @@ type ReconcileResult struct {
 	Refunded       int // paid, but the booking could not take it: refunded
 	Expired        int // the checkout failed or expired, and the hold had run out
 	Unknown        int // the gateway could not answer, or the booking could not be updated: left for the next run
+	// Refunds is what the retry of owed refunds past due did (see RetryRefunds).
+	Refunds RefundRetryResult
 }
 
 // Reconcile catches lost webhooks. It lists up to limit bookings still pending whose
@@ -32,7 +34,10 @@ type ReconcileResult struct {
 // one as its hold ended, before the checkout was closed, and whose webhook was lost
 // is applied as that webhook would have been (it confirms the booking if the slot is
 // still free, and is refunded in full otherwise). Nothing else about an expired
-// booking changes. The worker runs it on a schedule.
+// booking changes.
+//
+// Last it retries up to limit owed refunds whose next attempt is due, as
+// RetryRefunds does, and counts them in Refunds. The worker runs it on a schedule.
 func (p *Payments) Reconcile(ctx context.Context, olderThan time.Duration, limit int) (ReconcileResult, error) {
 	var res ReconcileResult
 	if limit <= 0 {
@@ -59,7 +64,8 @@ func (p *Payments) Reconcile(ctx context.Context, olderThan time.Duration, limit
 		}
 		p.reconcileExpired(ctx, slices.DeleteFunc(expired, func(b *domain.Booking) bool { return asked[b.ID()] }), &res)
 	}
-	return res, nil
+	res.Refunds, err = p.RetryRefunds(ctx, limit)
+	return res, err
 }
 
 // reconcilePending applies what the gateway knows of pending bookings' payments.

@@ -33,6 +33,7 @@ type spyStore struct {
 	listRules  func()                               // runs after each ListPriceRules, if set
 	listHolds  func()                               // runs after each ListExpiredHolds, if set
 	updates    []error                              // what the next UpdateBooking calls fail with, in order
+	afterSave  []error                              // what the next SaveRefund calls fail with, in order, after the refund is saved
 }
 
 func (s *spyStore) count(name string) {
@@ -167,6 +168,27 @@ func (s *spyStore) UpdateBooking(ctx context.Context, id string, now time.Time, 
 	return s.Store.UpdateBooking(ctx, id, now, fn)
 }
 
+// failAfterSavingRefunds makes the next SaveRefund calls save the refund, then fail
+// with errs, one each, as a later step of the caller's transaction might.
+func (s *spyStore) failAfterSavingRefunds(errs ...error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.afterSave = append(s.afterSave, errs...)
+}
+
+func (s *spyStore) SaveRefund(ctx context.Context, r *domain.Refund) error {
+	if err := s.Store.SaveRefund(ctx, r); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var fail error
+	if len(s.afterSave) > 0 {
+		fail, s.afterSave = s.afterSave[0], s.afterSave[1:]
+	}
+	return fail
+}
+
 // recordingGateway is the sandbox gateway with a record of the checkouts and refunds
 // the use cases asked of it.
 type recordingGateway struct {
@@ -177,6 +199,7 @@ type recordingGateway struct {
 	refunds   []refundCall
 	expiries  []expireCall
 	expireErr []error // what the next ExpireCheckout calls fail with, in order, before they reach the sandbox
+	refundErr []error // what the next Refund calls fail with, in order, before they reach the sandbox
 }
 
 // expireCall is one ExpireCheckout call and what the gateway answered.
@@ -234,8 +257,24 @@ func (g *recordingGateway) CreateCheckout(ctx context.Context, req ports.Checkou
 	return g.Gateway.CreateCheckout(ctx, req)
 }
 
+// failRefunds makes the next Refund calls fail with errs, one each.
+func (g *recordingGateway) failRefunds(errs ...error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.refundErr = append(g.refundErr, errs...)
+}
+
 func (g *recordingGateway) Refund(ctx context.Context, req ports.RefundRequest) (ports.Refund, error) {
-	r, err := g.Gateway.Refund(ctx, req)
+	g.mu.Lock()
+	var err error
+	if len(g.refundErr) > 0 {
+		err, g.refundErr = g.refundErr[0], g.refundErr[1:]
+	}
+	g.mu.Unlock()
+	var r ports.Refund
+	if err == nil {
+		r, err = g.Gateway.Refund(ctx, req)
+	}
 	g.mu.Lock()
 	g.refunds = append(g.refunds, refundCall{req: req, err: err})
 	g.mu.Unlock()

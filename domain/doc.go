@@ -10,7 +10,8 @@
 // Values an administrator writes whole (Club, Court, Season, Closure, PriceRule) are
 // open structs checked where they come in (NewClub, the Validate methods); Booking
 // hides its fields and changes only through transitions that guard its state machine
-// ("Style notes" in DEVELOPERS.md says why).
+// ("Style notes" in DEVELOPERS.md says why), and so does Refund, money owed back to a
+// customer (owed → issued | attention), with the backoff of its failed attempts.
 //
 // # Errors
 //

@@ -227,6 +227,36 @@ type Reports interface {
 	ListReports(ctx context.Context, clubID string) ([]Report, error)
 }
 
+// RefundFilter selects refunds. Zero fields select everything.
+type RefundFilter struct {
+	ClubID string
+	State  domain.RefundState
+	// DueBefore keeps the refunds whose next attempt is at or before it (the sweep looks
+	// for owed refunds that are due), and orders them by next attempt, then id; zero
+	// keeps every refund, newest first (by creation time, then id, both descending).
+	DueBefore time.Time
+	Limit     int // 0 means 100
+}
+
+// Refunds stores the refunds owed to customers until the provider has given the money
+// back. Refund ids are unique across clubs; idempotency keys are unique per club.
+type Refunds interface {
+	// SaveRefund stores a new refund. An id already stored, or an idempotency key the
+	// club has stored already, is a conflict with code duplicate and stores nothing:
+	// a change repeated does not owe twice. Inside a transaction the refund commits or
+	// rolls back with it.
+	SaveRefund(ctx context.Context, r *domain.Refund) error
+	// GetRefund returns a refund by id or a not_found error.
+	GetRefund(ctx context.Context, id string) (*domain.Refund, error)
+	// UpdateRefund loads a refund, calls fn and stores what fn left, atomically: no
+	// other change to the refund happens in between. If fn returns an error nothing is
+	// stored and that error is returned. fn must not call the store and may be called
+	// more than once; it may not change the refund's id, club or idempotency key.
+	UpdateRefund(ctx context.Context, id string, fn func(r *domain.Refund) error) error
+	// ListRefunds returns the refunds a filter selects, in the filter's order.
+	ListRefunds(ctx context.Context, f RefundFilter) ([]*domain.Refund, error)
+}
+
 // Store is every repository of Match Point with its transaction boundary.
 type Store interface {
 	Transactor
@@ -239,4 +269,5 @@ type Store interface {
 	PaymentEvents
 	APIKeys
 	Reports
+	Refunds
 }

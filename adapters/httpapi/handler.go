@@ -136,6 +136,8 @@ func (h *Handler) table() []route {
 		{"GET /v1/admin/clubs/{club}/reports", h.admin(h.listReports)},
 		{"POST /v1/admin/clubs/{club}/reports", h.admin(h.requestReport)},
 		{"GET /v1/admin/clubs/{club}/reports/{id}", h.admin(h.getReport)},
+		{"GET /v1/admin/clubs/{club}/refunds", h.admin(h.listRefunds)},
+		{"POST /v1/admin/clubs/{club}/refunds/{id}/retry", h.admin(h.retryRefund)},
 	}
 }
 

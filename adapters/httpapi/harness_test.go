@@ -62,7 +62,8 @@ var (
 // testGateway is a ports.PaymentGateway that signs its webhooks with HMAC-SHA256.
 type testGateway struct {
 	mu      sync.Mutex
-	fail    bool // CreateCheckout fails, as a provider that does not answer
+	fail    bool  // CreateCheckout fails, as a provider that does not answer
+	refuse  error // Refund fails with it, if set, as a provider that refuses refunds
 	refunds []ports.RefundRequest
 }
 
@@ -88,6 +89,9 @@ func (g *testGateway) Refund(_ context.Context, req ports.RefundRequest) (ports.
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.refunds = append(g.refunds, req)
+	if g.refuse != nil {
+		return ports.Refund{}, g.refuse
+	}
 	return ports.Refund{ID: "re_" + req.IdempotencyKey, Amount: req.Amount}, nil
 }
 

@@ -36,6 +36,7 @@ type Store struct {
 	events   map[eventKey]time.Time                 // processed payment events
 	reports  map[string]ports.Report                // report id → report
 	bookings *bookingTable
+	refunds  *refundTable
 }
 
 var _ ports.Store = (*Store)(nil)
@@ -56,6 +57,7 @@ func New() *Store {
 		events:   make(map[eventKey]time.Time),
 		reports:  make(map[string]ports.Report),
 		bookings: newBookingTable(),
+		refunds:  newRefundTable(),
 	}
 }
 

@@ -58,6 +58,7 @@ func (p *prober) cases() map[string]*routeCase {
 		}
 	}
 	a, ctx := p.srv.App.Admin, p.ctx
+	var refundTarget string // an issued refund of the demo club, made on first use
 	token := func(b app.CreatedBooking) http.Header {
 		return http.Header{"Authorization": {"Bearer " + b.AccessToken}}
 	}
@@ -275,7 +276,50 @@ func (p *prober) cases() map[string]*routeCase {
 				r.pathVals["id"] = p.reportFx
 				return r
 			}},
+		"listRefunds": {want: 200, auth: "admin", other: map[string]string{"club": "rival"}, valid: func(*prober) probeReq {
+			r := with(admin("/v1/admin/clubs/{club}/refunds"), "GET", nil)
+			r.query = [][2]string{{"state", "issued"}, {"limit", "50"}}
+			return r
+		}},
+		// The refund retried has been issued: the valid request meets the state check
+		// (409 invalid_transition), as every later one does.
+		"retryRefund": {want: 409, auth: "admin", other: map[string]string{"club": "rival"},
+			valid: func(p *prober) probeReq {
+				if refundTarget == "" {
+					refundTarget = p.issuedRefund(padel1, p.at(p.today.AddDays(1), "20:00"))
+				}
+				r := with(admin("/v1/admin/clubs/{club}/refunds/{id}/retry"), "POST", nil)
+				r.pathVals["id"] = refundTarget
+				return r
+			}},
 	}
+}
+
+// issuedRefund books court at start, pays and cancels the booking, and returns the id
+// of its refund once the server has issued it.
+func (p *prober) issuedRefund(court domain.Court, start time.Time) string {
+	b := p.book(court, start)
+	status, _, body, err := p.send(probeReq{method: "POST", path: strings.TrimPrefix(b.CheckoutURL, p.srv.base) + "/pay"})
+	require.NoError(p.t, err)
+	require.Equal(p.t, http.StatusOK, status, "pay the refund fixture: %v", body)
+	require.Eventually(p.t, func() bool {
+		v, err := p.srv.App.Bookings.Get(p.ctx, b.Booking.ID(), b.AccessToken)
+		return err == nil && v.Booking.Status() == domain.StatusConfirmed
+	}, 10*time.Second, 20*time.Millisecond, "the refund fixture is confirmed")
+	_, err = p.srv.App.Bookings.Cancel(p.ctx, b.Booking.ID(), b.AccessToken)
+	require.NoError(p.t, err)
+	var id string
+	require.Eventually(p.t, func() bool {
+		rs, err := p.srv.App.Admin.ListRefunds(p.ctx, p.demo.Club, domain.RefundIssued, 0)
+		require.NoError(p.t, err)
+		for _, r := range rs {
+			if r.BookingID() == b.Booking.ID() {
+				id = r.ID()
+			}
+		}
+		return id != ""
+	}, 10*time.Second, 20*time.Millisecond, "the refund fixture is issued")
+	return id
 }
 
 // mutations lists the hostile variants of a route's valid request.

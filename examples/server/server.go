@@ -63,6 +63,7 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	go s.sweepHolds(ctx)
+	go s.sweepRefunds(ctx)
 	s.Logger.Info("Match Point is serving", describeDeployment(s.Config, s.Listener.Addr().String(), s.URL())...)
 	if onReady != nil {
 		onReady(demo)
@@ -144,7 +145,27 @@ func (s *Server) sweepHolds(ctx context.Context) {
 			if r, err := s.App.Payments.Reconcile(ctx, 5*time.Minute, 100); err != nil {
 				s.Logger.Warn("payment reconciliation failed", "err", err)
 			} else if r != (app.ReconcileResult{}) {
-				s.Logger.Info("payments reconciled", "checked", r.Checked, "confirmed", r.Confirmed, "refunded", r.Refunded, "expired", r.Expired, "unknown", r.Unknown)
+				s.Logger.Info("payments reconciled", "checked", r.Checked, "confirmed", r.Confirmed, "refunded", r.Refunded, "expired", r.Expired, "unknown", r.Unknown, "refunds_retried", r.Refunds.Retried)
+			}
+		}
+	}
+}
+
+// sweepRefunds retries owed refunds whose next attempt is due every half minute: a
+// refund the payment provider could not issue stays owed in the store, and this is
+// what tries it again, with the same idempotency key, until the provider answers.
+func (s *Server) sweepRefunds(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if r, err := s.App.Payments.RetryRefunds(ctx, 100); err != nil {
+				s.Logger.Warn("refund sweep failed", "err", err)
+			} else if r.Retried > 0 {
+				s.Logger.Info("refunds retried", "retried", r.Retried, "issued", r.Issued, "attention", r.Attention, "owed", r.Owed)
 			}
 		}
 	}

@@ -11,7 +11,8 @@
 // not_found errors, unique slugs, keys and idempotency keys, atomic season overlap
 // checks, the orderings of lists, the booking invariant (two active bookings never
 // overlap on one court) under concurrent writers, versions, the per-customer limit,
-// reports kept byte for byte and scoped to their club, and transactions that commit
+// reports kept byte for byte and scoped to their club, refunds owed once per
+// idempotency key and listed by state and due time, and transactions that commit
 // or undo every write together and run commit hooks only after committing.
 //
 // Subtests run in parallel, each on its own store, so newStore may be called
