@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"APIKeys", apiKeyCases},
 		{"Reports", reportCases},
 		{"PaymentEvents", paymentEventCases},
+		{"SentMessages", sentMessageCases},
 		{"Bookings", bookingCases},
 		{"BookingUpdates", bookingUpdateCases},
 		{"BookingLists", bookingListCases},
