@@ -33,6 +33,7 @@ type spyStore struct {
 	listRules  func()                               // runs after each ListPriceRules, if set
 	listHolds  func()                               // runs after each ListExpiredHolds, if set
 	updates    []error                              // what the next UpdateBooking calls fail with, in order
+	records    []error                              // what the next RecordMessageSent calls fail with, in order
 }
 
 func (s *spyStore) count(name string) {
@@ -165,6 +166,27 @@ func (s *spyStore) UpdateBooking(ctx context.Context, id string, now time.Time, 
 		return fail
 	}
 	return s.Store.UpdateBooking(ctx, id, now, fn)
+}
+
+// failRecords makes the next RecordMessageSent calls fail with errs, one each, before
+// they reach the store.
+func (s *spyStore) failRecords(errs ...error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.records = append(s.records, errs...)
+}
+
+func (s *spyStore) RecordMessageSent(ctx context.Context, key string, at time.Time) (bool, error) {
+	s.mu.Lock()
+	var fail error
+	if len(s.records) > 0 {
+		fail, s.records = s.records[0], s.records[1:]
+	}
+	s.mu.Unlock()
+	if fail != nil {
+		return false, fail
+	}
+	return s.Store.RecordMessageSent(ctx, key, at)
 }
 
 // recordingGateway is the sandbox gateway with a record of the checkouts and refunds
