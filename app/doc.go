@@ -8,7 +8,7 @@
 //
 // Customers' messages go out from notify jobs (NotifyArgs), which the queue retries
 // after a failed attempt and, on River, runs again when the process running one died.
-// Each message has a key (ports.MessageKey: booking id, kind and, for a refund, the
+// Each message has a key (ports.MessageKey: kind, booking id and, for a refund, the
 // refund it tells of), which is also the basis of the SMTP adapter's Message-ID. The
 // worker first looks the key up in the store (ports.SentMessages) and does nothing for
 // a message recorded as sent; otherwise it sends the message and, as soon as the

@@ -10,8 +10,8 @@ import (
 
 func TestMessageKey(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "b1/confirmation", ports.MessageKey("b1", ports.MessageConfirmation, ""))
-	assert.Equal(t, "b1/refund/payment:pi_1", ports.MessageKey("b1", ports.MessageRefund, "payment:pi_1"))
+	assert.Equal(t, "confirmation/b1", ports.MessageKey("b1", ports.MessageConfirmation, ""))
+	assert.Equal(t, "refund/b1/payment:pi_1", ports.MessageKey("b1", ports.MessageRefund, "payment:pi_1"))
 	m := ports.Message{Kind: ports.MessageRefund, BookingID: "b1", Seq: "payment:pi_1", To: "ana@example.com"}
 	assert.Equal(t, ports.MessageKey("b1", ports.MessageRefund, "payment:pi_1"), m.Key())
 

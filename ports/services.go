@@ -190,17 +190,18 @@ type Message struct {
 	Attachments []Attachment
 }
 
-// Key is the message's identity: MessageKey of its booking, kind and Seq.
+// Key is the message's identity: MessageKey of its kind, booking and Seq.
 func (m Message) Key() string { return MessageKey(m.BookingID, m.Kind, m.Seq) }
 
 // MessageKey is the identity of a message about a booking: the same for every attempt
-// to send one message, and different for any two messages. It is the booking id, the
-// kind and, when not empty, seq (see Message.Seq), each path-escaped and joined by "/":
-// "0b6f…/confirmation", "0b6f…/refund/payment:pi_1". A notifier that gives messages an
-// id of their own (the SMTP adapter's Message-ID) makes it from the same parts, and
-// SentMessages records sent messages by it.
+// to send one message, and different for any two messages. It is the kind, the booking
+// id and, when not empty, seq (see Message.Seq), each path-escaped and joined by "/":
+// "confirmation/0b6f…", "refund/0b6f…/payment:pi_1". A notifier that gives messages an
+// id of their own makes it from the same parts in the same order (the SMTP adapter's
+// Message-ID: "confirmation.0b6f…@club.example"), and SentMessages records sent
+// messages by it.
 func MessageKey(bookingID string, kind MessageKind, seq string) string {
-	key := url.PathEscape(bookingID) + "/" + url.PathEscape(string(kind))
+	key := url.PathEscape(string(kind)) + "/" + url.PathEscape(bookingID)
 	if seq != "" {
 		key += "/" + url.PathEscape(seq)
 	}

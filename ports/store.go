@@ -228,7 +228,7 @@ type Reports interface {
 }
 
 // SentMessages remembers which messages to customers have gone out, by their key
-// (MessageKey: booking id, kind and, for a kind that repeats, a sequence), so that a
+// (MessageKey: kind, booking id and, for a kind that repeats, a sequence), so that a
 // notify job run again — a retry after a failed attempt, or a run after its worker
 // died — does not send its message a second time.
 type SentMessages interface {

@@ -144,9 +144,9 @@ func (n *Notifier) message(m ports.Message) (*mail.Msg, error) {
 }
 
 // messageID is the Message-ID of m without its angle brackets, made of the parts of
-// its key (ports.Message.Key): "confirmation.<booking id>@<From's domain>", or with a
-// Seq "refund.<booking id>.<seq>@…", the same every time m is sent and different for
-// any two messages.
+// its key (ports.Message.Key) in their order, each as an atom: "confirmation.<booking
+// id>@<From's domain>", or with a Seq "refund.<booking id>.<seq>@…"; the same every
+// time m is sent and different for any two messages.
 func (n *Notifier) messageID(m ports.Message) string {
 	id := idAtom(string(m.Kind)) + "." + idAtom(m.BookingID)
 	if m.Seq != "" {
