@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
@@ -95,10 +96,14 @@ func (c *core) complete(ctx context.Context, id string) error {
 	return err
 }
 
-// NotifyArgs sends a customer a message about their booking.
+// NotifyArgs sends a customer a message about their booking, once: its worker sends
+// nothing for a message recorded as sent (see the package doc).
 type NotifyArgs struct {
 	BookingID string            `json:"booking_id"`
 	Message   ports.MessageKind `json:"message"`
+	// Seq tells apart the messages of a kind a booking may get more than once (see
+	// ports.Message.Seq): a refund's message names its refund. Empty for the others.
+	Seq string `json:"seq,omitempty"`
 }
 
 // Kind implements ports.JobArgs.
@@ -107,6 +112,14 @@ func (NotifyArgs) Kind() string { return KindNotify }
 // notify schedules a message about a booking, with the transaction in ctx.
 func (c *core) notify(ctx context.Context, bookingID string, kind ports.MessageKind) error {
 	return c.Jobs.Enqueue(ctx, NotifyArgs{BookingID: bookingID, Message: kind}, ports.EnqueueOptions{UniqueKey: "notify:" + string(kind) + ":" + bookingID})
+}
+
+// notifyRefund schedules the message of one of a booking's refunds, ref naming the
+// refund, with the transaction in ctx. Refund messages of one booking waiting at once
+// are one job, whose message tells the refunds made by the time it runs.
+func (c *core) notifyRefund(ctx context.Context, bookingID, ref string) error {
+	args := NotifyArgs{BookingID: bookingID, Message: ports.MessageRefund, Seq: ref}
+	return c.Jobs.Enqueue(ctx, args, ports.EnqueueOptions{UniqueKey: "notify:" + string(ports.MessageRefund) + ":" + bookingID})
 }
 
 // Workers returns a new set of the workers of every job kind the use cases schedule,
@@ -138,7 +151,17 @@ func (a *App) Workers() *ports.Workers {
 	return ws
 }
 
+// recordTimeout bounds the record of a message sent, which runs even when the job's
+// context has ended: the message went out, and only the record stops it going again.
+const recordTimeout = 10 * time.Second
+
+// sendMessage sends the message of a notify job unless it is recorded as sent, and
+// records it once the notifier has taken it.
 func (c *core) sendMessage(ctx context.Context, args NotifyArgs) error {
+	key := ports.MessageKey(args.BookingID, args.Message, args.Seq)
+	if sent, err := c.Store.MessageSent(ctx, key); err != nil || sent {
+		return err // sent already: a retry, or a run after a worker died, ends here
+	}
 	b, err := c.Store.GetBooking(ctx, args.BookingID)
 	if err != nil {
 		return err
@@ -154,14 +177,27 @@ func (c *core) sendMessage(ctx context.Context, args NotifyArgs) error {
 	if args.Message == ports.MessageReminder && b.Status() != domain.StatusConfirmed {
 		return nil // cancelled (or marked a no-show) after its reminder was scheduled
 	}
-	err = c.Notifier.Send(ctx, renderMessage(args.Message, club, court, b))
+	m := renderMessage(args.Message, club, court, b)
+	m.Seq = args.Seq
+	err = c.Notifier.Send(ctx, m)
 	if domain.ErrorKind(err) == domain.KindInvalid {
 		// The mail server refused the message for good (a 5xx: no such mailbox, say):
 		// retrying cannot help, so it is reported once and the job ends.
 		c.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "message": string(args.Message), "problem": "message refused"})
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if _, err := c.Store.RecordMessageSent(rctx, key, c.Clock.Now()); err != nil {
+		// The message went out; only its record is missing. Failing the job would send
+		// it again, so the job ends and someone is told.
+		c.Logger.ErrorContext(ctx, "message sent but not recorded: a rerun of its job would send it again", "booking", b.ID(), "message", string(args.Message), "key", key, "error", err)
+		c.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "message": string(args.Message), "key": key, "problem": "message sent but not recorded"})
+	}
+	return nil
 }
 
 // refundGateway returns the gateway a refund goes through: the one named in its

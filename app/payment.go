@@ -147,7 +147,7 @@ func (p *Payments) refunded(ctx context.Context, b *domain.Booking, ev ports.Pay
 		}
 		p.Reporter.Report(ctx, domain.Errorf(domain.CodeRefundedElsewhere, "%s of booking %s was refunded at the provider", extra, b.ID()),
 			map[string]string{"booking": b.ID(), "event": ev.EventID, "status": string(b.Status())})
-		return OutcomeRefundRecorded, p.notify(ctx, b.ID(), ports.MessageRefund)
+		return OutcomeRefundRecorded, p.notifyRefund(ctx, b.ID(), "event:"+ev.EventID)
 	}
 	if ev.PaymentRef == "" {
 		return OutcomeIgnored, nil
@@ -241,7 +241,7 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 	if err := p.oweRefund(ctx, b, RefundArgs{BookingID: b.ID(), Gateway: gateway, PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: refundKey}); err != nil {
 		return "", err
 	}
-	return OutcomeRefunded, p.notify(ctx, b.ID(), ports.MessageRefund)
+	return OutcomeRefunded, p.notifyRefund(ctx, b.ID(), "refund-of-"+refundKey)
 }
 
 // expire ends a booking's hold if it has run out and it is still pending, and reports

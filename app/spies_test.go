@@ -34,6 +34,7 @@ type spyStore struct {
 	listHolds  func()                               // runs after each ListExpiredHolds, if set
 	updates    []error                              // what the next UpdateBooking calls fail with, in order
 	afterSave  []error                              // what the next SaveRefund calls fail with, in order, after the refund is saved
+	records    []error                              // what the next RecordMessageSent calls fail with, in order
 }
 
 func (s *spyStore) count(name string) {
@@ -187,6 +188,27 @@ func (s *spyStore) SaveRefund(ctx context.Context, r *domain.Refund) error {
 		fail, s.afterSave = s.afterSave[0], s.afterSave[1:]
 	}
 	return fail
+}
+
+// failRecords makes the next RecordMessageSent calls fail with errs, one each, before
+// they reach the store.
+func (s *spyStore) failRecords(errs ...error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.records = append(s.records, errs...)
+}
+
+func (s *spyStore) RecordMessageSent(ctx context.Context, key string, at time.Time) (bool, error) {
+	s.mu.Lock()
+	var fail error
+	if len(s.records) > 0 {
+		fail, s.records = s.records[0], s.records[1:]
+	}
+	s.mu.Unlock()
+	if fail != nil {
+		return false, fail
+	}
+	return s.Store.RecordMessageSent(ctx, key, at)
 }
 
 // recordingGateway is the sandbox gateway with a record of the checkouts and refunds

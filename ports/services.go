@@ -3,6 +3,7 @@ package ports
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/matchpoint/matchpoint/domain"
@@ -174,8 +175,12 @@ type Attachment struct {
 type Message struct {
 	Kind      MessageKind
 	BookingID string
-	To        string
-	Subject   string
+	// Seq tells apart the messages of one kind about one booking, for a kind that a
+	// booking may get more than once: each refund's message names its refund. It is
+	// empty for the kinds a booking gets at most once.
+	Seq     string
+	To      string
+	Subject string
 	// Text is the message as plain text; it is required, and is what a notifier that
 	// carries one part only sends.
 	Text string
@@ -185,8 +190,30 @@ type Message struct {
 	Attachments []Attachment
 }
 
-// Notifier delivers messages to customers. Send may be retried: delivering the same
-// message twice is tolerated by callers, losing one is not.
+// Key is the message's identity: MessageKey of its kind, booking and Seq.
+func (m Message) Key() string { return MessageKey(m.BookingID, m.Kind, m.Seq) }
+
+// MessageKey is the identity of a message about a booking: the same for every attempt
+// to send one message, and different for any two messages. It is the kind, the booking
+// id and, when not empty, seq (see Message.Seq), each path-escaped and joined by "/":
+// "confirmation/0b6f…", "refund/0b6f…/payment:pi_1". A notifier that gives messages an
+// id of their own makes it from the same parts in the same order (the SMTP adapter's
+// Message-ID: "confirmation.0b6f…@club.example"), and SentMessages records sent
+// messages by it.
+func MessageKey(bookingID string, kind MessageKind, seq string) string {
+	key := url.PathEscape(string(kind)) + "/" + url.PathEscape(bookingID)
+	if seq != "" {
+		key += "/" + url.PathEscape(seq)
+	}
+	return key
+}
+
+// Notifier delivers messages to customers. Send may be called again for a message it
+// delivered: the use cases record each message they sent (SentMessages) and do not send
+// it again, but a crash between a Send that succeeded and that record repeats it.
+// Delivering a message twice is tolerated by callers, losing one is not; a notifier
+// that gives messages an id makes it from Message.Key's parts, so that a repeat can be
+// recognised.
 type Notifier interface {
 	Send(ctx context.Context, m Message) error
 }

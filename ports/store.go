@@ -257,6 +257,20 @@ type Refunds interface {
 	ListRefunds(ctx context.Context, f RefundFilter) ([]*domain.Refund, error)
 }
 
+// SentMessages remembers which messages to customers have gone out, by their key
+// (MessageKey: kind, booking id and, for a kind that repeats, a sequence), so that a
+// notify job run again — a retry after a failed attempt, or a run after its worker
+// died — does not send its message a second time.
+type SentMessages interface {
+	// MessageSent reports whether the message with key has been recorded as sent.
+	MessageSent(ctx context.Context, key string) (bool, error)
+	// RecordMessageSent records that the message with key was sent at the instant
+	// given and reports whether the record is new; recording a key again changes
+	// nothing and answers false. Inside a transaction the record commits or rolls
+	// back with the transaction. Of two calls racing with one key, one answers true.
+	RecordMessageSent(ctx context.Context, key string, at time.Time) (bool, error)
+}
+
 // Store is every repository of Match Point with its transaction boundary.
 type Store interface {
 	Transactor
@@ -270,4 +284,5 @@ type Store interface {
 	APIKeys
 	Reports
 	Refunds
+	SentMessages
 }

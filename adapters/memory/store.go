@@ -35,6 +35,7 @@ type Store struct {
 	keyHash  map[string]string                      // API key id → hash
 	events   map[eventKey]time.Time                 // processed payment events
 	reports  map[string]ports.Report                // report id → report
+	sent     map[string]time.Time                   // message key → when it was sent
 	bookings *bookingTable
 	refunds  *refundTable
 }
@@ -56,6 +57,7 @@ func New() *Store {
 		keyHash:  make(map[string]string),
 		events:   make(map[eventKey]time.Time),
 		reports:  make(map[string]ports.Report),
+		sent:     make(map[string]time.Time),
 		bookings: newBookingTable(),
 		refunds:  newRefundTable(),
 	}

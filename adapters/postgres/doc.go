@@ -20,6 +20,9 @@
 // advisory locks. Migrate applies the embedded migrations.
 //
 // Club reports keep their CSV as bytea, byte for byte; listings leave it unread.
+// Sent messages are rows of sent_messages keyed by the message's key (primary key),
+// inserted with ON CONFLICT DO NOTHING, so that a second record of one key is told
+// apart from the first.
 //
 // WithSQLTx lends the *sql.Tx of a WithinTx to code on the same database, so that its
 // writes commit with the store's: the River job queue (subpackage riverqueue) inserts

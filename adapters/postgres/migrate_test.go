@@ -39,7 +39,7 @@ func TestMigrateEmptyDatabaseTwice(t *testing.T) {
 	var tables []string
 	require.NoError(t, db.NewRaw(`SELECT table_name FROM information_schema.tables
 		WHERE table_schema = 'public' AND table_name NOT LIKE 'bun_%' ORDER BY table_name COLLATE "C"`).Scan(ctx, &tables))
-	assert.Equal(t, []string{"api_keys", "bookings", "closures", "clubs", "courts", "payment_events", "price_rules", "refunds", "reports", "seasons"}, tables)
+	assert.Equal(t, []string{"api_keys", "bookings", "closures", "clubs", "courts", "payment_events", "price_rules", "refunds", "reports", "seasons", "sent_messages"}, tables)
 	applied := appliedMigrations(t, db)
 	ms, err := postgres.Migrations()
 	require.NoError(t, err)

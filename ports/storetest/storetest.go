@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Reports", reportCases},
 		{"PaymentEvents", paymentEventCases},
 		{"Refunds", refundCases},
+		{"SentMessages", sentMessageCases},
 		{"Bookings", bookingCases},
 		{"BookingUpdates", bookingUpdateCases},
 		{"BookingLists", bookingListCases},

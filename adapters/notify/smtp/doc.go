@@ -7,9 +7,11 @@
 // state to get wrong. A message goes out as multipart/mixed: a multipart/alternative
 // of the plain-text part and, when the message has one, the HTML part, followed by the
 // attachments (the booking's calendar event as text/calendar; method=PUBLISH). Its
-// Message-ID is made from the message kind and the booking id, so that a message sent
-// again by a retried job carries the Message-ID of the first and can be recognised as
-// the same.
+// Message-ID is made from the parts of the message's key (ports.Message.Key: the
+// message kind, the booking id and, for a kind a booking gets more than once, its
+// Seq), so that a message sent again — the use cases record what they sent, and only a
+// crash between the server's acceptance and that record repeats a message — carries
+// the Message-ID of the first and can be recognised as the same.
 //
 // Errors are domain errors. A permanent rejection of the message (a 5xx reply to MAIL
 // FROM, RCPT TO or the data) is invalid: sending it again cannot help. Everything else

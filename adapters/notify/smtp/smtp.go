@@ -143,10 +143,16 @@ func (n *Notifier) message(m ports.Message) (*mail.Msg, error) {
 	return msg, nil
 }
 
-// messageID is the Message-ID of m without its angle brackets:
-// "confirmation.<booking id>@<From's domain>", the same every time m is sent.
+// messageID is the Message-ID of m without its angle brackets, made of the parts of
+// its key (ports.Message.Key) in their order, each as an atom: "confirmation.<booking
+// id>@<From's domain>", or with a Seq "refund.<booking id>.<seq>@…"; the same every
+// time m is sent and different for any two messages.
 func (n *Notifier) messageID(m ports.Message) string {
-	return idAtom(string(m.Kind)) + "." + idAtom(m.BookingID) + "@" + n.s.idDomain
+	id := idAtom(string(m.Kind)) + "." + idAtom(m.BookingID)
+	if m.Seq != "" {
+		id += "." + idAtom(m.Seq)
+	}
+	return id + "@" + n.s.idDomain
 }
 
 // idAtom keeps the letters, digits and "-_" of s, and writes every other byte as

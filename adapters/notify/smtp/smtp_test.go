@@ -229,14 +229,37 @@ func TestRawMessageIsMultipartWithTheCalendarAsPublish(t *testing.T) {
 	assert.Less(t, strings.Index(raw, "text/plain"), strings.Index(raw, "text/html"), "plain text first: the last alternative is the preferred one")
 }
 
+// The notifier itself sends what it is given: one message sent twice arrives twice,
+// under one Message-ID made of the message's key, so that the copy can be recognised.
 func TestSendingAgainRepeatsTheMessageID(t *testing.T) {
+	t.Parallel()
+	mp := mailpittest.Start(t)
+	n := newNotifier(t, mp.SMTPURL())
+	msg := func(kind ports.MessageKind, seq string) ports.Message {
+		return ports.Message{Kind: kind, BookingID: "b-1", Seq: seq, To: email, Subject: "About your game", Text: "See you on court."}
+	}
+	for _, m := range []ports.Message{
+		msg(ports.MessageConfirmation, ""), msg(ports.MessageConfirmation, ""), msg(ports.MessageReminder, ""),
+		msg(ports.MessageRefund, "event:evt_1"), msg(ports.MessageRefund, "event:evt_2"), msg(ports.MessageRefund, "event:evt_1"),
+	} {
+		require.NoError(t, n.Send(context.Background(), m))
+	}
+	assert.Len(t, received(t, mp, "confirmation.b-1@club.example"), 2)
+	assert.Len(t, received(t, mp, "reminder.b-1@club.example"), 1)
+	assert.Len(t, received(t, mp, "refund.b-1.event=3Aevt_1@club.example"), 2, "the same refund's message sent again")
+	assert.Len(t, received(t, mp, "refund.b-1.event=3Aevt_2@club.example"), 1, "another refund's")
+}
+
+// Through the use cases, a notify job run again finds its message recorded as sent and
+// sends no second email.
+func TestANotifyJobRunAgainSendsNoSecondEmail(t *testing.T) {
 	t.Parallel()
 	mp := mailpittest.Start(t)
 	b := book(t, newNotifier(t, mp.SMTPURL()))
 	require.NoError(t, b.send(context.Background(), ports.MessageConfirmation))
 	require.NoError(t, b.send(context.Background(), ports.MessageConfirmation))
 	require.NoError(t, b.send(context.Background(), ports.MessageReminder))
-	assert.Len(t, received(t, mp, "confirmation."+b.booking.ID()+"@club.example"), 2)
+	assert.Len(t, received(t, mp, "confirmation."+b.booking.ID()+"@club.example"), 1)
 	assert.Len(t, received(t, mp, "reminder."+b.booking.ID()+"@club.example"), 1)
 }
 
