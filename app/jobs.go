@@ -148,6 +148,7 @@ func (a *App) Workers() *ports.Workers {
 	ports.AddWorker(ws, ports.WorkFunc[ReportArgs](func(ctx context.Context, job *ports.Job[ReportArgs]) error {
 		return c.generateReport(ctx, job.Args)
 	}))
+	a.addPeriodicWorkers(ws)
 	return ws
 }
 

@@ -33,7 +33,8 @@ var commands = []command{
 		setup: setupServe},
 	{path: "migrate", summary: "apply the database migrations and print what was applied",
 		doc: "Applies the migrations the database of MATCHPOINT_DATABASE_URL lacks, each in its own\n" +
-			"transaction, and prints each one applied and the version the database is left at.",
+			"transaction: the store's, then the job queue's (River's tables), and prints each one\n" +
+			"applied and the versions the database is left at.",
 		setup: setupMigrate},
 	{path: "clubs create", args: "-slug SLUG -name NAME -zone ZONE -currency CODE",
 		summary: "create a club and print its first admin API key",

@@ -245,7 +245,14 @@ func describeDeployment(cfg Config, addr, publicURL string) []any {
 	if cfg.SMTPURL != "" {
 		notifier = "smtp " + location(cfg.SMTPURL)
 	}
-	return []any{"store", store, "cache", cache, "queue", "in-process", "notifier", notifier,
+	queue := "in-process"
+	if cfg.DatabaseURL != "" {
+		queue = "river"
+	}
+	if cfg.Worker == WorkerOff {
+		queue += ", workers off"
+	}
+	return []any{"store", store, "cache", cache, "queue", queue, "notifier", notifier,
 		"gateways", strings.Join(names, ","), "default_gateway", def, "addr", addr, "url", publicURL}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/matchpoint/matchpoint/adapters/postgres"
+	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
 )
 
 // cliRun is one in-process run of the command line.
@@ -151,6 +153,18 @@ func TestCLIMigrate(t *testing.T) {
 		latest = m.Name
 	}
 	fmt.Fprintf(&want, "database at version %s\n", latest)
+	db, err := sql.Open("pgx", url)
+	require.NoError(t, err)
+	defer db.Close()
+	river, err := riverqueue.PendingMigrations(context.Background(), db)
+	require.NoError(t, err)
+	require.NotEmpty(t, river)
+	for _, m := range river {
+		fmt.Fprintf(&want, "applied river %s\n", m)
+	}
+	riverVersion, err := strconv.Atoi(river[len(river)-1][:3])
+	require.NoError(t, err)
+	fmt.Fprintf(&want, "job queue (River) at version %d\n", riverVersion)
 
 	r := runCLI(t, pgEnv(url), "migrate")
 	require.Equal(t, 0, r.code, r.stderr)
@@ -158,7 +172,8 @@ func TestCLIMigrate(t *testing.T) {
 
 	r = runCLI(t, pgEnv(url), "migrate")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, "nothing to apply; database at version "+latest+"\n", r.stdout)
+	assert.Equal(t, "nothing to apply; database at version "+latest+"\n"+
+		fmt.Sprintf("nothing to apply; job queue (River) at version %d\n", riverVersion), r.stdout)
 
 	r = runCLI(t, nil, "migrate")
 	assert.Equal(t, 1, r.code)
@@ -198,6 +213,19 @@ func TestCLIRefusesADatabaseBehind(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "the database is not migrated")
 	assert.Contains(t, r.stderr, last.Name+"_"+last.Comment, "it names what is left to apply")
+
+	// River's tables are migrations of the database too.
+	url = testDatabase(t)
+	require.Equal(t, 0, runCLI(t, pgEnv(url), "migrate").code)
+	db, err = sql.Open("pgx", url)
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.Exec(`DELETE FROM river_migration WHERE version = (SELECT max(version) FROM river_migration)`)
+	require.NoError(t, err)
+	r = runCLI(t, pgEnv(url), "serve")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "the database is not migrated")
+	assert.Contains(t, r.stderr, "river 0", "it names River's migration left to apply")
 }
 
 func TestCLIRefusesTheMemoryStore(t *testing.T) {
@@ -369,7 +397,7 @@ func TestCLIServeOnPostgresSaysWhereItServes(t *testing.T) {
 	assert.Contains(t, stdout.String(), "`server keys issue -club demo -label LABEL` issues another one.")
 	log := stderr.String()
 	db := regexp.MustCompile(`/(matchpoint_server_[0-9a-f]+)\?`).FindStringSubmatch(url)[1]
-	assert.Contains(t, log, `msg="Match Point is serving" store="postgres host=127.0.0.1:5432 db=`+db+`" cache=in-process queue=in-process notifier=outbox gateways=sandbox default_gateway=sandbox addr=127.0.0.1:`)
+	assert.Contains(t, log, `msg="Match Point is serving" store="postgres host=127.0.0.1:5432 db=`+db+`" cache=in-process queue=river notifier=outbox gateways=sandbox default_gateway=sandbox addr=127.0.0.1:`)
 	assert.NotContains(t, log, "hunter2", "no password in the log")
 	assert.Equal(t, 0, stop(), stderr.String())
 

@@ -53,6 +53,15 @@ type Config struct {
 	// Payments are the payment gateways and the clubs that use them (see
 	// PaymentsConfig); by default every club uses the sandbox.
 	Payments PaymentsConfig
+	// Worker says where the job workers run (MATCHPOINT_WORKER): WorkerEmbedded (the
+	// default) runs them, and the periodic sweeps, in this process; WorkerOff runs none:
+	// the server only enqueues, into the database, for `worker` processes
+	// (examples/worker) to run. Off needs MATCHPOINT_DATABASE_URL.
+	Worker WorkerMode
+	// QueuePollOnly keeps the River queue off LISTEN/NOTIFY (MATCHPOINT_QUEUE_POLL_ONLY,
+	// default false): set it when MATCHPOINT_DATABASE_URL goes through PgBouncer in
+	// transaction pooling mode.
+	QueuePollOnly bool
 	// MigrateAtStart applies the database migrations when the server starts
 	// (MATCHPOINT_MIGRATE=auto); otherwise run `server migrate` before starting.
 	MigrateAtStart bool
@@ -81,6 +90,15 @@ type Config struct {
 	// them).
 	DBConnMaxIdleTime time.Duration
 }
+
+// WorkerMode says where a server's job workers run.
+type WorkerMode string
+
+// The values of MATCHPOINT_WORKER.
+const (
+	WorkerEmbedded WorkerMode = "embedded" // in the server's process
+	WorkerOff      WorkerMode = "off"      // in other processes (examples/worker): the server only enqueues
+)
 
 // LoadConfig reads the configuration from getenv; an error names the bad variable.
 func LoadConfig(getenv func(string) string) (Config, error) {
@@ -146,6 +164,22 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.Payments, err = loadPayments(getenv); err != nil {
 		return Config{}, err
+	}
+	switch v := WorkerMode(getenv("MATCHPOINT_WORKER")); v {
+	case "", WorkerEmbedded:
+		c.Worker = WorkerEmbedded
+	case WorkerOff:
+		if c.DatabaseURL == "" {
+			return Config{}, fmt.Errorf("MATCHPOINT_WORKER=off: the memory store lives in this process, so its jobs can only run here; set MATCHPOINT_DATABASE_URL, or MATCHPOINT_WORKER=embedded")
+		}
+		c.Worker = WorkerOff
+	default:
+		return Config{}, fmt.Errorf("MATCHPOINT_WORKER=%q: want embedded or off", v)
+	}
+	if v := getenv("MATCHPOINT_QUEUE_POLL_ONLY"); v != "" {
+		if c.QueuePollOnly, err = strconv.ParseBool(v); err != nil {
+			return Config{}, fmt.Errorf("MATCHPOINT_QUEUE_POLL_ONLY=%q: want true or false", v)
+		}
 	}
 	switch v := getenv("MATCHPOINT_MIGRATE"); v {
 	case "", "off":

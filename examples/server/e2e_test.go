@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
+	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/ports"
 )
@@ -134,7 +136,14 @@ func (s *testServer) drain(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	require.NoError(t, s.Queue.Drain(ctx))
+	switch q := s.Queue.(type) {
+	case *inproc.Queue:
+		require.NoError(t, q.Drain(ctx))
+	case *riverqueue.Queue:
+		require.NoError(t, q.WaitIdle(ctx))
+	default:
+		t.Fatalf("no way to drain a %T", q)
+	}
 }
 
 func (s *testServer) messages(kind ports.MessageKind, bookingID string) int {
@@ -309,6 +318,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"MATCHPOINT_MIGRATE":               "sometimes",
 		"MATCHPOINT_DATABASE_REPLICA_URLS": "mysql://x",
 		"MATCHPOINT_REDIS_URL":             "http://x",
+		"MATCHPOINT_WORKER":                "sometimes",
+		"MATCHPOINT_QUEUE_POLL_ONLY":       "maybe",
 	} {
 		_, err := LoadConfig(func(k string) string {
 			if k == name {
@@ -323,4 +334,20 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:8080", cfg.HTTPAddr)
 	assert.True(t, cfg.Seed)
+	assert.Equal(t, WorkerEmbedded, cfg.Worker)
+}
+
+// TestWorkerOffNeedsADatabase refuses to start a server on the memory store that runs
+// no workers: its jobs could run nowhere else.
+func TestWorkerOffNeedsADatabase(t *testing.T) {
+	r := runCLI(t, map[string]string{"MATCHPOINT_WORKER": "off", "MATCHPOINT_HTTP_ADDR": "127.0.0.1:0"}, "serve")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "MATCHPOINT_WORKER=off")
+	assert.Contains(t, r.stderr, "MATCHPOINT_DATABASE_URL")
+	assert.Empty(t, r.stdout, "it did not serve")
+	cfg, err := LoadConfig(func(k string) string {
+		return map[string]string{"MATCHPOINT_WORKER": "off", "MATCHPOINT_DATABASE_URL": "postgres://x/y"}[k]
+	})
+	require.NoError(t, err)
+	assert.Equal(t, WorkerOff, cfg.Worker)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/matchpoint/matchpoint/adapters/postgres"
+	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
 )
 
 // Readiness reports whether the server can take traffic; nil means always.
@@ -49,6 +50,10 @@ func provideDB(ctx context.Context, cfg Config) (*bun.DB, func(), error) {
 			_ = db.Close()
 			return nil, nil, fmt.Errorf("migrate the database: %w", err)
 		}
+		if _, err := riverqueue.Migrate(ctx, db.DB); err != nil {
+			_ = db.Close()
+			return nil, nil, fmt.Errorf("migrate the job queue's tables: %w", err)
+		}
 	}
 	if err := requireMigrated(ctx, db); err != nil {
 		_ = db.Close()
@@ -62,11 +67,18 @@ func provideDB(ctx context.Context, cfg Config) (*bun.DB, func(), error) {
 var errNotMigrated = errors.New("the database is not migrated: run `server migrate` or set MATCHPOINT_MIGRATE=auto")
 
 // requireMigrated fails with errNotMigrated, changing nothing, unless db has applied
-// every migration embedded in the binary.
+// every migration embedded in the binary: the store's and the River queue's.
 func requireMigrated(ctx context.Context, db *bun.DB) error {
 	pending, err := postgres.PendingMigrations(ctx, db)
 	if err != nil {
 		return err
+	}
+	river, err := riverqueue.PendingMigrations(ctx, db.DB)
+	if err != nil {
+		return err
+	}
+	for _, m := range river {
+		pending = append(pending, "river "+m)
 	}
 	if len(pending) > 0 {
 		return fmt.Errorf("%w (%d to apply: %s)", errNotMigrated, len(pending), strings.Join(pending, ", "))
@@ -76,8 +88,9 @@ func requireMigrated(ctx context.Context, db *bun.DB) error {
 
 func dbReadiness(db *bun.DB) Readiness { return db.PingContext }
 
-// runMigrate is the `migrate` subcommand: it applies the migrations the database lacks
-// and prints each one it applied and the version the database is left at.
+// runMigrate is the `migrate` subcommand: it applies the migrations the database lacks,
+// the store's and then the River queue's, and prints each one it applied and the
+// versions the database is left at.
 func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
 	if cfg.DatabaseURL == "" {
 		return fmt.Errorf("MATCHPOINT_DATABASE_URL is not set: the memory store has no schema to migrate; set it to the server's Postgres database")
@@ -98,6 +111,18 @@ func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
 		fmt.Fprintf(out, "nothing to apply; database at version %s\n", res.Version)
 	} else {
 		fmt.Fprintf(out, "database at version %s\n", res.Version)
+	}
+	river, err := riverqueue.Migrate(ctx, db.DB)
+	for _, name := range river.Applied {
+		fmt.Fprintf(out, "applied river %s\n", name)
+	}
+	if err != nil {
+		return err
+	}
+	if len(river.Applied) == 0 {
+		fmt.Fprintf(out, "nothing to apply; job queue (River) at version %d\n", river.Version)
+	} else {
+		fmt.Fprintf(out, "job queue (River) at version %d\n", river.Version)
 	}
 	return nil
 }

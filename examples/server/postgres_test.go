@@ -16,7 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
 	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
 )
 
 // testDatabase creates a database with a random name on the local Postgres server and
@@ -59,6 +61,28 @@ func TestOnPostgres(t *testing.T) {
 	require.Equal(t, http.StatusOK, paid.status, paid.raw)
 	clash := first.do(t, "POST", "/v1/clubs/demo/bookings", bookingJSON(first.demo.Courts[0].ID, start.Add(30*time.Minute), 60, "Bruno", "bruno@example.com"), nil)
 	assert.Equal(t, "slot_unavailable", clash.body["code"])
+
+	// The jobs are River's, in the database, and the server's own workers run them.
+	require.IsType(t, &riverqueue.Queue{}, first.Queue)
+	first.drain(t)
+	assert.Equal(t, 1, first.messages(ports.MessageConfirmation, id))
+	other := first.do(t, "POST", "/v1/clubs/demo/bookings", bookingJSON(first.demo.Courts[1].ID, start, 60, "Carla", "carla@example.com"), nil)
+	require.Equal(t, http.StatusCreated, other.status, other.raw)
+	checkout := other.body["checkout_url"].(string)
+	require.Equal(t, http.StatusOK, first.do(t, "POST", checkout+"/pay", "", nil).status)
+	auth := map[string]string{"Authorization": "Bearer " + other.body["access_token"].(string)}
+	cancelled := first.do(t, "POST", "/v1/bookings/"+obj(t, other.body, "booking")["id"].(string)+"/cancel", "", auth)
+	require.Equal(t, http.StatusOK, cancelled.status, cancelled.raw)
+	first.drain(t)
+	pay, err := first.Sandbox.GetPayment(context.Background(), strings.TrimPrefix(checkout, first.base+"/sandbox/checkout/"))
+	require.NoError(t, err)
+	assert.Equal(t, ports.PaymentRefunded, pay.Status, "the refund job ran")
+	db, err := sql.Open("pgx", url)
+	require.NoError(t, err)
+	defer db.Close()
+	var refunds int
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'payment.refund' AND state = 'completed'`).Scan(&refunds))
+	assert.Equal(t, 1, refunds, "the refund was a River job")
 
 	second := startServerWith(t, env)
 	assert.Empty(t, second.demo.APIKey, "the demo club exists already: no new key")

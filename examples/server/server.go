@@ -31,7 +31,7 @@ type Server struct {
 	App      *app.App
 	Cache    ports.Cache
 	API      *httpapi.Handler
-	Queue    *inproc.Queue
+	Queue    JobRunner
 	Outbox   *outbox.Outbox
 	Sandbox  *sandbox.Gateway
 	Clock    ports.Clock
@@ -45,9 +45,10 @@ func (s *Server) URL() string { return string(s.publicURL()) }
 
 func (s *Server) publicURL() PublicURL { return providePublicURL(s.Config, s.Listener) }
 
-// Run seeds the demo club if asked, starts the job queue and serves HTTP until ctx is
-// done, then shuts down gracefully: it stops taking requests, lets those in flight
-// finish, and stops the queue once its running jobs are done.
+// Run seeds the demo club if asked, starts the job workers (unless MATCHPOINT_WORKER is
+// off) and serves HTTP until ctx is done, then shuts down gracefully: it stops taking
+// requests, lets those in flight finish, and stops the queue once its running jobs are
+// done.
 func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 	var demo Demo
 	if s.Config.Seed {
@@ -56,14 +57,17 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 			return fmt.Errorf("seed the demo club: %w", err)
 		}
 	}
-	if err := s.Queue.Start(ctx, s.App.Workers()); err != nil {
-		return err
+	if s.Config.Worker != WorkerOff {
+		if err := s.Queue.Start(ctx, s.App.Workers()); err != nil {
+			return err
+		}
+		if s.Config.DatabaseURL == "" { // on Postgres the sweeps are River's periodic jobs
+			go s.sweep(ctx)
+		}
 	}
 	srv, ln := s.httpServer()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	go s.sweepHolds(ctx)
-	go s.sweepRefunds(ctx)
 	s.Logger.Info("Match Point is serving", describeDeployment(s.Config, s.Listener.Addr().String(), s.URL())...)
 	if onReady != nil {
 		onReady(demo)
@@ -124,50 +128,25 @@ func withDeadline(h http.Handler, d time.Duration) http.Handler {
 	})
 }
 
-// sweepHolds expires run-out holds every half minute, a safety net behind the expiry
-// job each booking schedules, and reconciles the payments of checkouts left pending,
-// a safety net behind the webhooks.
-func (s *Server) sweepHolds(ctx context.Context) {
-	t := time.NewTicker(30 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := s.App.Payments.ExpireHolds(ctx, 100); err != nil {
-				s.Logger.Warn("hold sweep failed", "err", err)
-			} else if n > 0 {
-				s.Logger.Info("holds expired", "count", n)
+// sweep runs the periodic safety nets of the memory store (app.PeriodicJobs) until ctx
+// is done: on each one's tick it enqueues its job, once (a job still waiting or
+// running keeps its key), for the in-process queue's workers to run.
+func (s *Server) sweep(ctx context.Context) {
+	for _, p := range app.PeriodicJobs() {
+		go func() {
+			t := time.NewTicker(p.Interval)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := s.Queue.Enqueue(ctx, p.Args, ports.EnqueueOptions{UniqueKey: "periodic:" + p.Args.Kind()}); err != nil && ctx.Err() == nil {
+						s.Logger.Warn("periodic job not enqueued", "kind", p.Args.Kind(), "err", err)
+					}
+				}
 			}
-			// Checkouts left pending for five minutes are asked about: a lost webhook
-			// would otherwise leave a paid booking unconfirmed.
-			if r, err := s.App.Payments.Reconcile(ctx, 5*time.Minute, 100); err != nil {
-				s.Logger.Warn("payment reconciliation failed", "err", err)
-			} else if r != (app.ReconcileResult{}) {
-				s.Logger.Info("payments reconciled", "checked", r.Checked, "confirmed", r.Confirmed, "refunded", r.Refunded, "expired", r.Expired, "unknown", r.Unknown, "refunds_retried", r.Refunds.Retried)
-			}
-		}
-	}
-}
-
-// sweepRefunds retries owed refunds whose next attempt is due every half minute: a
-// refund the payment provider could not issue stays owed in the store, and this is
-// what tries it again, with the same idempotency key, until the provider answers.
-func (s *Server) sweepRefunds(ctx context.Context) {
-	t := time.NewTicker(30 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if r, err := s.App.Payments.RetryRefunds(ctx, 100); err != nil {
-				s.Logger.Warn("refund sweep failed", "err", err)
-			} else if r.Retried > 0 {
-				s.Logger.Info("refunds retried", "retried", r.Retried, "issued", r.Issued, "attention", r.Attention, "owed", r.Owed)
-			}
-		}
+		}()
 	}
 }
 

@@ -13,21 +13,24 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/adapters/postgres"
+	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
 	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/ports"
 )
 
 // NewServer composes the example server on its embedded default: the memory store.
 func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
-	wire.Build(memory.ProviderSet, noReadiness, embeddedSet)
+	wire.Build(memory.ProviderSet, noReadiness, inprocSet, embeddedSet)
 	return nil, nil, nil
 }
 
 // NewPostgresServer composes the example server on the Postgres store of
-// MATCHPOINT_DATABASE_URL; it is ready while the database answers.
+// MATCHPOINT_DATABASE_URL, with its jobs in River on the same database; it is ready
+// while the database answers.
 func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
-	wire.Build(postgres.ProviderSet, provideDB, dbReadiness, embeddedSet)
+	wire.Build(postgresSet, dbReadiness, wire.Bind(new(JobRunner), new(*riverqueue.Queue)), embeddedSet)
 	return nil, nil, nil
 }
 
@@ -35,7 +38,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 // the use cases over the Postgres store of MATCHPOINT_DATABASE_URL, with the cache the
 // servers share, and no listener, HTTP API or running queue.
 func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool, func(), error) {
-	wire.Build(postgres.ProviderSet, provideDB, configuredPublicURL, useCaseSet, wire.Struct(new(AdminTool), "*"))
+	wire.Build(postgresSet, configuredPublicURL, useCaseSet, wire.Struct(new(AdminTool), "*"))
 	return nil, nil, nil
 }
 
@@ -48,12 +51,21 @@ var embeddedSet = wire.NewSet(
 	wire.Struct(new(Server), "*"),
 )
 
-// useCaseSet is the use cases and every adapter they need but the store: the cache
-// (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the in-process queue
-// and notifier, and the payment gateways.
+// inprocSet is the in-process queue, the memory store's.
+var inprocSet = wire.NewSet(inproc.ProviderSet, provideQueueConfig, wire.Bind(new(JobRunner), new(*inproc.Queue)))
+
+// postgresSet is the Postgres store of MATCHPOINT_DATABASE_URL and the River queue on
+// the same database.
+var postgresSet = wire.NewSet(
+	postgres.ProviderSet, provideDB,
+	provideRiverQueue, wire.Bind(new(ports.JobQueue), new(*riverqueue.Queue)),
+)
+
+// useCaseSet is the use cases and every adapter they need but the store and the
+// queue: the cache (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the
+// notifier, and the payment gateways.
 var useCaseSet = wire.NewSet(
 	provideCache,
-	inproc.ProviderSet, provideQueueConfig,
 	outbox.New, provideOutboxConfig, provideNotifier,
 	system.ProviderSet, system.ReporterSet,
 	sandbox.New, provideSandboxConfig, provideGateways,

@@ -14,9 +14,11 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/adapters/postgres"
+	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
 	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/ports"
 	"log/slog"
 )
 
@@ -101,7 +103,8 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 }
 
 // NewPostgresServer composes the example server on the Postgres store of
-// MATCHPOINT_DATABASE_URL; it is ready while the database answers.
+// MATCHPOINT_DATABASE_URL, with its jobs in River on the same database; it is ready
+// while the database answers.
 func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
 	listener, cleanup, err := provideListener(cfg)
 	if err != nil {
@@ -147,8 +150,13 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		return nil, nil, err
 	}
 	reporter := system.NewReporter(log)
-	inprocConfig := provideQueueConfig(log, clock, reporter)
-	queue := inproc.New(inprocConfig)
+	queue, err := provideRiverQueue(cfg, store, db, reporter, log)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -229,8 +237,12 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		return nil, nil, err
 	}
 	reporter := system.NewReporter(log)
-	inprocConfig := provideQueueConfig(log, clock, reporter)
-	queue := inproc.New(inprocConfig)
+	queue, err := provideRiverQueue(cfg, store, db, reporter, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -268,9 +280,18 @@ var embeddedSet = wire.NewSet(
 	provideListener, providePublicURL, httpapi.ProviderSet, provideHTTPConfig, wire.Struct(new(Server), "*"),
 )
 
-// useCaseSet is the use cases and every adapter they need but the store: the cache
-// (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the in-process queue
-// and notifier, and the payment gateways.
+// inprocSet is the in-process queue, the memory store's.
+var inprocSet = wire.NewSet(inproc.ProviderSet, provideQueueConfig, wire.Bind(new(JobRunner), new(*inproc.Queue)))
+
+// postgresSet is the Postgres store of MATCHPOINT_DATABASE_URL and the River queue on
+// the same database.
+var postgresSet = wire.NewSet(postgres.ProviderSet, provideDB,
+	provideRiverQueue, wire.Bind(new(ports.JobQueue), new(*riverqueue.Queue)),
+)
+
+// useCaseSet is the use cases and every adapter they need but the store and the
+// queue: the cache (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the
+// notifier, and the payment gateways.
 var useCaseSet = wire.NewSet(
-	provideCache, inproc.ProviderSet, provideQueueConfig, outbox.New, provideOutboxConfig, provideNotifier, system.ProviderSet, system.ReporterSet, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
+	provideCache, outbox.New, provideOutboxConfig, provideNotifier, system.ProviderSet, system.ReporterSet, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
 )

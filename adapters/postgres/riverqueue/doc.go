@@ -34,6 +34,15 @@
 // available with that time, as River does for near retries, so it runs on time rather
 // than when the scheduler next looks.
 //
+// Periodic jobs. Config.Periodic names jobs to enqueue every interval (a sweep, a
+// reconciliation). Every started Queue carries them, but only River's elected leader
+// among the started queues of the database enqueues them, so each runs once per
+// interval however many processes run workers; one of them still waiting or running
+// holds its key ("periodic:" and its kind), so they never pile up.
+//
+// Waiting. WaitIdle polls river_job until no job is due or running, in this process or
+// another: what a test, or a process that drains before it exits, waits on.
+//
 // Polling. The database/sql driver has no LISTEN connection, so River runs in poll
 // only mode whatever Config.PollOnly says: each Queue looks for due jobs every
 // Config.FetchPollInterval (one second by default). This also makes the queue work

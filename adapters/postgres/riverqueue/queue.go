@@ -63,6 +63,24 @@ type Config struct {
 	// the setting explicit should the driver gain a listener. False means River's
 	// default.
 	PollOnly bool
+	// Periodic are jobs enqueued on a schedule by the started queues on the database:
+	// River elects one leader among every started Queue of the database, and only the
+	// leader enqueues them, so each runs on schedule once however many processes run
+	// workers. Each is enqueued with the unique key "periodic:" and its kind, so that
+	// one still waiting or running keeps the next from piling up behind it. Their
+	// kinds need a worker in the Workers given to Start. Nil means none.
+	Periodic []Periodic
+}
+
+// Periodic is a job that the queues' leader enqueues every Interval.
+type Periodic struct {
+	// Args are the job's arguments, enqueued as they are each time.
+	Args ports.JobArgs
+	// Interval is the time between two runs; it must be positive.
+	Interval time.Duration
+	// RunOnStart enqueues the job also when a queue becomes the leader, rather than
+	// only an Interval later.
+	RunOnStart bool
 }
 
 // uniqueStates are the states in which a job holds its unique key: waiting (for its
@@ -142,6 +160,14 @@ func New(store *postgres.Store, db *sql.DB, cfg Config) (*Queue, error) {
 	if cfg.Backoff != nil {
 		q.river.RetryPolicy = backoffPolicy(cfg.Backoff)
 	}
+	for i, p := range cfg.Periodic {
+		if p.Args == nil || p.Args.Kind() == "" || p.Interval <= 0 {
+			return nil, fmt.Errorf("riverqueue: Periodic[%d] needs arguments with a kind and a positive interval", i)
+		}
+		if _, err := json.Marshal(p.Args); err != nil {
+			return nil, fmt.Errorf("riverqueue: Periodic[%d]: encode arguments of %s: %w", i, p.Args.Kind(), err)
+		}
+	}
 	// The client that enqueues has no workers: it stores jobs of any kind, also of
 	// kinds that only another process runs.
 	insertCfg := q.river
@@ -167,6 +193,17 @@ func (q *Queue) newWorker(ws *ports.Workers) (*river.Client[*sql.Tx], error) {
 	cfg := q.river
 	cfg.Workers = workers
 	cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Concurrency}}
+	for _, p := range q.cfg.Periodic {
+		if !slices.Contains(ws.Kinds(), p.Args.Kind()) {
+			return nil, domain.Errorf(domain.CodeInvalid, "riverqueue: the periodic job %q has no worker", p.Args.Kind())
+		}
+		raw, _ := json.Marshal(p.Args) // New checked that it encodes
+		env := envelope{kind: p.Args.Kind(), Key: "periodic:" + p.Args.Kind(), Args: raw}
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(p.Interval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return env, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ExcludeKind: true, ByState: uniqueStates}}
+			}, &river.PeriodicJobOpts{RunOnStart: p.RunOnStart}))
+	}
 	c, err := river.NewClient(riverdatabasesql.New(q.db), &cfg)
 	if err != nil {
 		return nil, fmt.Errorf("riverqueue: %w", err)
@@ -241,6 +278,39 @@ func (q *Queue) Stop(ctx context.Context) error {
 	q.worker = nil
 	return nil
 }
+
+// WaitIdle returns once no job of the database is due or running: every job whose
+// time has come (available, or scheduled or retryable with its time passed) has run,
+// by this process or another. Jobs scheduled for later, retries included, do not keep
+// it waiting. It polls river_job, so it works whether this Queue is started or not:
+// a test can wait for the jobs a worker in another process runs. It returns ctx's
+// error if ctx ends first, and a database failure as unavailable.
+func (q *Queue) WaitIdle(ctx context.Context) error {
+	t := time.NewTicker(idlePoll)
+	defer t.Stop()
+	for {
+		var n int
+		err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM river_job
+			WHERE state = 'running'
+			   OR (state IN ('available', 'scheduled', 'retryable') AND scheduled_at <= now())`).Scan(&n)
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			return q.failed(err, "wait for idle")
+		case n == 0:
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// idlePoll is how often WaitIdle looks at river_job.
+const idlePoll = 20 * time.Millisecond
 
 // Enqueue stores a job. With the context of the store's transaction (a context of
 // store.WithinTx) the job is inserted in that transaction, together with the other

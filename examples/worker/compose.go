@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
+	"github.com/matchpoint/matchpoint/adapters/cache/redis"
+	"github.com/matchpoint/matchpoint/adapters/cache/tiered"
+	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
+	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
+	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
+	"github.com/matchpoint/matchpoint/adapters/postgres"
+	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
+	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// The providers below mirror examples/server's (server.go, postgres.go, queue.go) for
+// what a worker composes: one example may not import another (ARCHITECTURE.md), so the
+// few that both need are repeated here.
+
+// PublicURL is the base URL customers reach the servers at.
+type PublicURL string
+
+func providePublicURL(cfg Config) PublicURL { return PublicURL(cfg.PublicURL) }
+
+func provideListener(cfg Config) (net.Listener, func(), error) {
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("MATCHPOINT_HTTP_ADDR=%q: %w", cfg.HTTPAddr, err)
+	}
+	return ln, func() { _ = ln.Close() }, nil
+}
+
+// provideDB opens the database of MATCHPOINT_DATABASE_URL and checks that it is
+// migrated, the store's tables and River's: a worker never migrates; `server migrate`
+// (or a server with MATCHPOINT_MIGRATE=auto) does.
+func provideDB(ctx context.Context, cfg Config) (*bun.DB, func(), error) {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL,
+		postgres.WithMaxOpenConns(max(cfg.DBMaxConns, 1)),
+		postgres.WithMaxIdleConns(cfg.DBMaxIdleConns),
+		postgres.WithConnMaxLifetime(cfg.DBConnMaxLifetime),
+		postgres.WithConnMaxIdleTime(cfg.DBConnMaxIdleTime))
+	if err != nil {
+		return nil, nil, fmt.Errorf("MATCHPOINT_DATABASE_URL: %w", err)
+	}
+	if err := requireMigrated(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return db, func() { _ = db.Close() }, nil
+}
+
+// errNotMigrated stops a worker on a database whose schema is behind its binary.
+var errNotMigrated = errors.New("the database is not migrated: run `server migrate` or start a server with MATCHPOINT_MIGRATE=auto")
+
+// requireMigrated fails with errNotMigrated unless db has applied every migration of
+// the store and of the River queue.
+func requireMigrated(ctx context.Context, db *bun.DB) error {
+	pending, err := postgres.PendingMigrations(ctx, db)
+	if err != nil {
+		return err
+	}
+	river, err := riverqueue.PendingMigrations(ctx, db.DB)
+	if err != nil {
+		return err
+	}
+	for _, m := range river {
+		pending = append(pending, "river "+m)
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("%w (%d to apply: %s)", errNotMigrated, len(pending), strings.Join(pending, ", "))
+	}
+	return nil
+}
+
+// provideRiverQueue is the River queue on the servers' database, with the periodic
+// sweeps.
+func provideRiverQueue(cfg Config, store *postgres.Store, db *bun.DB, reporter ports.ErrorReporter, log *slog.Logger) (*riverqueue.Queue, error) {
+	return riverqueue.New(store, db.DB, riverqueue.Config{
+		Reporter: reporter,
+		Logger:   riverLogger(log),
+		PollOnly: cfg.QueuePollOnly,
+		Periodic: periodicJobs(),
+	})
+}
+
+// periodicJobs are the safety nets of app.PeriodicJobs as River periodic jobs: River's
+// leader among the processes that run workers on the database (workers, and servers
+// with MATCHPOINT_WORKER=embedded) enqueues each once per interval, and whichever
+// process fetches it runs it.
+func periodicJobs() []riverqueue.Periodic {
+	var ps []riverqueue.Periodic
+	for _, p := range app.PeriodicJobs() {
+		ps = append(ps, riverqueue.Periodic{Args: p.Args, Interval: p.Interval, RunOnStart: true})
+	}
+	return ps
+}
+
+func provideAppConfig(cfg Config) app.Config { return app.Config{TokenSecret: cfg.TokenSecret} }
+
+// provideCache returns the in-process cache, or with MATCHPOINT_REDIS_URL the tiered
+// cache over Redis, so that what the worker's jobs change is invalidated in every
+// server.
+func provideCache(ctx context.Context, cfg Config, log *slog.Logger) (ports.Cache, func(), error) {
+	l1, err := bigcache.New(bigcache.Config{MaxSizeMB: 64})
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.RedisURL == "" {
+		return l1, func() { _ = l1.Close() }, nil
+	}
+	rdb, err := redis.Open(cfg.RedisURL)
+	if err != nil {
+		_ = l1.Close()
+		return nil, nil, fmt.Errorf("MATCHPOINT_REDIS_URL: %w", err)
+	}
+	c, err := tiered.New(tiered.Config{L1: l1, L2: redis.New(rdb, redis.Config{Prefix: "mp:"}), Family: app.CacheFamily, Logger: log})
+	if err != nil {
+		_ = rdb.Close()
+		_ = l1.Close()
+		return nil, nil, err
+	}
+	wait, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := c.WaitSubscribed(wait); err != nil {
+		log.Warn("cache: Redis does not answer yet; starting without it", "err", err)
+	}
+	return c, func() {
+		_ = c.Close()
+		_ = rdb.Close()
+		_ = l1.Close()
+	}, nil
+}
+
+func provideOutboxConfig(log *slog.Logger) outbox.Config { return outbox.Config{Logger: log} }
+
+// provideNotifier sends customers' email by SMTP when MATCHPOINT_SMTP_URL is set, and
+// otherwise keeps the messages in the outbox, which logs them.
+func provideNotifier(cfg Config, box *outbox.Outbox) (ports.Notifier, error) {
+	if cfg.SMTPURL == "" {
+		return box, nil
+	}
+	return smtp.New(smtp.Config{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
+}
+
+// provideSandboxConfig configures the worker's sandbox gateway. The sandbox keeps its
+// checkouts and payments in the memory of the server that serves its pages, so a
+// worker's sandbox knows none of them: a refund of a sandbox payment run here is
+// refused and reported. Use a real provider (Stripe, MercadoPago) with workers apart.
+func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids ports.IDs, log *slog.Logger) sandbox.Config {
+	return sandbox.Config{
+		BaseURL:    string(url),
+		WebhookURL: string(url) + "/v1/webhooks/sandbox",
+		Secret:     string(cfg.SandboxSecret),
+		Client:     &http.Client{Timeout: 10 * time.Second},
+		Clock:      clock,
+		IDs:        ids,
+		Logger:     log,
+	}
+}

@@ -1,0 +1,80 @@
+// Command worker runs the background jobs of Match Point's example servers on
+// Postgres: confirmations and other messages, refunds, hold expiries, completions,
+// reports, and the periodic sweeps (expired holds, payment reconciliation). It reads
+// the servers' MATCHPOINT_* configuration, needs MATCHPOINT_DATABASE_URL, and runs the
+// jobs that servers started with MATCHPOINT_WORKER=off enqueue in River's tables of
+// that database; any number of workers may run at once, each job running in one of
+// them. It serves /healthz and /readyz on MATCHPOINT_HTTP_ADDR (127.0.0.1:8081 by
+// default), and on SIGTERM or an interrupt turns unready, lets the running jobs finish
+// within MATCHPOINT_SHUTDOWN_TIMEOUT and exits. `worker -h` lists what it reads.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the worker with args (without the program name) and returns its exit
+// status: 0 after a clean stop, 1 when it failed, 2 for a bad command line. The
+// environment is read with getenv; `-h` prints the usage to stdout, logs go to stderr.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	switch err := fs.Parse(args); {
+	case err == flag.ErrHelp:
+		usage(stdout)
+		return 0
+	case err != nil || fs.NArg() > 0:
+		fmt.Fprintf(stderr, "worker: takes no arguments: %q\n\n", args)
+		usage(stderr)
+		return 2
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "worker: %v\n", err)
+		return 1
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	w, cleanup, err := NewWorker(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "worker: %v\n", err)
+		return 1
+	}
+	defer cleanup()
+	if err := w.Run(ctx, func() {
+		fmt.Fprintf(stdout, "Match Point worker is running; health checks on http://%s\n", w.Listener.Addr())
+	}); err != nil {
+		fmt.Fprintf(stderr, "worker: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// usage says what the worker does and which variables it reads.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: worker")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Runs the background jobs of the Match Point servers on the Postgres database of")
+	fmt.Fprintln(w, "MATCHPOINT_DATABASE_URL (servers started with MATCHPOINT_WORKER=off only enqueue them),")
+	fmt.Fprintln(w, "and the periodic hold sweep and payment reconciliation. Serves /healthz and /readyz")
+	fmt.Fprintln(w, "on MATCHPOINT_HTTP_ADDR; on SIGTERM turns unready, lets running jobs finish within")
+	fmt.Fprintln(w, "MATCHPOINT_SHUTDOWN_TIMEOUT and exits. The database must be migrated (`server migrate`).")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "It reads the servers' configuration from the environment (see README.md):")
+	for _, v := range variables {
+		fmt.Fprintf(w, "  %s\n", v)
+	}
+}

@@ -1,0 +1,36 @@
+//go:build wireinject
+
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/google/wire"
+
+	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
+	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
+	"github.com/matchpoint/matchpoint/adapters/postgres"
+	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
+	"github.com/matchpoint/matchpoint/adapters/system"
+	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/ports"
+)
+
+// NewWorker composes the worker: the use cases over the Postgres store of
+// MATCHPOINT_DATABASE_URL, with the servers' cache, notifier and gateways, the River
+// queue on the same database, and the listener of its health checks.
+func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func(), error) {
+	wire.Build(
+		provideListener, providePublicURL,
+		postgres.ProviderSet, provideDB,
+		provideRiverQueue, wire.Bind(new(ports.JobQueue), new(*riverqueue.Queue)),
+		provideCache,
+		outbox.New, provideOutboxConfig, provideNotifier,
+		system.ProviderSet, system.ReporterSet,
+		sandbox.New, provideSandboxConfig, provideGateways,
+		app.ProviderSet, provideAppConfig,
+		wire.Struct(new(Worker), "Config", "Logger", "Listener", "DB", "App", "Queue"),
+	)
+	return nil, nil, nil
+}
