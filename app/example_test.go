@@ -204,5 +204,5 @@ func ExampleNew() {
 
 	fmt.Println(workers.Kinds())
 	// Output:
-	// [booking.complete booking.expire_hold booking.sweep_holds notify.booking payment.expire_checkout payment.reconcile payment.refund payment.retry_refunds report.generate]
+	// [booking.complete booking.expire_hold booking.sweep_holds notify.booking payment.expire_checkout payment.reconcile payment.refund payment.retry_refunds report.generate report.monthly]
 }

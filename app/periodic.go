@@ -14,9 +14,10 @@ import (
 // enqueued by one leader however many workers run, or a ticker in a single process.
 // Their workers are among App.Workers.
 const (
-	KindSweepHolds   = "booking.sweep_holds"
-	KindReconcile    = "payment.reconcile"
-	KindRetryRefunds = "payment.retry_refunds"
+	KindSweepHolds     = "booking.sweep_holds"
+	KindReconcile      = "payment.reconcile"
+	KindRetryRefunds   = "payment.retry_refunds"
+	KindMonthlyReports = "report.monthly"
 )
 
 // SweepHoldsArgs expires the holds that have run out (Payments.ExpireHolds).
@@ -38,6 +39,13 @@ type RetryRefundsArgs struct{}
 // Kind implements ports.JobArgs.
 func (RetryRefundsArgs) Kind() string { return KindRetryRefunds }
 
+// MonthlyReportsArgs requests every club's reports of the month that has just ended
+// (Admin.RequestMonthlyReports).
+type MonthlyReportsArgs struct{}
+
+// Kind implements ports.JobArgs.
+func (MonthlyReportsArgs) Kind() string { return KindMonthlyReports }
+
 // PeriodicJob is a job to run every Interval.
 type PeriodicJob struct {
 	Args     ports.JobArgs
@@ -51,16 +59,19 @@ const (
 	SweepInterval     = 30 * time.Second
 	ReconcileInterval = 2 * time.Minute
 	ReconcileAfter    = 5 * time.Minute
+	ReportsInterval   = time.Hour
 	periodicBatch     = 100
 )
 
-// PeriodicJobs returns the safety nets and how often each runs: the hold sweep and the
-// refund retries every SweepInterval, reconciliation every ReconcileInterval.
+// PeriodicJobs returns the periodic jobs and how often each runs: the hold sweep and
+// the refund retries every SweepInterval, reconciliation every ReconcileInterval, and
+// the monthly reports' request every ReportsInterval.
 func PeriodicJobs() []PeriodicJob {
 	return []PeriodicJob{
 		{Args: SweepHoldsArgs{}, Interval: SweepInterval},
 		{Args: RetryRefundsArgs{}, Interval: SweepInterval},
 		{Args: ReconcileArgs{}, Interval: ReconcileInterval},
+		{Args: MonthlyReportsArgs{}, Interval: ReportsInterval},
 	}
 }
 
@@ -82,6 +93,15 @@ func (a *App) addPeriodicWorkers(ws *ports.Workers) {
 			log.WarnContext(ctx, "refund retries failed", "err", err)
 		} else if r.Retried > 0 {
 			log.InfoContext(ctx, "refunds retried", "retried", r.Retried, "issued", r.Issued, "attention", r.Attention, "owed", r.Owed)
+		}
+		return err
+	}))
+	ports.AddWorker(ws, ports.WorkFunc[MonthlyReportsArgs](func(ctx context.Context, _ *ports.Job[MonthlyReportsArgs]) error {
+		n, err := a.Admin.RequestMonthlyReports(ctx)
+		if err != nil {
+			log.WarnContext(ctx, "monthly reports not requested", "err", err)
+		} else if n > 0 {
+			log.InfoContext(ctx, "monthly reports requested", "count", n)
 		}
 		return err
 	}))

@@ -122,6 +122,51 @@ func (a *Admin) RequestReport(ctx context.Context, club domain.Club, kind ports.
 	return r, nil
 }
 
+// RequestMonthlyReports requests, for every club whose last month has ended in its
+// zone, that month's revenue and occupancy reports, unless they were requested
+// already, and returns how many it requested. Their ids say what they are
+// ("monthly-revenue-2026-11-{club}"), so running it again — the periodic job does, every
+// hour — requests nothing more until the next month ends. A club whose reports cannot
+// be requested is reported and the others go on.
+func (a *Admin) RequestMonthlyReports(ctx context.Context) (int, error) {
+	clubs, err := a.Store.ListClubs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := a.Clock.Now()
+	n := 0
+	for _, club := range clubs {
+		this := domain.MonthOf(domain.DateOf(now, club.Location))
+		last := domain.MonthOf(this.First().AddDays(-1))
+		for _, kind := range []ports.ReportKind{ports.ReportRevenue, ports.ReportOccupancy} {
+			id := fmt.Sprintf("monthly-%s-%s-%s", kind, last, club.ID)
+			_, err := a.Store.GetReport(ctx, club.ID, id)
+			if err == nil {
+				continue
+			}
+			if domain.ErrorKind(err) != domain.KindNotFound {
+				return n, err
+			}
+			r := ports.Report{ID: id, ClubID: club.ID, Kind: kind, From: last, To: last, State: ports.ReportPending, CreatedAt: now.UTC()}
+			err = a.Store.WithinTx(ctx, func(ctx context.Context) error {
+				if err := a.Store.SaveReport(ctx, r); err != nil {
+					return err
+				}
+				return a.Jobs.Enqueue(ctx, ReportArgs{ReportID: r.ID, ClubID: club.ID}, ports.EnqueueOptions{UniqueKey: "report:" + r.ID})
+			})
+			if err != nil {
+				if ctx.Err() != nil {
+					return n, err
+				}
+				a.Reporter.Report(ctx, err, map[string]string{"club": club.ID, "report": id, "problem": "monthly report not requested"})
+				continue
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
 // Report returns one of the club's reports, with its CSV once it is ready. Another
 // club's report is not found.
 func (a *Admin) Report(ctx context.Context, club domain.Club, id string) (ports.Report, error) {

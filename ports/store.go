@@ -28,6 +28,9 @@ type Clubs interface {
 	GetClub(ctx context.Context, id string) (domain.Club, error)
 	// GetClubBySlug returns a club by slug or a not_found error.
 	GetClubBySlug(ctx context.Context, slug string) (domain.Club, error)
+	// ListClubs returns every club, ordered by slug: the work done for all clubs at
+	// once (their monthly reports) goes through it.
+	ListClubs(ctx context.Context) ([]domain.Club, error)
 }
 
 // Courts stores a club's courts.

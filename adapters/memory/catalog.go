@@ -55,6 +55,19 @@ func (s *Store) GetClubBySlug(ctx context.Context, slug string) (domain.Club, er
 	return c, err
 }
 
+// ListClubs returns every club, ordered by slug.
+func (s *Store) ListClubs(ctx context.Context) ([]domain.Club, error) {
+	var out []domain.Club
+	err := s.read(ctx, func() error {
+		for _, c := range s.clubs {
+			out = append(out, copyClub(c))
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b domain.Club) int { return strings.Compare(a.Slug, b.Slug) })
+	return out, err
+}
+
 // SaveCourt creates or replaces a court.
 func (s *Store) SaveCourt(ctx context.Context, c domain.Court) error {
 	return s.write(ctx, func(u *undoLog) error {

@@ -143,6 +143,28 @@ func (s *Store) GetClubBySlug(ctx context.Context, slug string) (domain.Club, er
 	return s.getClub(ctx, "slug", slug)
 }
 
+// ListClubs returns every club, ordered by slug.
+func (s *Store) ListClubs(ctx context.Context) ([]domain.Club, error) {
+	var out []domain.Club
+	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
+		var rows []clubRow
+		if err := db.NewSelect().ColumnExpr(`id, slug, name, time_zone, currency, policy::text AS policy`).TableExpr("clubs").
+			OrderExpr("slug COLLATE \"C\"").Scan(ctx, &rows); err != nil {
+			return err
+		}
+		out = make([]domain.Club, 0, len(rows))
+		for _, r := range rows {
+			c, err := r.club()
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out, err
+}
+
 func (s *Store) getClub(ctx context.Context, column, value string) (domain.Club, error) {
 	var c domain.Club
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {

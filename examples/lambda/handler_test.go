@@ -289,6 +289,15 @@ func TestScheduledEventReconcilesAndSweeps(t *testing.T) {
 	assert.Equal(t, domain.StatusExpired, h.status(t, unpaid.Booking.ID()), "the sweep expired the run-out hold")
 	assert.Equal(t, 1, res.Reconciled.Confirmed)
 	assert.Equal(t, 1, res.HoldsExpired)
+	assert.Equal(t, 2, res.ReportsRequested, "last month's revenue and occupancy reports of the club")
+	reports, err := h.fn.App.Admin.ListReports(t.Context(), h.club)
+	require.NoError(t, err)
+	require.Len(t, reports, 2)
+	for _, r := range reports {
+		got, err := h.fn.App.Admin.Report(t.Context(), h.club, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, ports.ReportReady, got.State, "generated before the run returned")
+	}
 
 	// A second run finds nothing more to do.
 	out, err = h.invoke(t.Context(), marshal(t, scheduledEvent(h.clock.Now())))
@@ -297,6 +306,7 @@ func TestScheduledEventReconcilesAndSweeps(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &res))
 	assert.Zero(t, res.Reconciled.Confirmed)
 	assert.Zero(t, res.HoldsExpired)
+	assert.Zero(t, res.ReportsRequested)
 }
 
 func TestUnknownEventsAreErrors(t *testing.T) {

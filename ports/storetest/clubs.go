@@ -19,6 +19,21 @@ var clubCases = []contract{
 	{"DuplicateSlug", testClubDuplicateSlug},
 	{"NotFound", testClubNotFound},
 	{"ValuesAreCopied", testClubValuesAreCopied},
+	{"List", testClubList},
+}
+
+func testClubList(t *testing.T, f *fixture) {
+	a, z := newClub(t), newClub(t)
+	a.Slug, z.Slug = "aaa-"+a.Slug, "zzz-"+z.Slug
+	require.NoError(t, f.store.SaveClub(f.ctx, z))
+	require.NoError(t, f.store.SaveClub(f.ctx, a))
+
+	got, err := f.store.ListClubs(f.ctx)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	for i, want := range []domain.Club{a, f.club, z} {
+		assertClub(t, want, got[i])
+	}
 }
 
 // assertClub compares clubs field by field: two loads of one time zone are equal
