@@ -163,6 +163,32 @@ func TestRefundAfterTheServerIsKilled(t *testing.T) {
 	assert.Equal(t, int64(1_600_000), acct.Refunds(b.paymentRef)[0].Amount())
 }
 
+// TestRefundAfterTheServerStops stops a server that runs the workers itself right after
+// it answered a cancellation, gracefully (SIGTERM) or not (SIGKILL): whether the
+// server's own worker refunded before it stopped or the job was still waiting, the
+// payment is refunded exactly once — by a worker started afterwards if need be.
+func TestRefundAfterTheServerStops(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			db := testDatabase(t)
+			acct := mptest.Start(t)
+			env := mercadoPagoEnv(acct)
+			server, base := startServer(t, db, env) // MATCHPOINT_WORKER=embedded, the default
+			b := bookAndPay(t, base, acct)
+			cancel(t, base, b)
+			server.signal(t, sig)
+			server.exited(t, 15*time.Second)
+
+			startWorker(t, db, env)
+			require.Eventually(t, func() bool { return len(acct.Refunds(b.paymentRef)) == 1 }, 30*time.Second, 50*time.Millisecond,
+				"the cancelled booking is refunded")
+			time.Sleep(time.Second) // a second refund would come from a job run twice
+			require.Len(t, acct.Refunds(b.paymentRef), 1, "refunded once")
+			assert.Equal(t, int64(1_600_000), acct.Refunds(b.paymentRef)[0].Amount())
+		})
+	}
+}
+
 // TestWorkerHealthAndDrain checks the worker's health checks, and that on SIGTERM it
 // turns unready at once, lets the job it runs finish, and exits with 0.
 func TestWorkerHealthAndDrain(t *testing.T) {
