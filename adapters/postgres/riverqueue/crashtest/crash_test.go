@@ -179,4 +179,3 @@ func assertNoneDiscarded(t *testing.T, h *harness) {
 		assert.NotEqual(t, "discarded", j.State, "job %d (%s, key %q) was given up", j.ID, j.Kind, j.Key)
 	}
 }
-
