@@ -126,6 +126,7 @@ type booking struct {
 	id, token, checkout string
 	paid                domain.Money
 	event               string // the id of the payment's webhook event
+	paymentRef          string // the sandbox's reference of the payment
 }
 
 // book holds the next free game (one hour, on its own court and hour) for a customer
@@ -156,9 +157,10 @@ func (h *harness) book(ctx context.Context) (booking, error) {
 // pay pays b's checkout on the sandbox, whose webhook confirms the booking.
 func (h *harness) pay(b *booking) error {
 	var res struct {
-		EventID   string `json:"event_id"`
-		Delivered bool   `json:"delivered"`
-		Status    int    `json:"webhook_status"`
+		PaymentRef string `json:"payment_ref"`
+		EventID    string `json:"event_id"`
+		Delivered  bool   `json:"delivered"`
+		Status     int    `json:"webhook_status"`
 	}
 	if err := h.sandboxPost(b.checkout+"/pay", &res); err != nil {
 		return err
@@ -166,7 +168,7 @@ func (h *harness) pay(b *booking) error {
 	if !res.Delivered {
 		return fmt.Errorf("payment of %s: webhook answered %d", b.id, res.Status)
 	}
-	b.event = res.EventID
+	b.event, b.paymentRef = res.EventID, res.PaymentRef
 	return nil
 }
 
