@@ -58,7 +58,9 @@ type Config struct {
 	// (River's one minute when JobTimeout is zero), or a job still running would be run
 	// a second time meanwhile; a value that does not, or a negative one, is an error of
 	// New. Zero means River's default: one hour, or JobTimeout plus one hour when
-	// JobTimeout is longer than that.
+	// JobTimeout is longer than that. The rescuer looks every 30 seconds, and when the
+	// leader itself died another Queue takes over once its 15-second term has run out,
+	// so a job may wait that much longer.
 	RescueAfter time.Duration
 	// FetchPollInterval is how often the workers look for jobs that are due. The
 	// database/sql driver has no LISTEN connection, so polling is how jobs are found:
