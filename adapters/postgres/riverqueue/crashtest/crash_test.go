@@ -2,6 +2,7 @@ package crashtest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,8 +157,7 @@ func TestNotificationCrash(t *testing.T) {
 
 // checkoutRef is the sandbox checkout reference of b.
 func (b booking) checkoutRef() string {
-	const prefix = "/sandbox/checkout/"
-	return b.checkout[len(prefix):]
+	return strings.TrimPrefix(b.checkout, "/sandbox/checkout/")
 }
 
 // countMessages counts the messages mailpit received with a Message-ID.

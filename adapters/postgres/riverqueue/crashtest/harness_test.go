@@ -139,7 +139,7 @@ func (h *harness) book(ctx context.Context) (booking, error) {
 	}
 	day := domain.DateOf(time.Now(), h.club.Location).AddDays(firstDay + n/perDay)
 	court := h.courts[n%perDay/slotsPerCourtDay]
-	start, _ := day.At(domain.MustClock(fmt.Sprintf("%02d:00", 8+n%slotsPerCourtDay)), h.club.Location)
+	start, _ := day.At(domain.MustClock(fmt.Sprintf("%02d:00", 8+n%slotsPerCourtDay)), h.club.Location) // Buenos Aires keeps no summer time: every hour exists
 	res, err := h.app.Bookings.Create(ctx, app.CreateBookingCommand{
 		ClubSlug: clubSlug, CourtID: court.ID, Start: start, Duration: time.Hour,
 		Customer: app.CustomerInput{Name: fmt.Sprintf("Customer %d", n), Email: fmt.Sprintf("customer%d@example.com", n)},

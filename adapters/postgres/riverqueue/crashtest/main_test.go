@@ -132,6 +132,11 @@ func startWorker(t *testing.T, name string, o workerOptions) *process {
 	}()
 	t.Cleanup(func() {
 		p.kill()
+		// Built with -race, the worker reports a race at once, but its exit status
+		// (66) is lost to the kill: its output tells.
+		if strings.Contains(p.out.String(), "WARNING: DATA RACE") {
+			t.Errorf("worker %s: the race detector found a data race", p.name)
+		}
 		if t.Failed() {
 			t.Logf("worker %s (pid %d) output:\n%s", p.name, p.cmd.Process.Pid, p.out.String())
 		}
