@@ -47,7 +47,7 @@ type loadBooking struct {
 	flow int
 }
 
-// paid tells whether the booking was confirmed by its payment.
+// confirmed tells whether the booking was confirmed by its payment.
 func (b loadBooking) confirmed() bool { return b.flow <= flowPaidTwiceAtOnce }
 
 // cancelled tells whether the booking ends cancelled.
