@@ -4,8 +4,10 @@
 // store, so that a job enqueued with a booking commits, or rolls back, with it.
 // Jobs survive restarts, and every process with a started Queue on the database runs
 // them: one of them fetches each job. A job whose process dies while running it is
-// run again once River's rescuer finds it stuck (after an hour by default), so a
-// worker must tolerate running twice.
+// run again once River's rescuer (on the elected leader among the started Queues)
+// finds it stuck: after Config.RescueAfter, an hour by default. So a worker must
+// tolerate running twice; the tests of package crashtest kill worker processes
+// mid-job to show that the use cases' workers do.
 //
 // Transactions. With the context of the store's transaction (store.WithinTx),
 // Enqueue inserts the job in that transaction (River's InsertTx on the *sql.Tx that

@@ -1,6 +1,7 @@
 package riverqueue
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -50,6 +51,17 @@ type Config struct {
 	// JobTimeout bounds one attempt: its context is cancelled after it. Zero means
 	// River's default, one minute; a negative value means no bound.
 	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before River's rescuer, run by
+	// the elected leader among the started Queues, takes it for stuck (its process
+	// died mid-run) and schedules it again as a retry: a job whose worker process was
+	// killed runs again only after this. It must exceed the attempt's bound, JobTimeout
+	// (River's one minute when JobTimeout is zero), or a job still running would be run
+	// a second time meanwhile; a value that does not, or a negative one, is an error of
+	// New. Zero means River's default: one hour, or JobTimeout plus one hour when
+	// JobTimeout is longer than that. The rescuer looks every 30 seconds, and when the
+	// leader itself died another Queue takes over once its 15-second term has run out,
+	// so a job may wait that much longer.
+	RescueAfter time.Duration
 	// FetchPollInterval is how often the workers look for jobs that are due. The
 	// database/sql driver has no LISTEN connection, so polling is how jobs are found:
 	// a job waits up to this long after it is due. Zero means River's default, one
@@ -141,6 +153,9 @@ func New(store *postgres.Store, db *sql.DB, cfg Config) (*Queue, error) {
 	if cfg.JobTimeout < 0 {
 		cfg.JobTimeout = -1 // River's "no bound"
 	}
+	if err := checkRescueAfter(cfg); err != nil {
+		return nil, err
+	}
 	q := &Queue{store: store, db: db, cfg: cfg}
 	q.river = river.Config{
 		Logger:       cfg.Logger,
@@ -149,6 +164,9 @@ func New(store *postgres.Store, db *sql.DB, cfg Config) (*Queue, error) {
 		PollOnly:     cfg.PollOnly,
 		ErrorHandler: &errorHandler{reporter: cfg.Reporter, log: cfg.Logger},
 		Middleware:   []rivertype.Middleware{&soonAvailable{}},
+
+		// River's rescuer takes a job for stuck once it has run this long.
+		RescueStuckJobsAfter: cfg.RescueAfter,
 	}
 	if cfg.FetchPollInterval != 0 {
 		if cfg.FetchPollInterval < river.FetchPollIntervalMin {
@@ -177,6 +195,18 @@ func New(store *postgres.Store, db *sql.DB, cfg Config) (*Queue, error) {
 		return nil, fmt.Errorf("riverqueue: %w", err)
 	}
 	return q, nil
+}
+
+// checkRescueAfter refuses a Config.RescueAfter that is negative or does not exceed
+// the attempt's bound, which River would take for stuck while it still runs.
+func checkRescueAfter(cfg Config) error {
+	switch timeout := cmp.Or(cfg.JobTimeout, river.JobTimeoutDefault); {
+	case cfg.RescueAfter < 0:
+		return fmt.Errorf("riverqueue: RescueAfter %s must not be negative", cfg.RescueAfter)
+	case cfg.RescueAfter > 0 && timeout > 0 && cfg.RescueAfter <= timeout:
+		return fmt.Errorf("riverqueue: RescueAfter %s must exceed JobTimeout %s, or a running job would be rescued and run again meanwhile", cfg.RescueAfter, timeout)
+	}
+	return nil
 }
 
 // newWorker builds the client that runs the jobs of ws.

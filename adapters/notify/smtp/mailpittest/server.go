@@ -46,8 +46,9 @@ type Server struct {
 }
 
 // Start runs mailpit on free loopback ports with an empty database under t's temporary
-// directory, no authentication and no TLS, waits until its API answers, and stops it
-// when t ends.
+// directory, no authentication and no TLS, keeping every message it receives (mailpit
+// itself keeps only the newest 500 unless told), waits until its API answers, and stops
+// it when t ends.
 func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
 
 // StartWith is Start with options.
@@ -68,6 +69,7 @@ func StartWith(t testing.TB, o Options) *Server {
 		"--smtp", s.smtpAddr, "--listen", strings.TrimPrefix(s.httpURL, "http://"),
 		"--database", filepath.Join(dir, "mailpit.db"),
 		"--disable-version-check", "--smtp-disable-rdns", "--quiet",
+		"--max", "0", // keep every message: mailpit prunes all but the newest 500 by default
 	}
 	if o.AllowedRecipients != "" {
 		args = append(args, "--smtp-allowed-recipients", o.AllowedRecipients)
