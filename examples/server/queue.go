@@ -37,6 +37,10 @@ func periodicJobs() []riverqueue.Periodic {
 	return ps
 }
 
+// rescueAfter is how long a job left running by a process that died waits before
+// another process runs it again.
+const rescueAfter = 5 * time.Minute
+
 // provideRiverQueue is the durable queue on the bookings' database: jobs enqueued with
 // a booking commit with it, and whichever process runs workers on the database runs
 // them.
@@ -45,7 +49,10 @@ func provideRiverQueue(cfg Config, store *postgres.Store, db *bun.DB, reporter p
 		Reporter: reporter,
 		Logger:   riverLogger(log),
 		PollOnly: cfg.QueuePollOnly,
-		Periodic: periodicJobs(),
+		// A job whose process died mid-run runs again after rescueAfter, not River's
+		// hour: jobs are bounded by River's one-minute JobTimeout.
+		RescueAfter: rescueAfter,
+		Periodic:    periodicJobs(),
 	})
 }
 

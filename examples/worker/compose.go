@@ -83,6 +83,10 @@ func requireMigrated(ctx context.Context, db *bun.DB) error {
 	return nil
 }
 
+// rescueAfter is how long a job left running by a process that died waits before
+// another process runs it again.
+const rescueAfter = 5 * time.Minute
+
 // provideRiverQueue is the River queue on the servers' database, with the periodic
 // sweeps.
 func provideRiverQueue(cfg Config, store *postgres.Store, db *bun.DB, reporter ports.ErrorReporter, log *slog.Logger) (*riverqueue.Queue, error) {
@@ -90,7 +94,10 @@ func provideRiverQueue(cfg Config, store *postgres.Store, db *bun.DB, reporter p
 		Reporter: reporter,
 		Logger:   riverLogger(log),
 		PollOnly: cfg.QueuePollOnly,
-		Periodic: periodicJobs(),
+		// A job whose process died mid-run runs again after rescueAfter, not River's
+		// hour: jobs are bounded by River's one-minute JobTimeout.
+		RescueAfter: rescueAfter,
+		Periodic:    periodicJobs(),
 	})
 }
 
