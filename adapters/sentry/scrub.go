@@ -10,12 +10,11 @@ import (
 
 // What a scrubbed secret is replaced with.
 const (
-	redacted    = "[redacted]"
-	emailMark   = "[email]"
-	cardMark    = "[card]"
-	tokenMark   = "[token]"
-	queryMark   = "?" + redacted
-	secretValue = redacted
+	redacted  = "[redacted]"
+	emailMark = "[email]"
+	cardMark  = "[card]"
+	tokenMark = "[token]"
+	queryMark = "?" + redacted
 )
 
 // replacement is one pattern of scrub and what it becomes; with is a regexp.Expand
@@ -117,7 +116,7 @@ func scrubValue(key, v string) string {
 	case v == "":
 		return v
 	case secretKey.MatchString(key):
-		return secretValue
+		return redacted
 	case emailKey.MatchString(key):
 		return emailMark
 	}

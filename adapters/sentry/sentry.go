@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"math"
 	"reflect"
 	"regexp"
@@ -271,7 +270,7 @@ var tagKey = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,32}$`)
 func splitAttrs(attrs map[string]string) (map[string]string, sentrygo.Context) {
 	tags := make(map[string]string, len(attrs))
 	var rest sentrygo.Context
-	for k, v := range maps.All(attrs) {
+	for k, v := range attrs {
 		if tagKey.MatchString(k) && len([]rune(v)) <= 200 && !strings.ContainsAny(v, "\r\n") {
 			tags[k] = v
 			continue

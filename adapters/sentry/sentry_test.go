@@ -556,3 +556,69 @@ func TestNewRefusesABadConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestReportsNotSampledStillReachAlso(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, false)
+	also := &recorder{}
+	// The smallest positive rate: in practice nothing is sampled.
+	r := newReporter(t, s, sentry.Config{SampleRate: math.SmallestNonzeroFloat64, Also: also})
+
+	for range 20 {
+		r.Report(t.Context(), errors.New("not sampled"), nil)
+	}
+	flush(t, r)
+
+	assert.Empty(t, s.events(t))
+	assert.Len(t, also.errs, 20)
+}
+
+func TestLoggerGetsTheEventIDOfEachReport(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, false)
+	var buf syncBuffer
+	r := newReporter(t, s, sentry.Config{Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+
+	r.Report(t.Context(), errors.New("logged"), nil)
+	flush(t, r)
+
+	events := s.events(t)
+	require.Len(t, events, 1)
+	var line map[string]any
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &line))
+	assert.Equal(t, "DEBUG", line["level"])
+	assert.Equal(t, events[0]["event_id"], line["event_id"], "the log names the event as Sentry knows it")
+}
+
+func TestReportAfterCloseReturns(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, false)
+	also := &recorder{}
+	r := newReporter(t, s, sentry.Config{QueueSize: 1, Also: also})
+	r.Close()
+	r.Close() // twice is harmless
+
+	for range 5 {
+		r.Report(t.Context(), errors.New("after close"), nil)
+	}
+	assert.Len(t, also.errs, 5, "Also still receives reports")
+	assert.Empty(t, s.events(t))
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's writes and the test's read.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
+}
