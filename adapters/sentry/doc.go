@@ -33,7 +33,9 @@
 // In that text it replaces:
 //
 //   - the password of a URL: scheme://user:[redacted]@host;
-//   - the query string and fragment of a URL: https://host/path?[redacted];
+//   - the query string and fragment of a URL, https://host/path?[redacted], and of a
+//     bare path at the start of the text or after a space, quote, '=' or
+//     parenthesis: /v1/bookings/b1?[redacted];
 //   - the credentials after "Bearer" or "Basic": Bearer [redacted];
 //   - the value after a name that says it is a secret, in the forms name=value,
 //     name: value and "name": "value": a name ending in password, passwd, secret,
@@ -71,7 +73,9 @@
 // public key, which Sentry does not hold secret.
 //
 // Amounts, booking, payment and event ids, providers and the reports' "problem" pass
-// unchanged, as they are what a report is for.
+// unchanged, as they are what a report is for. The scrubbing recognises secrets by
+// their form or by the name they are given; a secret with neither (a bare password in
+// an error's message) passes, so errors must still not carry secrets.
 //
 // The package imports ports, sentry-go and the standard library; it must not import
 // another adapter.

@@ -61,7 +61,7 @@ type Config struct {
 }
 
 // Reporter is a ports.ErrorReporter that sends each report to Sentry as an event,
-// with every secret scrubbed first (see the package documentation). Report never
+// scrubbed of the secrets it recognises first (see the package documentation). Report never
 // blocks on the network: events wait in a bounded queue for one sending goroutine.
 // It is safe for concurrent use. Each Reporter has its own sentry-go client and hub;
 // it never touches sentry-go's global hub.
