@@ -1,11 +1,13 @@
 package httpapi_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -271,4 +273,77 @@ func TestOverTheWire(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, page.Body.Close())
 	assert.Equal(t, "first part second part", string(body))
+}
+
+// reports is an error reporter that keeps what it heard.
+type reports struct {
+	mu  sync.Mutex
+	got []reported
+}
+
+type reported struct {
+	err   error
+	attrs map[string]string
+}
+
+func (r *reports) Report(_ context.Context, err error, attrs map[string]string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, reported{err, attrs})
+}
+
+func (r *reports) all() []reported {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]reported(nil), r.got...)
+}
+
+func TestInternalErrorsAndPanicsAreReportedWithoutSecrets(t *testing.T) {
+	t.Parallel()
+	var rep reports
+	e := newEnv(t, func(o *httpapi.Config) {
+		o.Reporter = &rep
+		o.Extra = http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("nil map in the sandbox") })
+	})
+	e.store.breakWith(errors.New("dial tcp 10.0.0.7:5432: connection reset"))
+	res := e.get("/v1/clubs/club-one/availability?date=2026-03-11&sport=padel&duration=90&token=secret-in-the-query", map[string]string{"Authorization": "Bearer mpk_secret"})
+	assertProblem(t, res, http.StatusInternalServerError, "internal")
+	got := rep.all()
+	require.Len(t, got, 1, "an internal error is reported")
+	assert.Contains(t, got[0].err.Error(), "connection reset")
+	assert.Equal(t, map[string]string{"method": "GET", "route": "GET /v1/clubs/{club}/availability", "path": "/v1/clubs/club-one/availability"}, got[0].attrs,
+		"the request's method, route and path, never its query string or headers")
+
+	assertProblem(t, e.post("/sandbox/pay", `{}`, nil), http.StatusInternalServerError, "internal")
+	got = rep.all()
+	require.Len(t, got, 2, "a panic is reported")
+	assert.Contains(t, got[1].err.Error(), "nil map in the sandbox")
+	assert.Equal(t, "/sandbox/", got[1].attrs["route"])
+
+	// Client mistakes are not reported.
+	assertProblem(t, e.get("/v1/clubs/club-one/availability?date=yesterday", nil), http.StatusBadRequest, "invalid")
+	assert.Len(t, rep.all(), 2)
+}
+
+func TestOnPanicHearsOfPanicsWithTheRecoveredValue(t *testing.T) {
+	t.Parallel()
+	var rep reports
+	var mu sync.Mutex
+	var recovered []any
+	e := newEnv(t, func(o *httpapi.Config) {
+		o.Reporter = &rep
+		o.OnPanic = func(_ context.Context, v any, attrs map[string]string) {
+			mu.Lock()
+			defer mu.Unlock()
+			recovered = append(recovered, v)
+			assert.Equal(t, "POST", attrs["method"])
+		}
+		o.Extra = http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(errors.New("boom")) })
+	})
+	assertProblem(t, e.post("/sandbox/pay", `{}`, nil), http.StatusInternalServerError, "internal")
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, recovered, 1)
+	assert.EqualError(t, recovered[0].(error), "boom")
+	assert.Empty(t, rep.all(), "OnPanic takes the panic instead of Reporter")
 }

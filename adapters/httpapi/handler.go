@@ -15,6 +15,7 @@ import (
 
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/ports"
 )
 
 // ProviderSet provides the Handler; the composition root provides *app.App and Config.
@@ -50,6 +51,14 @@ type Config struct {
 	// (Server.MaxHeaderBytes): beyond its own limit Go's server answers 431 in plain
 	// text before any handler runs.
 	MaxHeaderBytes int
+	// Reporter hears of every request answered 500 (an internal error, or a panic),
+	// with the request's method, route pattern and path — never its query string,
+	// headers or body, where tokens and keys travel. Nil reports nothing beyond the log.
+	Reporter ports.ErrorReporter
+	// OnPanic, if set, hears of a panic instead of Reporter, with the value recovered
+	// and the same attributes, so that an error tracker can keep the panic's stack (the
+	// Sentry adapter's ReportPanic does). It runs in the goroutine that panicked.
+	OnPanic func(ctx context.Context, recovered any, attrs map[string]string)
 }
 
 // Handler serves the Match Point HTTP API. It implements http.Handler.
@@ -62,6 +71,24 @@ type Handler struct {
 	mux     *http.ServeMux
 	routes  []string
 	outages outageLog // see writeError
+	report  ports.ErrorReporter
+	onPanic func(ctx context.Context, recovered any, attrs map[string]string)
+}
+
+// requestAttrs are what a report says of the request: never its query string,
+// headers or body.
+func requestAttrs(r *http.Request, pattern string) map[string]string {
+	return map[string]string{"method": r.Method, "route": pattern, "path": r.URL.Path}
+}
+
+// reportPanic tells OnPanic, or else Reporter, of a panic serving r.
+func (h *Handler) reportPanic(r *http.Request, pattern string, v any) {
+	switch {
+	case h.onPanic != nil:
+		h.onPanic(r.Context(), v, requestAttrs(r, pattern))
+	case h.report != nil:
+		h.report.Report(r.Context(), fmt.Errorf("panic: %v", v), requestAttrs(r, pattern))
+	}
 }
 
 // handlerFunc is an endpoint: it writes a response or returns an error, which the
@@ -76,7 +103,8 @@ type route struct {
 
 // New returns the HTTP API over a.
 func New(a *app.App, cfg Config) *Handler {
-	h := &Handler{app: a, log: cfg.Logger, ready: cfg.Ready, maxBody: cfg.MaxBodyBytes, maxHead: cfg.MaxHeaderBytes, mux: http.NewServeMux()}
+	h := &Handler{app: a, log: cfg.Logger, ready: cfg.Ready, maxBody: cfg.MaxBodyBytes, maxHead: cfg.MaxHeaderBytes, mux: http.NewServeMux(),
+		report: cfg.Reporter, onPanic: cfg.OnPanic}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -159,6 +187,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.log.ErrorContext(r.Context(), "panic serving request",
 				"method", r.Method, "path", r.URL.Path, "pattern", rw.pattern,
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			h.reportPanic(r, rw.pattern, v)
 			if rw.wroteHeader {
 				// The response is under way: abort the connection rather than let the
 				// client take a truncated body for a whole one.

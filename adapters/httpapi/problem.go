@@ -85,6 +85,9 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case status == http.StatusInternalServerError:
 		h.log.ErrorContext(r.Context(), "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("pattern", pattern), slog.Any("err", err))
+		if h.report != nil {
+			h.report.Report(r.Context(), err, requestAttrs(r, pattern))
+		}
 		code, detail = domain.CodeInternal, internalDetail
 	case status == http.StatusServiceUnavailable:
 		h.outages.failed(r, h.log, pattern, err)
