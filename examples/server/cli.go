@@ -171,6 +171,11 @@ func usage(w io.Writer, group string) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Every command reads the MATCHPOINT_* environment; all but serve work on the Postgres")
 	fmt.Fprintln(w, "database of MATCHPOINT_DATABASE_URL. `server COMMAND -h` describes a command.")
+	if group == "" {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "environment (an empty variable counts as unset; README.md, \"Configuration\"):")
+		writeVariables(w, &Config{})
+	}
 }
 
 // commandUsage describes one command and its flags.

@@ -17,18 +17,24 @@ import (
 )
 
 func TestPaymentsConfig(t *testing.T) {
-	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	load := func(kv map[string]string) (PaymentsConfig, error) {
+		var v PaymentVars
+		if _, err := readEnv(func(k string) string { return kv[k] }, &v); err != nil {
+			return PaymentsConfig{}, err
+		}
+		return loadPayments(v)
+	}
 
-	p, err := loadPayments(env(nil))
+	p, err := load(nil)
 	require.NoError(t, err)
 	assert.Equal(t, "sandbox", p.Default, "every club uses the sandbox by default")
 	assert.Empty(t, p.Gateways)
 
-	p, err = loadPayments(env(map[string]string{
+	p, err = load(map[string]string{
 		"MATCHPOINT_MERCADOPAGO_ACCESS_TOKEN":   "TEST-token",
 		"MATCHPOINT_MERCADOPAGO_WEBHOOK_SECRET": "mp-secret",
 		"MATCHPOINT_CLUB_GATEWAYS":              "demo=mercadopago, other=sandbox",
-	}))
+	})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"demo": "mercadopago", "other": "sandbox"}, p.Clubs)
 	assert.Equal(t, "mercadopago", p.Gateways["mercadopago"].Provider)
@@ -42,7 +48,7 @@ func TestPaymentsConfig(t *testing.T) {
 		"default": "mp-riverside",
 		"clubs": {"demo": "sandbox"}
 	}`), 0o600))
-	p, err = loadPayments(env(map[string]string{"MATCHPOINT_GATEWAYS_FILE": file}))
+	p, err = load(map[string]string{"MATCHPOINT_GATEWAYS_FILE": file})
 	require.NoError(t, err)
 	assert.Equal(t, "mp-riverside", p.Default)
 	assert.Equal(t, map[string]string{"demo": "sandbox"}, p.Clubs)
@@ -54,15 +60,15 @@ func TestPaymentsConfig(t *testing.T) {
 		"MATCHPOINT_STRIPE_WEBHOOK_SECRET":      {"MATCHPOINT_STRIPE_SECRET_KEY": "sk_test_1"},
 		"MATCHPOINT_GATEWAYS_FILE":              {"MATCHPOINT_GATEWAYS_FILE": filepath.Join(dir, "missing.json")},
 	} {
-		_, err := loadPayments(env(kv))
+		_, err := load(kv)
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), name)
 	}
 	require.NoError(t, os.WriteFile(file, []byte(`{"gateways": {"x": {"provider": "paypal"}}}`), 0o600))
-	_, err = loadPayments(env(map[string]string{"MATCHPOINT_GATEWAYS_FILE": file}))
+	_, err = load(map[string]string{"MATCHPOINT_GATEWAYS_FILE": file})
 	assert.ErrorContains(t, err, "unknown provider")
 	require.NoError(t, os.WriteFile(file, []byte(`{"gatewayz": {}}`), 0o600))
-	_, err = loadPayments(env(map[string]string{"MATCHPOINT_GATEWAYS_FILE": file}))
+	_, err = load(map[string]string{"MATCHPOINT_GATEWAYS_FILE": file})
 	assert.ErrorContains(t, err, "MATCHPOINT_GATEWAYS_FILE", "unknown fields are refused")
 }
 
