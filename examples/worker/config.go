@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,129 +14,116 @@ import (
 
 // Config is the worker's configuration, read from the MATCHPOINT_* variables the
 // example server reads: a worker runs the jobs of the servers on the same database,
-// with the same cache, mail and payment settings. The reading is a copy of the
+// with the same cache, mail and payment settings. The fields and their tags are the
 // server's (examples/server/config.go, gateways.go) cut to what a worker uses, since
-// one example may not import another.
+// one example may not import another; `worker -h` lists them (see envconfig.go).
 type Config struct {
-	// HTTPAddr is where /healthz and /readyz are served (MATCHPOINT_HTTP_ADDR, default
-	// 127.0.0.1:8081).
-	HTTPAddr string
-	// PublicURL is how customers reach the servers, which the payment gateways are told
-	// (MATCHPOINT_PUBLIC_URL; default http://127.0.0.1:8080, the server's default).
-	PublicURL string
-	// TokenSecret keys customers' access tokens, as the servers' (MATCHPOINT_TOKEN_SECRET,
-	// at least 32 bytes; default: random for this process, as a worker issues none).
-	TokenSecret []byte
-	// SandboxSecret signs the sandbox gateway's webhooks (MATCHPOINT_SANDBOX_SECRET;
-	// default: random for this process).
-	SandboxSecret []byte
-	// DatabaseURL is the servers' Postgres database, whose jobs the worker runs
-	// (MATCHPOINT_DATABASE_URL, a postgres:// URL; required).
-	DatabaseURL string
-	// RedisURL is the servers' Redis, for the two-tier cache whose invalidations every
-	// instance shares (MATCHPOINT_REDIS_URL; empty: the in-process cache alone).
-	RedisURL string
-	// SMTPURL and SMTPFrom send customers' email (MATCHPOINT_SMTP_URL,
-	// MATCHPOINT_SMTP_FROM), as in the server; empty keeps messages in the log's outbox.
-	SMTPURL, SMTPFrom string
-	// Payments are the payment gateways and the clubs that use them, as in the server.
-	Payments PaymentsConfig
-	// QueuePollOnly keeps River off LISTEN/NOTIFY (MATCHPOINT_QUEUE_POLL_ONLY), for
-	// PgBouncer in transaction pooling mode.
-	QueuePollOnly bool
-	// LogLevel is debug, info, warn or error (MATCHPOINT_LOG_LEVEL, default info).
-	LogLevel slog.Level
+	// HTTPAddr is where /healthz and /readyz are served.
+	HTTPAddr string `env:"MATCHPOINT_HTTP_ADDR" envDefault:"127.0.0.1:8081" help:"where /healthz and /readyz are served"`
+	// PublicURL is how customers reach the servers, which the payment gateways are
+	// told, without a trailing slash.
+	PublicURL string `env:"MATCHPOINT_PUBLIC_URL" envDefault:"http://127.0.0.1:8080" want:"an http:// or https:// URL" help:"how customers reach the servers (checkout links, webhook URL)"`
+	// TokenSecret keys customers' access tokens; every instance must share it. At
+	// least 32 bytes; unset, random for this process.
+	TokenSecret []byte `env:"MATCHPOINT_TOKEN_SECRET" default:"random per process" secret:"true" want:"at least 32 characters" help:"key of the customers' access tokens, at least 32 characters; every instance must share it"`
+	// SandboxSecret signs the sandbox gateway's webhooks; unset, random for this process.
+	SandboxSecret []byte `env:"MATCHPOINT_SANDBOX_SECRET" default:"random per process" secret:"true" want:"at least 32 characters" help:"HMAC key of the sandbox gateway's webhooks, at least 32 characters"`
+	// DatabaseURL is the servers' Postgres database, whose jobs the worker runs (a
+	// postgres:// URL; required).
+	DatabaseURL string `env:"MATCHPOINT_DATABASE_URL" default:"required" secret:"true" want:"a postgres:// URL" help:"the servers' Postgres database, a postgres:// URL, migrated"`
+	// DBMaxConns bounds the connections the worker opens to the database (unset: 4×GOMAXPROCS, between 4 and 32, well under PostgreSQL's default
+	// max_connections of 100). A request that finds every connection busy waits for one
+	// while it may.
+	DBMaxConns int `env:"MATCHPOINT_DATABASE_MAX_CONNS" default:"4 × GOMAXPROCS, within 4–32" want:"a positive whole number" help:"most connections the worker opens to the database"`
+	// DBMaxIdleConns is how many connections stay open while idle (0 to DBMaxConns;
+	// unset: DBMaxConns).
+	DBMaxIdleConns int `env:"MATCHPOINT_DATABASE_MAX_IDLE_CONNS" default:"MATCHPOINT_DATABASE_MAX_CONNS" want:"a whole number from 0 to MATCHPOINT_DATABASE_MAX_CONNS" help:"connections kept open while idle, from 0 to the maximum"`
+	// DBConnMaxLifetime closes connections older than it, so that the pool spreads over
+	// servers as they come and go (0 keeps them).
+	DBConnMaxLifetime time.Duration `env:"MATCHPOINT_DATABASE_CONN_MAX_LIFETIME" envDefault:"30m" want:"a duration such as 30m, or 0 for no limit" help:"close connections older than this; 0 keeps them"`
+	// DBConnMaxIdleTime closes connections idle for longer than it, so that the pool
+	// shrinks after a burst (0 keeps them).
+	DBConnMaxIdleTime time.Duration `env:"MATCHPOINT_DATABASE_CONN_MAX_IDLE_TIME" envDefault:"5m" want:"a duration such as 30m, or 0 for no limit" help:"close connections idle for longer than this; 0 keeps them"`
+	// RedisURL selects the two-tier cache: an in-process L1 in front of this Redis,
+	// shared by every instance (a redis:// URL); empty keeps the in-process cache
+	// alone, right for a single instance.
+	RedisURL string `env:"MATCHPOINT_REDIS_URL" default:"none: in-process cache" secret:"true" want:"a redis:// URL" help:"a redis:// URL: the two-tier cache, an in-process L1 in front of this Redis"`
+	// SMTPURL sends customers' email through this SMTP server
+	// (smtp://user:pass@host:587, STARTTLS required unless ?starttls=opportunistic or
+	// off; smtps:// for implicit TLS); empty keeps the messages in the in-process
+	// outbox, which the log shows.
+	SMTPURL string `env:"MATCHPOINT_SMTP_URL" default:"none: messages kept in the in-process outbox and logged" secret:"true" help:"customers' email by SMTP: smtp://user:pass@host:587 (STARTTLS; ?starttls=opportunistic or off), smtps://…:465"`
+	// SMTPFrom is the sender of customers' email.
+	SMTPFrom string `env:"MATCHPOINT_SMTP_FROM" envDefault:"Match Point <bookings@localhost>" help:"the sender of customers' email"`
+	// PaymentVars are the payment variables as set; Payments is what they configure.
+	PaymentVars PaymentVars
+	// Payments are the payment gateways and the clubs that use them (see
+	// PaymentsConfig); by default every club uses the sandbox.
+	Payments PaymentsConfig `env:"-"`
+	// QueuePollOnly keeps the River queue off LISTEN/NOTIFY: set it when
+	// MATCHPOINT_DATABASE_URL goes through PgBouncer in transaction pooling mode.
+	QueuePollOnly bool `env:"MATCHPOINT_QUEUE_POLL_ONLY" envDefault:"false" want:"true or false" help:"true keeps the job queue off LISTEN/NOTIFY, for PgBouncer in transaction mode"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel slog.Level `env:"MATCHPOINT_LOG_LEVEL" envDefault:"info" want:"debug, info, warn or error" help:"debug, info, warn or error"`
 	// ShutdownTimeout bounds how long running jobs may take to finish once the worker
-	// is told to stop (MATCHPOINT_SHUTDOWN_TIMEOUT, default 10s).
-	ShutdownTimeout time.Duration
-	// DBMaxConns, DBMaxIdleConns, DBConnMaxLifetime and DBConnMaxIdleTime bound the
-	// database pool (MATCHPOINT_DATABASE_MAX_CONNS and its kin), as in the server.
-	DBMaxConns, DBMaxIdleConns           int
-	DBConnMaxLifetime, DBConnMaxIdleTime time.Duration
+	// is told to stop.
+	ShutdownTimeout time.Duration `env:"MATCHPOINT_SHUTDOWN_TIMEOUT" envDefault:"10s" want:"a positive duration such as 10s" help:"how long running jobs may take to finish once the worker is told to stop"`
 }
 
-// variables are the environment variables the worker reads, for -h.
-var variables = []string{
-	"MATCHPOINT_DATABASE_URL (required)", "MATCHPOINT_HTTP_ADDR", "MATCHPOINT_PUBLIC_URL",
-	"MATCHPOINT_TOKEN_SECRET", "MATCHPOINT_SANDBOX_SECRET", "MATCHPOINT_REDIS_URL",
-	"MATCHPOINT_SMTP_URL", "MATCHPOINT_SMTP_FROM",
-	"MATCHPOINT_GATEWAYS_FILE", "MATCHPOINT_STRIPE_SECRET_KEY", "MATCHPOINT_STRIPE_WEBHOOK_SECRET",
-	"MATCHPOINT_STRIPE_API_URL", "MATCHPOINT_MERCADOPAGO_ACCESS_TOKEN", "MATCHPOINT_MERCADOPAGO_WEBHOOK_SECRET",
-	"MATCHPOINT_MERCADOPAGO_API_URL", "MATCHPOINT_CLUB_GATEWAYS", "MATCHPOINT_DEFAULT_GATEWAY",
-	"MATCHPOINT_QUEUE_POLL_ONLY", "MATCHPOINT_LOG_LEVEL", "MATCHPOINT_SHUTDOWN_TIMEOUT",
-	"MATCHPOINT_DATABASE_MAX_CONNS", "MATCHPOINT_DATABASE_MAX_IDLE_CONNS",
-	"MATCHPOINT_DATABASE_CONN_MAX_LIFETIME", "MATCHPOINT_DATABASE_CONN_MAX_IDLE_TIME",
-}
-
-// LoadConfig reads the configuration from getenv; an error names the bad variable.
+// LoadConfig reads the configuration from getenv (an empty variable counts as unset)
+// and checks it; an error names the bad variable.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	c := Config{
-		HTTPAddr:        "127.0.0.1:8081",
-		PublicURL:       "http://127.0.0.1:8080",
-		LogLevel:        slog.LevelInfo,
-		ShutdownTimeout: 10 * time.Second,
-	}
-	v := getenv("MATCHPOINT_DATABASE_URL")
-	switch {
-	case v == "":
-		return Config{}, fmt.Errorf("MATCHPOINT_DATABASE_URL is not set: a worker runs the jobs of the servers' Postgres database")
-	case !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://"):
-		return Config{}, fmt.Errorf("MATCHPOINT_DATABASE_URL: want a postgres:// URL")
-	}
-	c.DatabaseURL = v
-	if v := getenv("MATCHPOINT_HTTP_ADDR"); v != "" {
-		c.HTTPAddr = v
-	}
-	if v := getenv("MATCHPOINT_PUBLIC_URL"); v != "" {
-		if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
-			return Config{}, fmt.Errorf("MATCHPOINT_PUBLIC_URL=%q: want an http:// or https:// URL", v)
-		}
-		c.PublicURL = strings.TrimSuffix(v, "/")
-	}
-	var err error
-	if c.TokenSecret, err = secret(getenv, "MATCHPOINT_TOKEN_SECRET"); err != nil {
+	var c Config
+	e, err := readEnv(getenv, &c)
+	if err != nil {
 		return Config{}, err
 	}
-	if c.SandboxSecret, err = secret(getenv, "MATCHPOINT_SANDBOX_SECRET"); err != nil {
-		return Config{}, err
-	}
-	if v := getenv("MATCHPOINT_REDIS_URL"); v != "" {
-		if !strings.HasPrefix(v, "redis://") && !strings.HasPrefix(v, "rediss://") && !strings.HasPrefix(v, "unix://") {
-			return Config{}, fmt.Errorf("MATCHPOINT_REDIS_URL: want a redis:// URL")
-		}
-		c.RedisURL = v
-	}
-	c.SMTPURL, c.SMTPFrom = getenv("MATCHPOINT_SMTP_URL"), getenv("MATCHPOINT_SMTP_FROM")
-	if c.SMTPFrom == "" {
-		c.SMTPFrom = "Match Point <bookings@localhost>"
-	}
-	if c.SMTPURL != "" {
-		if _, err := smtp.New(smtp.Config{URL: c.SMTPURL, From: c.SMTPFrom}); err != nil {
-			return Config{}, fmt.Errorf("MATCHPOINT_SMTP_URL or MATCHPOINT_SMTP_FROM: %w", err)
-		}
-	}
-	if c.Payments, err = loadPayments(getenv); err != nil {
-		return Config{}, err
-	}
-	if v := getenv("MATCHPOINT_QUEUE_POLL_ONLY"); v != "" {
-		if c.QueuePollOnly, err = strconv.ParseBool(v); err != nil {
-			return Config{}, fmt.Errorf("MATCHPOINT_QUEUE_POLL_ONLY=%q: want true or false", v)
-		}
-	}
-	if v := getenv("MATCHPOINT_LOG_LEVEL"); v != "" {
-		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			return Config{}, fmt.Errorf("MATCHPOINT_LOG_LEVEL=%q: want debug, info, warn or error", v)
-		}
-	}
-	if v := getenv("MATCHPOINT_SHUTDOWN_TIMEOUT"); v != "" {
-		if c.ShutdownTimeout, err = time.ParseDuration(v); err != nil || c.ShutdownTimeout <= 0 {
-			return Config{}, fmt.Errorf("MATCHPOINT_SHUTDOWN_TIMEOUT=%q: want a positive duration such as 10s", v)
-		}
-	}
-	if err := loadDatabasePool(getenv, &c); err != nil {
+	if err := c.check(e); err != nil {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// check applies the rules the variables' types do not carry, as the server's, and
+// fills the defaults computed after parsing.
+func (c *Config) check(e environment) error {
+	switch {
+	case c.DatabaseURL == "":
+		return fmt.Errorf("MATCHPOINT_DATABASE_URL is not set: a worker runs the jobs of the servers' Postgres database")
+	case !isPostgresURL(c.DatabaseURL):
+		return e.bad("DatabaseURL")
+	}
+	if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return e.bad("PublicURL")
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	var err error
+	if c.TokenSecret, err = secret(c.TokenSecret, e, "TokenSecret"); err != nil {
+		return err
+	}
+	if c.SandboxSecret, err = secret(c.SandboxSecret, e, "SandboxSecret"); err != nil {
+		return err
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") && !strings.HasPrefix(c.RedisURL, "unix://") {
+		return e.bad("RedisURL")
+	}
+	if c.SMTPURL != "" {
+		if _, err := smtp.New(smtp.Config{URL: c.SMTPURL, From: c.SMTPFrom}); err != nil {
+			return fmt.Errorf("MATCHPOINT_SMTP_URL or MATCHPOINT_SMTP_FROM: %w", err)
+		}
+	}
+	if c.Payments, err = loadPayments(c.PaymentVars); err != nil {
+		return err
+	}
+	if c.ShutdownTimeout <= 0 {
+		return e.bad("ShutdownTimeout")
+	}
+	return c.checkDatabasePool(e)
+}
+
+// isPostgresURL says whether u is a postgres:// or postgresql:// URL.
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
 // defaultDBMaxConns is the pool bound when MATCHPOINT_DATABASE_MAX_CONNS is not set:
@@ -145,49 +131,32 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 // few instances stay well under PostgreSQL's default max_connections of 100.
 func defaultDBMaxConns() int { return min(max(4*runtime.GOMAXPROCS(0), 4), 32) }
 
-// loadDatabasePool reads the database pool's settings (MATCHPOINT_DATABASE_MAX_CONNS,
-// MATCHPOINT_DATABASE_MAX_IDLE_CONNS, MATCHPOINT_DATABASE_CONN_MAX_LIFETIME,
-// MATCHPOINT_DATABASE_CONN_MAX_IDLE_TIME) into c.
-func loadDatabasePool(getenv func(string) string, c *Config) error {
-	c.DBMaxConns = defaultDBMaxConns()
-	c.DBConnMaxLifetime, c.DBConnMaxIdleTime = 30*time.Minute, 5*time.Minute
-	if v := getenv("MATCHPOINT_DATABASE_MAX_CONNS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return fmt.Errorf("MATCHPOINT_DATABASE_MAX_CONNS=%q: want a positive whole number", v)
-		}
-		c.DBMaxConns = n
+// checkDatabasePool checks the database pool's settings and fills the defaults of
+// those left unset.
+func (c *Config) checkDatabasePool(e environment) error {
+	if !e.isSet("DBMaxConns") {
+		c.DBMaxConns = defaultDBMaxConns()
+	} else if c.DBMaxConns < 1 {
+		return e.bad("DBMaxConns")
 	}
-	c.DBMaxIdleConns = c.DBMaxConns
-	if v := getenv("MATCHPOINT_DATABASE_MAX_IDLE_CONNS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > c.DBMaxConns {
-			return fmt.Errorf("MATCHPOINT_DATABASE_MAX_IDLE_CONNS=%q: want a whole number from 0 to MATCHPOINT_DATABASE_MAX_CONNS (%d)", v, c.DBMaxConns)
-		}
-		c.DBMaxIdleConns = n
+	if !e.isSet("DBMaxIdleConns") {
+		c.DBMaxIdleConns = c.DBMaxConns
+	} else if c.DBMaxIdleConns < 0 || c.DBMaxIdleConns > c.DBMaxConns {
+		return fmt.Errorf("%w (%d)", e.bad("DBMaxIdleConns"), c.DBMaxConns)
 	}
-	for _, d := range []struct {
-		name string
-		to   *time.Duration
-	}{
-		{"MATCHPOINT_DATABASE_CONN_MAX_LIFETIME", &c.DBConnMaxLifetime},
-		{"MATCHPOINT_DATABASE_CONN_MAX_IDLE_TIME", &c.DBConnMaxIdleTime},
-	} {
-		if v := getenv(d.name); v != "" {
-			t, err := time.ParseDuration(v)
-			if err != nil || t < 0 {
-				return fmt.Errorf("%s=%q: want a duration such as 30m, or 0 for no limit", d.name, v)
-			}
-			*d.to = t
-		}
+	if c.DBConnMaxLifetime < 0 {
+		return e.bad("DBConnMaxLifetime")
+	}
+	if c.DBConnMaxIdleTime < 0 {
+		return e.bad("DBConnMaxIdleTime")
 	}
 	return nil
 }
 
-// secret reads a secret of at least 32 bytes, or makes a random one for this process.
-func secret(getenv func(string) string, name string) ([]byte, error) {
-	v := getenv(name)
-	if v == "" {
+// secret checks the secret read into field: at least 32 bytes, or, unset, a random
+// one for this process.
+func secret(v []byte, e environment, field string) ([]byte, error) {
+	if len(v) == 0 {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
 			return nil, err
@@ -195,7 +164,7 @@ func secret(getenv func(string) string, name string) ([]byte, error) {
 		return []byte(base64.RawURLEncoding.EncodeToString(b)), nil
 	}
 	if len(v) < 32 {
-		return nil, fmt.Errorf("%s: want at least 32 characters", name)
+		return nil, e.bad(field)
 	}
-	return []byte(v), nil
+	return v, nil
 }

@@ -73,8 +73,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "on MATCHPOINT_HTTP_ADDR; on SIGTERM turns unready, lets running jobs finish within")
 	fmt.Fprintln(w, "MATCHPOINT_SHUTDOWN_TIMEOUT and exits. The database must be migrated (`server migrate`).")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "It reads the servers' configuration from the environment (see README.md):")
-	for _, v := range variables {
-		fmt.Fprintf(w, "  %s\n", v)
-	}
+	fmt.Fprintln(w, "It reads the servers' configuration from the environment (an empty variable counts")
+	fmt.Fprintln(w, "as unset; see README.md):")
+	writeVariables(w, &Config{})
 }
