@@ -53,13 +53,27 @@ func (g GatewayConfig) LogValue() slog.Value {
 // String is LogValue's text, so that printing a GatewayConfig shows no secret.
 func (g GatewayConfig) String() string { return g.LogValue().String() }
 
-// loadPayments reads the payment configuration: the JSON file of
-// MATCHPOINT_GATEWAYS_FILE, then the shortcuts for one account per provider
-// (MATCHPOINT_STRIPE_*, MATCHPOINT_MERCADOPAGO_*), MATCHPOINT_CLUB_GATEWAYS (slug=name pairs separated by
-// commas) and MATCHPOINT_DEFAULT_GATEWAY.
-func loadPayments(getenv func(string) string) (PaymentsConfig, error) {
+// PaymentVars are the payment variables: the JSON file of MATCHPOINT_GATEWAYS_FILE,
+// the shortcuts for one account per provider (MATCHPOINT_STRIPE_*,
+// MATCHPOINT_MERCADOPAGO_*), MATCHPOINT_CLUB_GATEWAYS and MATCHPOINT_DEFAULT_GATEWAY.
+// loadPayments makes a PaymentsConfig of them.
+type PaymentVars struct {
+	GatewaysFile             string `env:"MATCHPOINT_GATEWAYS_FILE" help:"a JSON file of named gateways (one account per club if need be) and the clubs that use them"`
+	StripeSecretKey          string `env:"MATCHPOINT_STRIPE_SECRET_KEY" secret:"true" help:"the secret key of a Stripe account, the gateway named stripe"`
+	StripeWebhookSecret      string `env:"MATCHPOINT_STRIPE_WEBHOOK_SECRET" secret:"true" help:"that Stripe account's webhook signing secret"`
+	MercadoPagoAccessToken   string `env:"MATCHPOINT_MERCADOPAGO_ACCESS_TOKEN" secret:"true" help:"the access token of a MercadoPago account, the gateway named mercadopago"`
+	MercadoPagoWebhookSecret string `env:"MATCHPOINT_MERCADOPAGO_WEBHOOK_SECRET" secret:"true" help:"that MercadoPago account's webhook secret"`
+	StripeAPIURL             string `env:"MATCHPOINT_STRIPE_API_URL" default:"the provider's" help:"another address for Stripe's API (an egress proxy, a local stand-in)"`
+	MercadoPagoAPIURL        string `env:"MATCHPOINT_MERCADOPAGO_API_URL" default:"the provider's" help:"another address for MercadoPago's API"`
+	ClubGateways             string `env:"MATCHPOINT_CLUB_GATEWAYS" want:"slug=gateway pairs separated by commas" help:"slug=gateway pairs separated by commas: which club pays through which gateway"`
+	DefaultGateway           string `env:"MATCHPOINT_DEFAULT_GATEWAY" default:"sandbox" help:"the gateway of every club not named in MATCHPOINT_CLUB_GATEWAYS (over the file's default)"`
+}
+
+// loadPayments makes the payment configuration of v: the gateways file's, then the
+// accounts of the shortcuts, the clubs' gateways and the default gateway over it.
+func loadPayments(v PaymentVars) (PaymentsConfig, error) {
 	var p PaymentsConfig
-	if path := getenv("MATCHPOINT_GATEWAYS_FILE"); path != "" {
+	if path := v.GatewaysFile; path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return p, fmt.Errorf("MATCHPOINT_GATEWAYS_FILE: %w", err)
@@ -76,25 +90,25 @@ func loadPayments(getenv func(string) string) (PaymentsConfig, error) {
 	if p.Clubs == nil {
 		p.Clubs = map[string]string{}
 	}
-	if key := getenv("MATCHPOINT_STRIPE_SECRET_KEY"); key != "" {
-		p.Gateways[stripe.Provider] = GatewayConfig{Provider: stripe.Provider, SecretKey: key,
-			WebhookSecret: getenv("MATCHPOINT_STRIPE_WEBHOOK_SECRET"), APIURL: getenv("MATCHPOINT_STRIPE_API_URL")}
+	if v.StripeSecretKey != "" {
+		p.Gateways[stripe.Provider] = GatewayConfig{Provider: stripe.Provider, SecretKey: v.StripeSecretKey,
+			WebhookSecret: v.StripeWebhookSecret, APIURL: v.StripeAPIURL}
 	}
-	if token := getenv("MATCHPOINT_MERCADOPAGO_ACCESS_TOKEN"); token != "" {
-		p.Gateways[mercadopago.Provider] = GatewayConfig{Provider: mercadopago.Provider, AccessToken: token,
-			WebhookSecret: getenv("MATCHPOINT_MERCADOPAGO_WEBHOOK_SECRET"), APIURL: getenv("MATCHPOINT_MERCADOPAGO_API_URL")}
+	if v.MercadoPagoAccessToken != "" {
+		p.Gateways[mercadopago.Provider] = GatewayConfig{Provider: mercadopago.Provider, AccessToken: v.MercadoPagoAccessToken,
+			WebhookSecret: v.MercadoPagoWebhookSecret, APIURL: v.MercadoPagoAPIURL}
 	}
-	if v := getenv("MATCHPOINT_CLUB_GATEWAYS"); v != "" {
-		for pair := range strings.SplitSeq(v, ",") {
+	if v.ClubGateways != "" {
+		for pair := range strings.SplitSeq(v.ClubGateways, ",") {
 			slug, name, ok := strings.Cut(strings.TrimSpace(pair), "=")
 			if !ok || slug == "" || name == "" {
-				return p, fmt.Errorf("MATCHPOINT_CLUB_GATEWAYS=%q: want slug=gateway pairs separated by commas", v)
+				return p, fmt.Errorf("MATCHPOINT_CLUB_GATEWAYS=%q: want slug=gateway pairs separated by commas", v.ClubGateways)
 			}
 			p.Clubs[slug] = name
 		}
 	}
-	if v := getenv("MATCHPOINT_DEFAULT_GATEWAY"); v != "" {
-		p.Default = v
+	if v.DefaultGateway != "" {
+		p.Default = v.DefaultGateway
 	}
 	if p.Default == "" {
 		p.Default = sandbox.Provider

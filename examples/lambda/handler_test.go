@@ -343,7 +343,7 @@ func TestLoadConfig(t *testing.T) {
 	cfg, err := LoadConfig(mapEnv(map[string]string{"MATCHPOINT_DATABASE_URL": "postgres://db/mp"}))
 	require.NoError(t, err)
 	assert.Equal(t, defaultDBMaxConns, cfg.DBMaxConns)
-	assert.Equal(t, defaultPublicURL, cfg.PublicURL)
+	assert.Equal(t, "http://127.0.0.1:8080", cfg.PublicURL)
 	assert.Len(t, cfg.TokenSecret, 43, "a random secret for this copy")
 	assert.Equal(t, "sandbox", cfg.Payments.Default)
 
