@@ -98,16 +98,6 @@ func readEnv(getenv func(string) string, cfg any) (environment, error) {
 	return e, err
 }
 
-// isSet says whether the variable of field was set (to a non-empty value).
-func (e environment) isSet(field string) bool {
-	for _, s := range e.vars {
-		if s.Field == field {
-			return e.values[s.Name] != ""
-		}
-	}
-	return false
-}
-
 // bad is the error for the value of field's variable: it names the variable, repeats
 // the value unless it is secret, and says what a good value is.
 func (e environment) bad(field string) error {

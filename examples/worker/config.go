@@ -131,6 +131,16 @@ func isPostgresURL(u string) bool {
 // few instances stay well under PostgreSQL's default max_connections of 100.
 func defaultDBMaxConns() int { return min(max(4*runtime.GOMAXPROCS(0), 4), 32) }
 
+// isSet says whether the variable of field was set (to a non-empty value).
+func (e environment) isSet(field string) bool {
+	for _, s := range e.vars {
+		if s.Field == field {
+			return e.values[s.Name] != ""
+		}
+	}
+	return false
+}
+
 // checkDatabasePool checks the database pool's settings and fills the defaults of
 // those left unset.
 func (c *Config) checkDatabasePool(e environment) error {
