@@ -19,6 +19,8 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/adapters/postgres"
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
+	"github.com/matchpoint/matchpoint/adapters/sentry"
+	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/ports"
 )
@@ -38,6 +40,10 @@ type Function struct {
 	Queue   *inproc.Queue
 	Sandbox *sandbox.Gateway
 	Clock   ports.Clock
+	// Reporter hears of errors no caller sees; with MATCHPOINT_SENTRY_DSN it sends them
+	// to Sentry, and Handle flushes it before returning, as the function may be frozen
+	// between events.
+	Reporter ports.ErrorReporter
 }
 
 // PublicURL is the base URL customers use to reach the server.
@@ -150,5 +156,25 @@ func provideWorkers(ctx context.Context, a *app.App, q *inproc.Queue) (*ports.Wo
 		stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		_ = q.Stop(stop)
+	}, nil
+}
+
+// provideReporter reports errors no caller sees to the log and, with
+// MATCHPOINT_SENTRY_DSN, to Sentry too; the cleanup sends what is queued, for up to
+// two seconds.
+func provideReporter(cfg Config, log *slog.Logger) (ports.ErrorReporter, func(), error) {
+	logged := system.NewReporter(log)
+	if cfg.SentryDSN == "" {
+		return logged, func() {}, nil
+	}
+	r, err := sentry.New(sentry.Config{DSN: cfg.SentryDSN, Environment: cfg.SentryEnvironment, Logger: log, Also: logged})
+	if err != nil {
+		return nil, nil, fmt.Errorf("MATCHPOINT_SENTRY_DSN: %w", err)
+	}
+	return r, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = r.Flush(ctx)
+		r.Close()
 	}, nil
 }

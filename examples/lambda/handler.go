@@ -191,4 +191,11 @@ func (f *Function) settle(ctx context.Context) {
 	if err := f.Queue.Drain(ctx); err != nil {
 		f.Logger.WarnContext(ctx, "scheduled jobs left unrun", "err", err)
 	}
+	if r, ok := f.Reporter.(interface{ Flush(context.Context) error }); ok {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if err := r.Flush(fctx); err != nil {
+			f.Logger.WarnContext(ctx, "error reports left unsent", "err", err)
+		}
+	}
 }

@@ -28,7 +28,7 @@ func NewFunction(ctx context.Context, cfg Config, log *slog.Logger, clock ports.
 		provideCache,
 		inproc.ProviderSet, provideQueueConfig,
 		outbox.New, provideOutboxConfig, provideNotifier,
-		system.NewIDs, wire.Bind(new(ports.IDs), new(system.IDs)), system.ReporterSet,
+		system.NewIDs, wire.Bind(new(ports.IDs), new(system.IDs)), provideReporter,
 		sandbox.New, provideSandboxConfig, configuredPublicURL, provideGateways,
 		app.ProviderSet, provideAppConfig,
 		provideWorkers,

@@ -59,8 +59,13 @@ func NewFunction(ctx context.Context, cfg Config, log *slog.Logger, clock ports.
 		cleanup()
 		return nil, nil, err
 	}
-	reporter := system.NewReporter(log)
-	inprocConfig := provideQueueConfig(log, clock, reporter)
+	errorReporter, cleanup3, err := provideReporter(cfg, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	inprocConfig := provideQueueConfig(log, clock, errorReporter)
 	queue := inproc.New(inprocConfig)
 	deps := app.Deps{
 		Store:    store,
@@ -70,31 +75,35 @@ func NewFunction(ctx context.Context, cfg Config, log *slog.Logger, clock ports.
 		Jobs:     queue,
 		Clock:    clock,
 		IDs:      iDs,
-		Reporter: reporter,
+		Reporter: errorReporter,
 		Logger:   log,
 	}
 	appConfig := provideAppConfig(cfg)
 	appApp, err := app.New(deps, appConfig)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	workers, cleanup3, err := provideWorkers(ctx, appApp, queue)
+	workers, cleanup4, err := provideWorkers(ctx, appApp, queue)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	function := &Function{
-		Logger:  log,
-		App:     appApp,
-		Workers: workers,
-		Queue:   queue,
-		Sandbox: gateway,
-		Clock:   clock,
+		Logger:   log,
+		App:      appApp,
+		Workers:  workers,
+		Queue:    queue,
+		Sandbox:  gateway,
+		Clock:    clock,
+		Reporter: errorReporter,
 	}
 	return function, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()

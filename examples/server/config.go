@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
+	"github.com/matchpoint/matchpoint/adapters/sentry"
 )
 
 // Config is the example server's configuration, read from MATCHPOINT_* variables: each
@@ -65,6 +66,12 @@ type Config struct {
 	SMTPURL string `env:"MATCHPOINT_SMTP_URL" default:"none: messages kept in the in-process outbox and logged" secret:"true" help:"customers' email by SMTP: smtp://user:pass@host:587 (STARTTLS; ?starttls=opportunistic or off), smtps://…:465"`
 	// SMTPFrom is the sender of customers' email.
 	SMTPFrom string `env:"MATCHPOINT_SMTP_FROM" envDefault:"Match Point <bookings@localhost>" help:"the sender of customers' email"`
+	// SentryDSN sends error reports — internal errors and panics of requests, refunds
+	// refused, jobs that failed for good — to Sentry, scrubbed of secrets
+	// (adapters/sentry); the log keeps them too. Empty keeps them in the log alone.
+	SentryDSN string `env:"MATCHPOINT_SENTRY_DSN" default:"none: error reports go to the log only" secret:"true" want:"a Sentry DSN, https://key@host/project" help:"a Sentry DSN: error reports go to Sentry too, scrubbed of secrets"`
+	// SentryEnvironment names the deployment in Sentry's reports.
+	SentryEnvironment string `env:"MATCHPOINT_SENTRY_ENVIRONMENT" envDefault:"production" help:"the deployment's name in Sentry's reports"`
 	// PaymentVars are the payment variables as set; Payments is what they configure.
 	PaymentVars PaymentVars
 	// Payments are the payment gateways and the clubs that use them (see
@@ -145,6 +152,13 @@ func (c *Config) check(e environment) error {
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") && !strings.HasPrefix(c.RedisURL, "unix://") {
 		return e.bad("RedisURL")
+	}
+	if c.SentryDSN != "" {
+		r, err := sentry.New(sentry.Config{DSN: c.SentryDSN, Environment: c.SentryEnvironment})
+		if err != nil {
+			return fmt.Errorf("MATCHPOINT_SENTRY_DSN: %w", err)
+		}
+		r.Close()
 	}
 	if c.SMTPURL != "" {
 		if _, err := smtp.New(smtp.Config{URL: c.SMTPURL, From: c.SMTPFrom}); err != nil {

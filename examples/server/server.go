@@ -19,6 +19,8 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
+	"github.com/matchpoint/matchpoint/adapters/sentry"
+	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/ports"
 )
@@ -234,6 +236,35 @@ func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids port
 	}
 }
 
-func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness) httpapi.Config {
-	return httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: ready}
+func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness, reporter ports.ErrorReporter) httpapi.Config {
+	cfg := httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: ready, Reporter: reporter}
+	if p, ok := reporter.(panicReporter); ok {
+		cfg.OnPanic = p.ReportPanic // keeps the panic's stack
+	}
+	return cfg
+}
+
+// panicReporter is a reporter that takes panics with the value recovered (Sentry's).
+type panicReporter interface {
+	ReportPanic(ctx context.Context, recovered any, attrs map[string]string)
+}
+
+// provideReporter reports errors no caller sees to the log and, with
+// MATCHPOINT_SENTRY_DSN, to Sentry too; the cleanup sends what is queued, for up to
+// two seconds.
+func provideReporter(cfg Config, log *slog.Logger) (ports.ErrorReporter, func(), error) {
+	logged := system.NewReporter(log)
+	if cfg.SentryDSN == "" {
+		return logged, func() {}, nil
+	}
+	r, err := sentry.New(sentry.Config{DSN: cfg.SentryDSN, Environment: cfg.SentryEnvironment, Logger: log, Also: logged})
+	if err != nil {
+		return nil, nil, fmt.Errorf("MATCHPOINT_SENTRY_DSN: %w", err)
+	}
+	return r, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = r.Flush(ctx)
+		r.Close()
+	}, nil
 }

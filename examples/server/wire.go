@@ -67,7 +67,7 @@ var postgresSet = wire.NewSet(
 var useCaseSet = wire.NewSet(
 	provideCache,
 	outbox.New, provideOutboxConfig, provideNotifier,
-	system.ProviderSet, system.ReporterSet,
+	system.ProviderSet, provideReporter,
 	sandbox.New, provideSandboxConfig, provideGateways,
 	app.ProviderSet, provideAppConfig,
 )

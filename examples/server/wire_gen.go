@@ -60,8 +60,13 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		cleanup()
 		return nil, nil, err
 	}
-	reporter := system.NewReporter(log)
-	inprocConfig := provideQueueConfig(log, clock, reporter)
+	errorReporter, cleanup3, err := provideReporter(cfg, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	inprocConfig := provideQueueConfig(log, clock, errorReporter)
 	queue := inproc.New(inprocConfig)
 	deps := app.Deps{
 		Store:    store,
@@ -71,18 +76,19 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Jobs:     queue,
 		Clock:    clock,
 		IDs:      iDs,
-		Reporter: reporter,
+		Reporter: errorReporter,
 		Logger:   log,
 	}
 	appConfig := provideAppConfig(cfg)
 	appApp, err := app.New(deps, appConfig)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	readiness := noReadiness()
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness)
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:   cfg,
@@ -97,6 +103,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Clock:    clock,
 	}
 	return server, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil
@@ -149,9 +156,16 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		cleanup()
 		return nil, nil, err
 	}
-	reporter := system.NewReporter(log)
-	queue, err := provideRiverQueue(cfg, store, db, reporter, log)
+	errorReporter, cleanup4, err := provideReporter(cfg, log)
 	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	queue, err := provideRiverQueue(cfg, store, db, errorReporter, log)
+	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -165,19 +179,20 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Jobs:     queue,
 		Clock:    clock,
 		IDs:      iDs,
-		Reporter: reporter,
+		Reporter: errorReporter,
 		Logger:   log,
 	}
 	appConfig := provideAppConfig(cfg)
 	appApp, err := app.New(deps, appConfig)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	readiness := dbReadiness(db)
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness)
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:   cfg,
@@ -192,6 +207,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Clock:    clock,
 	}
 	return server, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -236,9 +252,15 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		cleanup()
 		return nil, nil, err
 	}
-	reporter := system.NewReporter(log)
-	queue, err := provideRiverQueue(cfg, store, db, reporter, log)
+	errorReporter, cleanup3, err := provideReporter(cfg, log)
 	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	queue, err := provideRiverQueue(cfg, store, db, errorReporter, log)
+	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -251,12 +273,13 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		Jobs:     queue,
 		Clock:    clock,
 		IDs:      iDs,
-		Reporter: reporter,
+		Reporter: errorReporter,
 		Logger:   log,
 	}
 	appConfig := provideAppConfig(cfg)
 	appApp, err := app.New(deps, appConfig)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -266,6 +289,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		Clock: clock,
 	}
 	return adminTool, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil
@@ -293,5 +317,5 @@ var postgresSet = wire.NewSet(postgres.ProviderSet, provideDB,
 // queue: the cache (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the
 // notifier, and the payment gateways.
 var useCaseSet = wire.NewSet(
-	provideCache, outbox.New, provideOutboxConfig, provideNotifier, system.ProviderSet, system.ReporterSet, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
+	provideCache, outbox.New, provideOutboxConfig, provideNotifier, system.ProviderSet, provideReporter, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
 )

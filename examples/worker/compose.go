@@ -20,6 +20,8 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/adapters/postgres"
 	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
+	"github.com/matchpoint/matchpoint/adapters/sentry"
+	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/ports"
 )
@@ -174,4 +176,24 @@ func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids port
 		IDs:        ids,
 		Logger:     log,
 	}
+}
+
+// provideReporter reports errors no caller sees to the log and, with
+// MATCHPOINT_SENTRY_DSN, to Sentry too; the cleanup sends what is queued, for up to
+// two seconds.
+func provideReporter(cfg Config, log *slog.Logger) (ports.ErrorReporter, func(), error) {
+	logged := system.NewReporter(log)
+	if cfg.SentryDSN == "" {
+		return logged, func() {}, nil
+	}
+	r, err := sentry.New(sentry.Config{DSN: cfg.SentryDSN, Environment: cfg.SentryEnvironment, Logger: log, Also: logged})
+	if err != nil {
+		return nil, nil, fmt.Errorf("MATCHPOINT_SENTRY_DSN: %w", err)
+	}
+	return r, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = r.Flush(ctx)
+		r.Close()
+	}, nil
 }

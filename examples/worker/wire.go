@@ -27,7 +27,7 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		provideRiverQueue, wire.Bind(new(ports.JobQueue), new(*riverqueue.Queue)),
 		provideCache,
 		outbox.New, provideOutboxConfig, provideNotifier,
-		system.ProviderSet, system.ReporterSet,
+		system.ProviderSet, provideReporter,
 		sandbox.New, provideSandboxConfig, provideGateways,
 		app.ProviderSet, provideAppConfig,
 		wire.Struct(new(Worker), "Config", "Logger", "Listener", "DB", "App", "Queue"),

@@ -65,9 +65,16 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		cleanup()
 		return nil, nil, err
 	}
-	reporter := system.NewReporter(log)
-	queue, err := provideRiverQueue(cfg, store, db, reporter, log)
+	errorReporter, cleanup4, err := provideReporter(cfg, log)
 	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	queue, err := provideRiverQueue(cfg, store, db, errorReporter, log)
+	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -81,12 +88,13 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		Jobs:     queue,
 		Clock:    clock,
 		IDs:      iDs,
-		Reporter: reporter,
+		Reporter: errorReporter,
 		Logger:   log,
 	}
 	appConfig := provideAppConfig(cfg)
 	appApp, err := app.New(deps, appConfig)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -101,6 +109,7 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		Queue:    queue,
 	}
 	return worker, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
