@@ -179,6 +179,9 @@ func (h *Handler) Routes() []string { return slices.Clone(h.routes) }
 // logs one line per request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	id := requestIDOf(r.Header.Get(requestIDHeader))
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	w.Header().Set(requestIDHeader, id)
 	rw := &responseWriter{ResponseWriter: w, req: r}
 	defer func() {
 		v := recover()
@@ -196,6 +199,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				// Whatever the endpoint had set (a Location, a cache policy) is not about
 				// this answer.
 				clear(rw.Header())
+				rw.Header().Set(requestIDHeader, id)
 				rw.writeProblem(http.StatusInternalServerError, domain.CodeInternal, internalDetail)
 			}
 		}
@@ -236,14 +240,21 @@ func (h *Handler) logRequest(r *http.Request, rw *responseWriter, d time.Duratio
 	if status == 0 {
 		status = http.StatusOK
 	}
-	h.log.LogAttrs(ctx, slog.LevelInfo, "http request",
+	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("pattern", rw.pattern),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
 		slog.Duration("duration", d),
 		slog.Int64("bytes", rw.bytes),
-	)
+	}
+	if club := r.PathValue("club"); club != "" {
+		attrs = append(attrs, slog.String("club", club))
+	}
+	if _, ok := h.log.Handler().(requestIDHandler); !ok { // LogHandler adds it itself
+		attrs = append(attrs, slog.String("request_id", RequestID(ctx)))
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "http request", attrs...)
 }
 
 // readBody reads the request body, at most h.maxBody bytes of it.
