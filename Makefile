@@ -53,7 +53,7 @@ run:
 	@echo "run: building examples/server (the first build downloads and compiles dependencies: a few minutes)..."
 	$(GO) build -o bin/server ./examples/server
 	echo "run: starting bin/server on its embedded defaults (Ctrl-C stops it)"
-	exec bin/server
+	MATCHPOINT_LOG_FORMAT=$${MATCHPOINT_LOG_FORMAT:-text} exec bin/server
 
 build:
 	$(GO) build ./...

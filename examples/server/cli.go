@@ -74,7 +74,8 @@ func (e usageError) Error() string { return e.msg }
 
 // run runs the server binary with args (without the program name) and returns its
 // exit status: 0 on success, 1 when the command failed, 2 for a bad command line.
-// Output goes to stdout, errors and logs to stderr; the environment is read with getenv.
+// Output goes to stdout, and so does a server's log; errors, and the log of the other
+// commands, go to stderr. The environment is read with getenv.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	c := &cli{getenv: getenv, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
@@ -203,9 +204,9 @@ func required(flags ...[2]string) error {
 
 func (c *cli) config() (Config, error) { return LoadConfig(c.getenv) }
 
-func (c *cli) logger(cfg Config) *slog.Logger {
-	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-}
+// logger is the operators' commands' logger: on standard error, as their standard
+// output is their answer.
+func (c *cli) logger(cfg Config) *slog.Logger { return newLogger(cfg, c.stderr) }
 
 // AdminTool is what the operators' commands work with: the use cases over the
 // Postgres store.

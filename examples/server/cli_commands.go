@@ -40,7 +40,7 @@ func (c *cli) serve(ctx context.Context) error {
 	if cfg.DatabaseURL != "" {
 		compose = NewPostgresServer
 	}
-	srv, cleanup, err := compose(ctx, cfg, c.logger(cfg))
+	srv, cleanup, err := compose(ctx, cfg, newLogger(cfg, c.stdout)) // a server logs to standard output
 	if err != nil {
 		return err
 	}

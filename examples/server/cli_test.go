@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/matchpoint/matchpoint/adapters/postgres"
 	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
+	"github.com/matchpoint/matchpoint/domain"
 )
 
 // cliRun is one in-process run of the command line.
@@ -395,14 +397,17 @@ func TestCLIServeOnPostgresSaysWhereItServes(t *testing.T) {
 	stdout, stderr, stop := serveCLI(t, env)
 	assert.Regexp(t, `demo club "demo", admin API key \(shown once\): mpk_\S+\n`, stdout.String())
 	assert.Contains(t, stdout.String(), "`server keys issue -club demo -label LABEL` issues another one.")
-	log := stderr.String()
 	db := regexp.MustCompile(`/(matchpoint_server_[0-9a-f]+)\?`).FindStringSubmatch(url)[1]
-	assert.Contains(t, log, `msg="Match Point is serving" store="postgres host=127.0.0.1:5432 db=`+db+`" cache=in-process queue=river notifier=outbox gateways=sandbox default_gateway=sandbox addr=127.0.0.1:`)
-	assert.NotContains(t, log, "hunter2", "no password in the log")
+	line := logLine(t, stdout.String(), "Match Point is serving")
+	assert.Equal(t, "postgres host=127.0.0.1:5432 db="+db, line["store"])
+	for k, v := range map[string]string{"cache": "in-process", "queue": "river", "notifier": "outbox", "gateways": "sandbox", "default_gateway": "sandbox"} {
+		assert.Equal(t, v, line[k], k)
+	}
+	assert.NotContains(t, stdout.String()+stderr.String(), "hunter2", "no password in the log")
 	assert.Equal(t, 0, stop(), stderr.String())
 
 	stdout, _, stop = serveCLI(t, env)
-	assert.Regexp(t, `^Match Point is serving http://127\.0\.0\.1:\d+\n`, stdout.String())
+	assert.Regexp(t, `(?m)^Match Point is serving http://127\.0\.0\.1:\d+$`, stdout.String())
 	assert.Contains(t, stdout.String(), "demo club \"demo\" exists; `server keys issue -club demo -label LABEL` issues an admin API key for it.")
 	assert.NotContains(t, stdout.String(), "mpk_")
 	assert.Equal(t, 0, stop())
@@ -412,6 +417,78 @@ func TestCLIServeOnTheMemoryStore(t *testing.T) {
 	stdout, stderr, stop := serveCLI(t, map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0"})
 	assert.Regexp(t, `demo club "demo", admin API key \(shown once\): mpk_\S+\n`, stdout.String())
 	assert.Contains(t, stdout.String(), "The memory store lasts as long as this process. On Postgres (MATCHPOINT_DATABASE_URL), `server keys issue -club demo -label LABEL` issues another key.")
-	assert.Contains(t, stderr.String(), `store=memory cache=in-process queue=in-process notifier=outbox gateways=sandbox`)
+	line := logLine(t, stdout.String(), "Match Point is serving")
+	for k, v := range map[string]string{"store": "memory", "cache": "in-process", "queue": "in-process", "notifier": "outbox", "gateways": "sandbox"} {
+		assert.Equal(t, v, line[k], k)
+	}
+	assert.Empty(t, stderr.String(), "a server logs to standard output")
 	assert.Equal(t, 0, stop())
+}
+
+// logLine returns the JSON log line of out whose message is msg; every line that
+// starts with '{' must be JSON.
+func logLine(t *testing.T, out, msg string) map[string]any {
+	t.Helper()
+	var found map[string]any
+	for l := range strings.SplitSeq(out, "\n") {
+		if !strings.HasPrefix(l, "{") {
+			continue
+		}
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), "a log line that is not JSON: %s", l)
+		if m["msg"] == msg {
+			found = m
+		}
+	}
+	require.NotNil(t, found, "no log line %q in:\n%s", msg, out)
+	return found
+}
+
+// TestNoSecretIsLogged runs a server at debug level through a booking — made, read
+// and cancelled with its access token, and an admin request with the demo's API key —
+// and looks for the token, the key and the customer's email in every log line.
+func TestNoSecretIsLogged(t *testing.T) {
+	stdout, stderr, stop := serveCLI(t, map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_LOG_LEVEL": "debug"})
+	base := regexp.MustCompile(`Match Point is serving (http://\S+)`).FindStringSubmatch(stdout.String())[1]
+	key := regexp.MustCompile(`admin API key \(shown once\): (mpk_\S+)`).FindStringSubmatch(stdout.String())[1]
+	call := func(method, path, body, auth string) map[string]any {
+		t.Helper()
+		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		require.Less(t, res.StatusCode, 300, "%s %s: %v", method, path, out)
+		return out
+	}
+	courts := call("GET", "/v1/admin/clubs/demo/courts", "", key)["courts"].([]any)
+	court := courts[0].(map[string]any)["id"].(string)
+	loc, err := time.LoadLocation("America/Argentina/Buenos_Aires")
+	require.NoError(t, err)
+	start, ok := domain.DateOf(time.Now(), loc).AddDays(3).At(domain.MustClock("17:30"), loc)
+	require.True(t, ok)
+	booked := call("POST", "/v1/clubs/demo/bookings", bookingJSON(court, start, 90, "Ana Pérez", "ana.secret@example.com"), "")
+	id, token := booked["booking"].(map[string]any)["id"].(string), booked["access_token"].(string)
+	call("GET", "/v1/bookings/"+id, "", token)
+	call("POST", "/v1/bookings/"+id+"/cancel", "", token)
+	require.Equal(t, 0, stop())
+
+	var logs []string
+	for l := range strings.SplitSeq(stdout.String()+stderr.String(), "\n") {
+		if strings.HasPrefix(l, "{") { // the log's lines; the rest is the serve command's answer, the key among it
+			logs = append(logs, l)
+		}
+	}
+	require.NotEmpty(t, logs)
+	all := strings.Join(logs, "\n")
+	assert.Contains(t, all, `"msg":"http request"`, "the requests were logged")
+	for name, secret := range map[string]string{"the access token": token, "the API key": key, "the customer's email": "ana.secret@example.com"} {
+		assert.NotContains(t, all, secret, "%s is in the log", name)
+	}
 }

@@ -4,11 +4,13 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"strings"
 	"time"
 
+	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/sentry"
 )
@@ -71,6 +73,9 @@ type Config struct {
 	QueuePollOnly bool `env:"MATCHPOINT_QUEUE_POLL_ONLY" envDefault:"false" want:"true or false" help:"true keeps the job queue off LISTEN/NOTIFY, for PgBouncer in transaction mode"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel slog.Level `env:"MATCHPOINT_LOG_LEVEL" envDefault:"info" want:"debug, info, warn or error" help:"debug, info, warn or error"`
+	// LogFormat is json (one JSON object a line, for a log collector) or text (for
+	// people; `make run` sets it).
+	LogFormat string `env:"MATCHPOINT_LOG_FORMAT" envDefault:"json" want:"json or text" help:"json (one object a line, for a log collector) or text (for people)"`
 	// ShutdownTimeout bounds how long running jobs may take to finish once the worker
 	// is told to stop.
 	ShutdownTimeout time.Duration `env:"MATCHPOINT_SHUTDOWN_TIMEOUT" envDefault:"10s" want:"a positive duration such as 10s" help:"how long running jobs may take to finish once the worker is told to stop"`
@@ -93,6 +98,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 // check applies the rules the variables' types do not carry, as the server's, and
 // fills the defaults computed after parsing.
 func (c *Config) check(e environment) error {
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("MATCHPOINT_LOG_FORMAT=%q: want json or text", c.LogFormat)
+	}
 	switch {
 	case c.DatabaseURL == "":
 		return fmt.Errorf("MATCHPOINT_DATABASE_URL is not set: a worker runs the jobs of the servers' Postgres database")
@@ -190,4 +198,15 @@ func secret(v []byte, e environment, field string) ([]byte, error) {
 		return nil, e.bad(field)
 	}
 	return v, nil
+}
+
+// newLogger returns the logger of cfg's level and format, writing to w; every line
+// logged while serving a request carries the request's id (httpapi.LogHandler).
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if cfg.LogFormat == "text" {
+		h = slog.NewTextHandler(w, opts)
+	}
+	return slog.New(httpapi.LogHandler(h))
 }

@@ -14,7 +14,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -29,7 +28,7 @@ func main() {
 
 // run runs the worker with args (without the program name) and returns its exit
 // status: 0 after a clean stop, 1 when it failed, 2 for a bad command line. The
-// environment is read with getenv; `-h` prints the usage to stdout, logs go to stderr.
+// environment is read with getenv; `-h` prints the usage to stdout, and so do the logs; errors that stop the start go to stderr.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -47,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "worker: %v\n", err)
 		return 1
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(cfg, stdout)
 	w, cleanup, err := NewWorker(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "worker: %v\n", err)

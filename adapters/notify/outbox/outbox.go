@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/google/wire"
 
@@ -73,7 +75,7 @@ func (o *Outbox) Send(ctx context.Context, m ports.Message) error {
 	log.LogAttrs(ctx, slog.LevelInfo, "notification sent",
 		slog.String("kind", string(m.Kind)),
 		slog.String("booking_id", m.BookingID),
-		slog.String("to", m.To),
+		slog.String("to", maskAddress(m.To)),
 		slog.String("subject", m.Subject),
 		slog.Int("attachments", len(m.Attachments)),
 	)
@@ -101,4 +103,16 @@ func clone(m ports.Message) ports.Message {
 		}
 	}
 	return m
+}
+
+// maskAddress shows an address in the log by its first letter and its domain
+// ("a…@example.com"): enough to tell messages apart, not a customer's address in the
+// logs of every deployment. The message itself, kept in the outbox, holds it whole.
+func maskAddress(addr string) string {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || local == "" {
+		return "…"
+	}
+	r, _ := utf8.DecodeRuneInString(local)
+	return string(r) + "…@" + domain
 }

@@ -105,7 +105,8 @@ func TestLogsOneLineWithoutTheBody(t *testing.T) {
 	assert.Equal(t, "INFO", line["level"])
 	assert.Equal(t, "confirmation", line["kind"])
 	assert.Equal(t, "b1", line["booking_id"])
-	assert.Equal(t, "ana@example.com", line["to"])
+	assert.Equal(t, "a…@example.com", line["to"], "the address is masked in the log")
+	assert.NotContains(t, buf.String(), "ana@example.com")
 	assert.NotContains(t, buf.String(), "secret-token", "the body is not logged")
 	assert.NotContains(t, buf.String(), "VCALENDAR", "attachments are not logged")
 }
