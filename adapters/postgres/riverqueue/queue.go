@@ -187,8 +187,14 @@ func New(store *postgres.Store, db *sql.DB, cfg Config) (*Queue, error) {
 		}
 	}
 	// The client that enqueues has no workers: it stores jobs of any kind, also of
-	// kinds that only another process runs.
+	// kinds that only another process runs. It never fetches, so its fetch intervals
+	// only pace River's insert notification: a NOTIFY, sent in the enqueueing
+	// transaction at most once per FetchCooldown, that wakes producers listening on
+	// the database. Those of this package do not listen (the database/sql driver has
+	// no listener; they poll), and a NOTIFY costs the transaction a round trip and its
+	// commit a database-wide lock, so it is sent once per insertNotifyEvery at most.
 	insertCfg := q.river
+	insertCfg.FetchCooldown, insertCfg.FetchPollInterval = insertNotifyEvery, insertNotifyEvery
 	var err error
 	q.inserter, err = river.NewClient(riverdatabasesql.New(db), &insertCfg)
 	if err != nil {
@@ -196,6 +202,10 @@ func New(store *postgres.Store, db *sql.DB, cfg Config) (*Queue, error) {
 	}
 	return q, nil
 }
+
+// insertNotifyEvery is how often at most the enqueueing client lets River send its
+// insert notification, which no Queue listens to.
+const insertNotifyEvery = time.Hour
 
 // checkRescueAfter refuses a Config.RescueAfter that is negative or does not exceed
 // the attempt's bound, which River would take for stuck while it still runs.
@@ -432,14 +442,19 @@ func (b *batch) cancel(key string) {
 }
 
 // BeforeCommit inserts the batch's jobs in the transaction; a job whose unique key
-// another job holds is skipped, as Enqueue promises.
+// another job holds is skipped, as Enqueue promises. It uses River's InsertManyFastTx,
+// which with the database/sql driver is the same INSERT as InsertManyTx with ON
+// CONFLICT DO NOTHING on the unique key and no RETURNING: the rows are not sent back
+// and decoded, which Enqueue has no use for, and a job whose key is taken is not
+// rewritten (InsertManyTx's DO UPDATE writes a new version of the existing row to
+// return it).
 func (b *batch) BeforeCommit(ctx context.Context, tx *sql.Tx) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.jobs) == 0 {
 		return nil
 	}
-	if _, err := b.q.inserter.InsertManyTx(ctx, tx, b.jobs); err != nil {
+	if _, err := b.q.inserter.InsertManyFastTx(ctx, tx, b.jobs); err != nil {
 		return b.q.failed(err, "enqueue the %d jobs of a transaction", len(b.jobs))
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -421,6 +423,9 @@ func TestAKeyIsTakenWhenItsTransactionCommits(t *testing.T) {
 		require.NoError(t, q.Enqueue(ctx, pingArgs{Name: "outside"}, key))
 		end(commit)
 		assert.Len(t, e.states(t), 1, "committed %v: one job holds the key", commit)
+		var args string
+		require.NoError(t, e.db.NewRaw("SELECT args->'args'->>'name' FROM "+e.schema+".river_job").Scan(ctx, &args))
+		assert.Equal(t, "outside", args, "committed %v: the job that took the key first is kept", commit)
 		_, err := e.db.ExecContext(ctx, "DELETE FROM "+e.schema+".river_job")
 		require.NoError(t, err)
 	}
@@ -461,3 +466,46 @@ func TestNewRefusesWhatRiverRefuses(t *testing.T) {
 type spacedArgs struct{}
 
 func (spacedArgs) Kind() string { return "has spaces" }
+
+// TestEnqueueSendsNoInsertNotifications: River notifies listeners of the database when
+// it inserts available jobs, at most once per its fetch cooldown (100ms by default).
+// No Queue listens, so Queue lets it do so only once an hour: enqueues well apart
+// send one notification between them, the first.
+func TestEnqueueSendsNoInsertNotifications(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	q := e.newQueue(t, riverqueue.Config{})
+	ctx := context.Background()
+
+	conn, err := e.db.DB.Conn(ctx)
+	require.NoError(t, err)
+	defer conn.Close()
+	var listener *pgx.Conn
+	require.NoError(t, conn.Raw(func(dc any) error {
+		listener = dc.(*stdlib.Conn).Conn()
+		return nil
+	}))
+	_, err = listener.Exec(ctx, `LISTEN "`+e.schema+`.river_insert"`)
+	require.NoError(t, err)
+
+	for i := range 3 {
+		require.NoError(t, e.store.WithinTx(ctx, func(ctx context.Context) error {
+			return q.Enqueue(ctx, pingArgs{Name: fmt.Sprint(i)}, ports.EnqueueOptions{UniqueKey: fmt.Sprint("k", i)})
+		}))
+		require.NoError(t, q.Enqueue(ctx, pingArgs{Name: fmt.Sprint("outside ", i)}, ports.EnqueueOptions{}))
+		time.Sleep(150 * time.Millisecond) // longer than River's default cooldown
+	}
+	assert.Len(t, e.states(t), 6)
+	notifications := 0
+	for {
+		waitCtx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		_, err := listener.WaitForNotification(waitCtx)
+		cancel()
+		if err != nil {
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			break
+		}
+		notifications++
+	}
+	assert.Equal(t, 1, notifications, "one notification, for the first enqueue")
+}
