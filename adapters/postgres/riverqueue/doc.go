@@ -10,9 +10,11 @@
 // mid-job to show that the use cases' workers do.
 //
 // Transactions. With the context of the store's transaction (store.WithinTx),
-// Enqueue inserts the job in that transaction (River's InsertTx on the *sql.Tx that
-// postgres.Store.WithSQLTx lends, under a savepoint), and Cancel cancels in it; a
-// rollback leaves no job and a commit always has its jobs. Outside a transaction each
+// Enqueue inserts the job in that transaction: the transaction's jobs are gathered and
+// inserted together just before it commits (postgres.Store.BeforeCommit), in one
+// River InsertManyFastTx on its *sql.Tx, an INSERT … ON CONFLICT DO NOTHING without
+// RETURNING. Cancel cancels in it; a rollback leaves no job and a commit always has
+// its jobs. Outside a transaction each
 // call is a transaction of its own. A context inside another Transactor's transaction
 // is refused, since the job could not commit with it.
 //
@@ -51,6 +53,9 @@
 // through PgBouncer in transaction pooling mode, where LISTEN does not; set PollOnly
 // there all the same, so that it stays true if the driver gains a listener; the
 // contract suite runs through PgBouncer in transaction mode in this package's tests.
+// Since no Queue listens, Enqueue lets River send its insert NOTIFY at most once an
+// hour (River's default is every 100ms of inserts), sparing the enqueueing
+// transactions that round trip and their commits the database-wide lock of a NOTIFY.
 // Migrate takes a session advisory lock, so run it on a direct connection.
 //
 // Migrate creates River's tables (river_job, river_leader, river_queue, …) in the
