@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -480,13 +479,11 @@ func TestEnqueueSendsNoInsertNotifications(t *testing.T) {
 	conn, err := e.db.DB.Conn(ctx)
 	require.NoError(t, err)
 	defer conn.Close()
-	var listener *pgx.Conn
+	// The pgx connection is used only inside Raw, as database/sql requires.
 	require.NoError(t, conn.Raw(func(dc any) error {
-		listener = dc.(*stdlib.Conn).Conn()
-		return nil
+		_, err := dc.(*stdlib.Conn).Conn().Exec(ctx, `LISTEN "`+e.schema+`.river_insert"`)
+		return err
 	}))
-	_, err = listener.Exec(ctx, `LISTEN "`+e.schema+`.river_insert"`)
-	require.NoError(t, err)
 
 	for i := range 3 {
 		require.NoError(t, e.store.WithinTx(ctx, func(ctx context.Context) error {
@@ -497,15 +494,20 @@ func TestEnqueueSendsNoInsertNotifications(t *testing.T) {
 	}
 	assert.Len(t, e.states(t), 6)
 	notifications := 0
-	for {
-		waitCtx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-		_, err := listener.WaitForNotification(waitCtx)
-		cancel()
-		if err != nil {
-			require.ErrorIs(t, err, context.DeadlineExceeded)
-			break
+	require.NoError(t, conn.Raw(func(dc any) error {
+		listener := dc.(*stdlib.Conn).Conn()
+		for {
+			waitCtx, cancel := context.WithTimeout(ctx, time.Second)
+			_, err := listener.WaitForNotification(waitCtx)
+			cancel()
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			notifications++
 		}
-		notifications++
-	}
+	}))
 	assert.Equal(t, 1, notifications, "one notification, for the first enqueue")
 }
