@@ -62,6 +62,11 @@ type Config struct {
 	// leader itself died another Queue takes over once its 15-second term has run out,
 	// so a job may wait that much longer.
 	RescueAfter time.Duration
+	// RescuedCheck is how often a started Queue looks for jobs River discarded on rescue
+	// — left running by a process that died, on their last attempt — which River does
+	// not report; each is reported to Reporter once, by whichever Queue finds it. Zero
+	// means every 30 seconds, the pace of River's rescuer.
+	RescuedCheck time.Duration
 	// FetchPollInterval is how often the workers look for jobs that are due. The
 	// database/sql driver has no LISTEN connection, so polling is how jobs are found:
 	// a job waits up to this long after it is due. Zero means River's default, one
@@ -126,8 +131,9 @@ type Queue struct {
 	river    river.Config           // the configuration of the working client, Workers aside
 	inserter *river.Client[*sql.Tx] // enqueues and cancels; has no workers
 
-	mu     sync.Mutex
-	worker *river.Client[*sql.Tx] // built by Start from its workers
+	mu         sync.Mutex
+	worker     *river.Client[*sql.Tx] // built by Start from its workers
+	stopReport context.CancelFunc     // ends reportRescued
 }
 
 var _ ports.JobQueue = (*Queue)(nil)
@@ -296,6 +302,9 @@ func (q *Queue) Start(ctx context.Context, ws *ports.Workers) error {
 		return fmt.Errorf("riverqueue: start: %w", err)
 	}
 	q.worker = c
+	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	q.stopReport = stop
+	go q.reportRescued(rctx, cmp.Or(q.cfg.RescuedCheck, rescuedCheckEvery))
 	return nil
 }
 
@@ -311,6 +320,7 @@ func (q *Queue) Stop(ctx context.Context) error {
 	if c == nil {
 		return nil
 	}
+	q.stopReport()
 	if err := c.Stop(ctx); err != nil {
 		_ = c.StopAndCancel(ctx) // cancels the jobs' contexts, and returns at once as ctx has ended
 		return fmt.Errorf("riverqueue: stop: %w", err)
