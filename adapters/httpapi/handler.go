@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/wire"
@@ -59,6 +60,15 @@ type Config struct {
 	// and the same attributes, so that an error tracker can keep the panic's stack (the
 	// Sentry adapter's ReportPanic does). It runs in the goroutine that panicked.
 	OnPanic func(ctx context.Context, recovered any, attrs map[string]string)
+	// Observe, if set, hears of every request once it is answered, whatever the log
+	// level: route is the path of the matched route's pattern ("/v1/bookings/{id}"),
+	// "/sandbox/" for Config.Extra's paths, or "" when no route matched (a 404 or 405
+	// of the router, a request refused before routing); method is the request's;
+	// status is the answer's (200 when the endpoint set none; 500 after a panic); d is
+	// the time from receiving the request to returning from the handler. It runs in
+	// the request's goroutine, so it must be quick: a metrics library's counters, for
+	// example.
+	Observe func(route, method string, status int, d time.Duration)
 }
 
 // Handler serves the Match Point HTTP API. It implements http.Handler.
@@ -73,6 +83,7 @@ type Handler struct {
 	outages outageLog // see writeError
 	report  ports.ErrorReporter
 	onPanic func(ctx context.Context, recovered any, attrs map[string]string)
+	observe func(route, method string, status int, d time.Duration)
 }
 
 // requestAttrs are what a report says of the request: never its query string,
@@ -104,7 +115,7 @@ type route struct {
 // New returns the HTTP API over a.
 func New(a *app.App, cfg Config) *Handler {
 	h := &Handler{app: a, log: cfg.Logger, ready: cfg.Ready, maxBody: cfg.MaxBodyBytes, maxHead: cfg.MaxHeaderBytes, mux: http.NewServeMux(),
-		report: cfg.Reporter, onPanic: cfg.OnPanic}
+		report: cfg.Reporter, onPanic: cfg.OnPanic, observe: cfg.Observe}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -232,13 +243,20 @@ func (h *Handler) endpoint(pattern string, fn handlerFunc) http.Handler {
 }
 
 func (h *Handler) logRequest(r *http.Request, rw *responseWriter, d time.Duration) {
-	ctx := r.Context()
-	if !h.log.Enabled(ctx, slog.LevelInfo) {
-		return
-	}
 	status := rw.status
 	if status == 0 {
 		status = http.StatusOK
+	}
+	if h.observe != nil {
+		route := rw.pattern
+		if _, path, ok := strings.Cut(route, " "); ok { // "GET /v1/…": the method is apart
+			route = path
+		}
+		h.observe(route, r.Method, status, d)
+	}
+	ctx := r.Context()
+	if !h.log.Enabled(ctx, slog.LevelInfo) {
+		return
 	}
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
