@@ -23,6 +23,9 @@ import (
 type Config struct {
 	// HTTPAddr is where the server listens.
 	HTTPAddr string `env:"MATCHPOINT_HTTP_ADDR" envDefault:"127.0.0.1:8080" help:"where the server listens"`
+	// MetricsAddr is where /metrics (Prometheus) is served when not on HTTPAddr's
+	// listener: an address of its own keeps the metrics off a public port.
+	MetricsAddr string `env:"MATCHPOINT_METRICS_ADDR" default:"none: on MATCHPOINT_HTTP_ADDR" want:"a host:port address" help:"where /metrics (Prometheus) is served, if not on MATCHPOINT_HTTP_ADDR"`
 	// PublicURL is how customers reach the server, used in checkout links, without a
 	// trailing slash; empty means http:// and the address the server listens on.
 	PublicURL string `env:"MATCHPOINT_PUBLIC_URL" default:"http:// + the listening address" want:"an http:// or https:// URL" help:"how customers reach the server (checkout links, webhook URL)"`

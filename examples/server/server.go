@@ -33,6 +33,7 @@ type Server struct {
 	App      *app.App
 	Cache    ports.Cache
 	API      *httpapi.Handler
+	Metrics  *Metrics
 	Queue    JobRunner
 	Outbox   *outbox.Outbox
 	Sandbox  *sandbox.Gateway
@@ -68,8 +69,17 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 		}
 	}
 	srv, ln := s.httpServer()
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
+	if s.Metrics.Listener != nil {
+		msrv := &http.Server{
+			Handler:           s.Metrics.Handler(s.Logger),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+		}
+		go func() { served <- fmt.Errorf("metrics listener: %w", msrv.Serve(s.Metrics.Listener)) }()
+		defer msrv.Close()
+	}
 	s.Logger.Info("Match Point is serving", describeDeployment(s.Config, s.Listener.Addr().String(), s.URL())...)
 	if onReady != nil {
 		onReady(demo)
@@ -98,11 +108,19 @@ const maxHeaderBytes = 1 << 20
 
 // httpServer returns the HTTP server and the listener it serves, bounded by the
 // configured limits: timeouts for slow and idle clients, and a cap on the connections
-// served at once, beyond which new ones wait in the listen backlog.
+// served at once, beyond which new ones wait in the listen backlog. It serves the API
+// and, unless the metrics have a listener of their own, GET /metrics.
 func (s *Server) httpServer() (*http.Server, net.Listener) {
 	lim := s.Config.HTTP.orDefaults()
+	var h http.Handler = withDeadline(s.API, requestDeadline(lim.WriteTimeout))
+	if s.Metrics.Listener == nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.Metrics.Handler(s.Logger))
+		mux.Handle("/", h)
+		h = mux
+	}
 	srv := &http.Server{
-		Handler:           withDeadline(s.API, requestDeadline(lim.WriteTimeout)),
+		Handler:           h,
 		ReadHeaderTimeout: lim.ReadHeaderTimeout,
 		ReadTimeout:       lim.ReadTimeout,
 		WriteTimeout:      lim.WriteTimeout,
@@ -236,8 +254,8 @@ func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids port
 	}
 }
 
-func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness, reporter ports.ErrorReporter) httpapi.Config {
-	cfg := httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: ready, Reporter: reporter}
+func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness, reporter ports.ErrorReporter, m *Metrics) httpapi.Config {
+	cfg := httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: ready, Reporter: reporter, Observe: m.Observe}
 	if p, ok := reporter.(panicReporter); ok {
 		cfg.OnPanic = p.ReportPanic // keeps the panic's stack
 	}

@@ -22,7 +22,7 @@ import (
 
 // NewServer composes the example server on its embedded default: the memory store.
 func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
-	wire.Build(memory.ProviderSet, noReadiness, inprocSet, embeddedSet)
+	wire.Build(memory.ProviderSet, noReadiness, noDBPool, inprocSet, embeddedSet)
 	return nil, nil, nil
 }
 
@@ -30,7 +30,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 // MATCHPOINT_DATABASE_URL, with its jobs in River on the same database; it is ready
 // while the database answers.
 func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
-	wire.Build(postgresSet, dbReadiness, wire.Bind(new(JobRunner), new(*riverqueue.Queue)), embeddedSet)
+	wire.Build(postgresSet, dbReadiness, primaryDBPool, wire.Bind(new(JobRunner), new(*riverqueue.Queue)), embeddedSet)
 	return nil, nil, nil
 }
 
@@ -43,10 +43,10 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 }
 
 // embeddedSet is everything but the store: the use cases and their adapters
-// (useCaseSet), the listener and the HTTP API.
+// (useCaseSet), the listener, the metrics and the HTTP API.
 var embeddedSet = wire.NewSet(
 	useCaseSet,
-	provideListener, providePublicURL,
+	provideListener, providePublicURL, provideMetrics,
 	httpapi.ProviderSet, provideHTTPConfig,
 	wire.Struct(new(Server), "*"),
 )

@@ -88,7 +88,15 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		return nil, nil, err
 	}
 	readiness := noReadiness()
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter)
+	dbPool := noDBPool()
+	metrics, cleanup4, err := provideMetrics(cfg, dbPool)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:   cfg,
@@ -97,12 +105,14 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		App:      appApp,
 		Cache:    cache,
 		API:      handler,
+		Metrics:  metrics,
 		Queue:    queue,
 		Outbox:   outboxOutbox,
 		Sandbox:  gateway,
 		Clock:    clock,
 	}
 	return server, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -192,7 +202,16 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		return nil, nil, err
 	}
 	readiness := dbReadiness(db)
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter)
+	dbPool := primaryDBPool(db)
+	metrics, cleanup5, err := provideMetrics(cfg, dbPool)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:   cfg,
@@ -201,12 +220,14 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		App:      appApp,
 		Cache:    cache,
 		API:      handler,
+		Metrics:  metrics,
 		Queue:    queue,
 		Outbox:   outboxOutbox,
 		Sandbox:  gateway,
 		Clock:    clock,
 	}
 	return server, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -298,10 +319,10 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 // wire.go:
 
 // embeddedSet is everything but the store: the use cases and their adapters
-// (useCaseSet), the listener and the HTTP API.
+// (useCaseSet), the listener, the metrics and the HTTP API.
 var embeddedSet = wire.NewSet(
 	useCaseSet,
-	provideListener, providePublicURL, httpapi.ProviderSet, provideHTTPConfig, wire.Struct(new(Server), "*"),
+	provideListener, providePublicURL, provideMetrics, httpapi.ProviderSet, provideHTTPConfig, wire.Struct(new(Server), "*"),
 )
 
 // inprocSet is the in-process queue, the memory store's.

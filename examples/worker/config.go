@@ -23,6 +23,9 @@ import (
 type Config struct {
 	// HTTPAddr is where /healthz and /readyz are served.
 	HTTPAddr string `env:"MATCHPOINT_HTTP_ADDR" envDefault:"127.0.0.1:8081" help:"where /healthz and /readyz are served"`
+	// MetricsAddr is where /metrics (Prometheus) is served when not on HTTPAddr's
+	// listener: an address of its own keeps the metrics off a public port.
+	MetricsAddr string `env:"MATCHPOINT_METRICS_ADDR" default:"none: on MATCHPOINT_HTTP_ADDR" want:"a host:port address" help:"where /metrics (Prometheus) is served, if not on MATCHPOINT_HTTP_ADDR"`
 	// PublicURL is how customers reach the servers, which the payment gateways are
 	// told, without a trailing slash.
 	PublicURL string `env:"MATCHPOINT_PUBLIC_URL" envDefault:"http://127.0.0.1:8080" want:"an http:// or https:// URL" help:"how customers reach the servers (checkout links, webhook URL)"`
