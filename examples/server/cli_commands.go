@@ -45,7 +45,12 @@ func (c *cli) serve(ctx context.Context) error {
 		return err
 	}
 	defer cleanup()
-	return srv.Run(ctx, func(d Demo) { c.printReady(cfg, srv.URL(), d) })
+	return srv.Run(ctx, func(d Demo) {
+		c.printReady(cfg, srv.URL(), d)
+		if srv.Metrics.Listener != nil {
+			fmt.Fprintf(c.stdout, "Metrics (Prometheus) on http://%s/metrics\n", srv.Metrics.Listener.Addr())
+		}
+	})
 }
 
 // printReady tells the person who started the server where it serves and, when the

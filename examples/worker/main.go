@@ -55,6 +55,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cleanup()
 	if err := w.Run(ctx, func() {
 		fmt.Fprintf(stdout, "Match Point worker is running; health checks on http://%s\n", w.Listener.Addr())
+		if w.Metrics.Listener != nil {
+			fmt.Fprintf(stdout, "Metrics (Prometheus) on http://%s/metrics\n", w.Metrics.Listener.Addr())
+		}
 	}); err != nil {
 		fmt.Fprintf(stderr, "worker: %v\n", err)
 		return 1

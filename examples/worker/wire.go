@@ -19,10 +19,10 @@ import (
 
 // NewWorker composes the worker: the use cases over the Postgres store of
 // MATCHPOINT_DATABASE_URL, with the servers' cache, notifier and gateways, the River
-// queue on the same database, and the listener of its health checks.
+// queue on the same database, the listener of its health checks, and its metrics.
 func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func(), error) {
 	wire.Build(
-		provideListener, providePublicURL,
+		provideListener, providePublicURL, provideMetrics,
 		postgres.ProviderSet, provideDB,
 		provideRiverQueue, wire.Bind(new(ports.JobQueue), new(*riverqueue.Queue)),
 		provideCache,
@@ -30,7 +30,7 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		system.ProviderSet, provideReporter,
 		sandbox.New, provideSandboxConfig, provideGateways,
 		app.ProviderSet, provideAppConfig,
-		wire.Struct(new(Worker), "Config", "Logger", "Listener", "DB", "App", "Queue"),
+		wire.Struct(new(Worker), "Config", "Logger", "Listener", "DB", "App", "Queue", "Metrics"),
 	)
 	return nil, nil, nil
 }

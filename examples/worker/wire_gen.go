@@ -20,7 +20,7 @@ import (
 
 // NewWorker composes the worker: the use cases over the Postgres store of
 // MATCHPOINT_DATABASE_URL, with the servers' cache, notifier and gateways, the River
-// queue on the same database, and the listener of its health checks.
+// queue on the same database, the listener of its health checks, and its metrics.
 func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func(), error) {
 	listener, cleanup, err := provideListener(cfg)
 	if err != nil {
@@ -100,6 +100,14 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		cleanup()
 		return nil, nil, err
 	}
+	metrics, cleanup5, err := provideMetrics(cfg, db)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	worker := &Worker{
 		Config:   cfg,
 		Logger:   log,
@@ -107,8 +115,10 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		DB:       db,
 		App:      appApp,
 		Queue:    queue,
+		Metrics:  metrics,
 	}
 	return worker, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()

@@ -18,7 +18,7 @@ import (
 
 // Worker runs the jobs of the servers' database: the use cases over the Postgres
 // store, the River queue that runs their workers and the periodic sweeps, and an HTTP
-// listener for its health checks.
+// listener for its health checks and metrics.
 type Worker struct {
 	Config   Config
 	Logger   *slog.Logger
@@ -26,12 +26,13 @@ type Worker struct {
 	DB       *bun.DB
 	App      *app.App
 	Queue    *riverqueue.Queue
+	Metrics  *Metrics
 
 	ready atomic.Bool // the queue runs and the worker is not draining
 }
 
-// Run starts the queue with the app's workers and serves /healthz and /readyz until ctx
-// is done (SIGTERM or an interrupt). Then it turns unready at once, stops fetching
+// Run starts the queue with the app's workers and serves /healthz, /readyz and
+// /metrics (on Metrics.Listener if it has one) until ctx is done (SIGTERM or an interrupt). Then it turns unready at once, stops fetching
 // jobs, lets the running ones finish, bounded by Config.ShutdownTimeout (a job cut
 // short is run again later by another worker), and returns: nil when every running job
 // finished in time. onReady, if not nil, is called once the queue runs.
@@ -45,8 +46,17 @@ func (w *Worker) Run(ctx context.Context, onReady func()) error {
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          slog.NewLogLogger(w.Logger.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(w.Listener) }()
+	served := make(chan error, 2)
+	go func() { served <- fmt.Errorf("health listener: %w", srv.Serve(w.Listener)) }()
+	if w.Metrics.Listener != nil {
+		msrv := &http.Server{
+			Handler:           w.Metrics.Handler(w.Logger),
+			ReadHeaderTimeout: 5 * time.Second,
+			ErrorLog:          slog.NewLogLogger(w.Logger.Handler(), slog.LevelWarn),
+		}
+		go func() { served <- fmt.Errorf("metrics listener: %w", msrv.Serve(w.Metrics.Listener)) }()
+		defer msrv.Close()
+	}
 	w.Logger.Info("Match Point worker is running", "health", "http://"+w.Listener.Addr().String())
 	if onReady != nil {
 		onReady()
@@ -55,7 +65,6 @@ func (w *Worker) Run(ctx context.Context, onReady func()) error {
 	var err error
 	select {
 	case err = <-served:
-		err = fmt.Errorf("health listener: %w", err)
 	case <-ctx.Done():
 	}
 	w.ready.Store(false)
@@ -77,8 +86,12 @@ func (w *Worker) Run(ctx context.Context, onReady func()) error {
 // Handler serves the health checks: /healthz answers 200 while the process runs;
 // /readyz answers 200 while the queue runs and the database answers, and 503 before
 // the queue starts, once the worker drains, and when the database does not answer.
+// It serves GET /metrics too, unless the metrics have a listener of their own.
 func (w *Worker) Handler() http.Handler {
 	mux := http.NewServeMux()
+	if w.Metrics != nil && w.Metrics.Listener == nil {
+		mux.Handle("GET /metrics", w.Metrics.Handler(w.Logger))
+	}
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = rw.Write([]byte("ok\n"))
