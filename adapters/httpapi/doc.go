@@ -19,5 +19,7 @@
 //
 // The package imports domain, ports, app, the standard library and Wire only — never
 // another adapter. Pages of other adapters (the sandbox payment checkout) are mounted
-// through Config.Extra by the composition root.
+// through Config.Extra by the composition root. Metrics likewise: Config.Observe hears
+// of every request answered — its route pattern, method, status and duration — and the
+// composition root counts them with the metrics library of its choice.
 package httpapi
