@@ -6,7 +6,9 @@
 // MATCHPOINT_WORKER=off leaves them to examples/worker processes, and the subcommands
 // manage that database: `server migrate` applies the migrations, `server
 // clubs create` and `server keys issue|list|revoke` set up clubs and their admin API
-// keys, `server demo` seeds the demo club. `server -h` lists them.
+// keys, `server demo` seeds the demo club. `server -h` lists them. The server serves
+// Prometheus metrics at /metrics (metrics.go), on its own listener or on
+// MATCHPOINT_METRICS_ADDR.
 package main
 
 import (

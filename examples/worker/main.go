@@ -4,7 +4,8 @@
 // the servers' MATCHPOINT_* configuration, needs MATCHPOINT_DATABASE_URL, and runs the
 // jobs that servers started with MATCHPOINT_WORKER=off enqueue in River's tables of
 // that database; any number of workers may run at once, each job running in one of
-// them. It serves /healthz and /readyz on MATCHPOINT_HTTP_ADDR (127.0.0.1:8081 by
+// them. It serves /healthz, /readyz and /metrics (Prometheus; on
+// MATCHPOINT_METRICS_ADDR if set) on MATCHPOINT_HTTP_ADDR (127.0.0.1:8081 by
 // default), and on SIGTERM or an interrupt turns unready, lets the running jobs finish
 // within MATCHPOINT_SHUTDOWN_TIMEOUT and exits. `worker -h` lists what it reads.
 package main
