@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +137,14 @@ func TestMetricsAddrInUseStopsTheStart(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = NewServer(t.Context(), cfg, s.Logger)
 	require.ErrorContains(t, err, "MATCHPOINT_METRICS_ADDR=")
+}
+
+// TestCLIServeSaysWhereTheMetricsAre: with MATCHPOINT_METRICS_ADDR, serve prints the
+// metrics' URL, which answers a scrape.
+func TestCLIServeSaysWhereTheMetricsAre(t *testing.T) {
+	stdout, _, stop := serveCLI(t, map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_METRICS_ADDR": "127.0.0.1:0"})
+	m := regexp.MustCompile(`Metrics \(Prometheus\) on (http://\S+/metrics)\n`).FindStringSubmatch(stdout.String())
+	require.NotNil(t, m, stdout.String())
+	assert.Contains(t, scrape(t, m[1]), "go_goroutines")
+	assert.Equal(t, 0, stop())
 }
