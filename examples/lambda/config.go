@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/sentry"
+	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
 
 // Config is the function's configuration, read from the MATCHPOINT_* variables the
@@ -67,7 +66,7 @@ const defaultDBMaxConns = 2
 // and checks it; an error names the bad variable.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var c Config
-	e, err := readEnv(getenv, &c)
+	e, err := envconf.Read(getenv, &c)
 	if err != nil {
 		return Config{}, err
 	}
@@ -78,29 +77,29 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 }
 
 // check applies the rules the variables' types do not carry, as the server's.
-func (c *Config) check(e environment) error {
+func (c *Config) check(e envconf.Environment) error {
 	switch {
 	case c.DatabaseURL == "":
 		return fmt.Errorf("MATCHPOINT_DATABASE_URL is not set: the jobs run on the server's Postgres database")
 	case !isPostgresURL(c.DatabaseURL):
-		return e.bad("DatabaseURL")
+		return e.Bad("DatabaseURL")
 	}
 	if c.DBMaxConns < 1 {
-		return e.bad("DBMaxConns")
+		return e.Bad("DBMaxConns")
 	}
 	if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
-		return e.bad("PublicURL")
+		return e.Bad("PublicURL")
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	var err error
-	if c.TokenSecret, err = secret(c.TokenSecret, e, "TokenSecret"); err != nil {
+	if c.TokenSecret, err = envconf.Secret(c.TokenSecret, e, "TokenSecret"); err != nil {
 		return err
 	}
-	if c.SandboxSecret, err = secret(c.SandboxSecret, e, "SandboxSecret"); err != nil {
+	if c.SandboxSecret, err = envconf.Secret(c.SandboxSecret, e, "SandboxSecret"); err != nil {
 		return err
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") && !strings.HasPrefix(c.RedisURL, "unix://") {
-		return e.bad("RedisURL")
+		return e.Bad("RedisURL")
 	}
 	if c.SentryDSN != "" {
 		r, err := sentry.New(sentry.Config{DSN: c.SentryDSN, Environment: c.SentryEnvironment})
@@ -121,22 +120,6 @@ func (c *Config) check(e environment) error {
 // isPostgresURL says whether u is a postgres:// or postgresql:// URL.
 func isPostgresURL(u string) bool {
 	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
-}
-
-// secret checks the secret read into field: at least 32 bytes, or, unset, a random
-// one for this process.
-func secret(v []byte, e environment, field string) ([]byte, error) {
-	if len(v) == 0 {
-		b := make([]byte, 32)
-		if _, err := rand.Read(b); err != nil {
-			return nil, err
-		}
-		return []byte(base64.RawURLEncoding.EncodeToString(b)), nil
-	}
-	if len(v) < 32 {
-		return nil, e.bad(field)
-	}
-	return v, nil
 }
 
 // FromEnv is LoadConfig over the process environment.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
 
 // readmeTable returns the variables of README.md's configuration table with their
@@ -49,7 +51,7 @@ func TestFunctionReadsTheServersVariables(t *testing.T) {
 		"MATCHPOINT_DATABASE_URL": "required", "MATCHPOINT_DATABASE_MAX_CONNS": "2",
 		"MATCHPOINT_PUBLIC_URL": "http://127.0.0.1:8080",
 	}
-	for _, s := range settings(&Config{}) {
+	for _, s := range envconf.Settings(&Config{}) {
 		def, ok := table[s.Name]
 		require.True(t, ok, "%s is in README.md's configuration table", s.Name)
 		if d, ok := own[s.Name]; ok {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 	"github.com/matchpoint/matchpoint/ports"
 )
 
@@ -175,7 +176,7 @@ func usage(w io.Writer, group string) {
 	if group == "" {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "environment (an empty variable counts as unset; README.md, \"Configuration\"):")
-		writeVariables(w, &Config{})
+		envconf.WriteVariables(w, &Config{})
 	}
 }
 

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +12,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/sentry"
+	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
 
 // Config is the example server's configuration, read from MATCHPOINT_* variables: each
@@ -119,7 +118,7 @@ const (
 // and checks it; an error names the bad variable.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var c Config
-	e, err := readEnv(getenv, &c)
+	e, err := envconf.Read(getenv, &c)
 	if err != nil {
 		return Config{}, err
 	}
@@ -131,25 +130,25 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 
 // check applies the rules the variables' types do not carry, and fills the defaults
 // computed after parsing.
-func (c *Config) check(e environment) error {
+func (c *Config) check(e envconf.Environment) error {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("MATCHPOINT_LOG_FORMAT=%q: want json or text", c.LogFormat)
 	}
 	if c.PublicURL != "" {
 		if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
-			return e.bad("PublicURL")
+			return e.Bad("PublicURL")
 		}
 		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	}
 	var err error
-	if c.TokenSecret, err = secret(c.TokenSecret, e, "TokenSecret"); err != nil {
+	if c.TokenSecret, err = envconf.Secret(c.TokenSecret, e, "TokenSecret"); err != nil {
 		return err
 	}
-	if c.SandboxSecret, err = secret(c.SandboxSecret, e, "SandboxSecret"); err != nil {
+	if c.SandboxSecret, err = envconf.Secret(c.SandboxSecret, e, "SandboxSecret"); err != nil {
 		return err
 	}
 	if c.DatabaseURL != "" && !isPostgresURL(c.DatabaseURL) {
-		return e.bad("DatabaseURL")
+		return e.Bad("DatabaseURL")
 	}
 	if len(c.ReplicaURLs) > 0 {
 		if c.DatabaseURL == "" {
@@ -157,12 +156,12 @@ func (c *Config) check(e environment) error {
 		}
 		for i, u := range c.ReplicaURLs {
 			if c.ReplicaURLs[i] = strings.TrimSpace(u); !isPostgresURL(c.ReplicaURLs[i]) {
-				return e.bad("ReplicaURLs")
+				return e.Bad("ReplicaURLs")
 			}
 		}
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") && !strings.HasPrefix(c.RedisURL, "unix://") {
-		return e.bad("RedisURL")
+		return e.Bad("RedisURL")
 	}
 	if c.SentryDSN != "" {
 		r, err := sentry.New(sentry.Config{DSN: c.SentryDSN, Environment: c.SentryEnvironment})
@@ -186,17 +185,17 @@ func (c *Config) check(e environment) error {
 			return fmt.Errorf("MATCHPOINT_WORKER=off: the memory store lives in this process, so its jobs can only run here; set MATCHPOINT_DATABASE_URL, or MATCHPOINT_WORKER=embedded")
 		}
 	default:
-		return e.bad("Worker")
+		return e.Bad("Worker")
 	}
 	switch c.Migrate {
 	case "off":
 	case "auto":
 		c.MigrateAtStart = true
 	default:
-		return e.bad("Migrate")
+		return e.Bad("Migrate")
 	}
 	if c.ShutdownTimeout <= 0 {
-		return e.bad("ShutdownTimeout")
+		return e.Bad("ShutdownTimeout")
 	}
 	if err := c.HTTP.check(e); err != nil {
 		return err
@@ -214,52 +213,26 @@ func isPostgresURL(u string) bool {
 // few instances stay well under PostgreSQL's default max_connections of 100.
 func defaultDBMaxConns() int { return min(max(4*runtime.GOMAXPROCS(0), 4), 32) }
 
-// isSet says whether the variable of field was set (to a non-empty value).
-func (e environment) isSet(field string) bool {
-	for _, s := range e.vars {
-		if s.Field == field {
-			return e.values[s.Name] != ""
-		}
-	}
-	return false
-}
-
 // checkDatabasePool checks the database pool's settings and fills the defaults of
 // those left unset.
-func (c *Config) checkDatabasePool(e environment) error {
-	if !e.isSet("DBMaxConns") {
+func (c *Config) checkDatabasePool(e envconf.Environment) error {
+	if !e.IsSet("DBMaxConns") {
 		c.DBMaxConns = defaultDBMaxConns()
 	} else if c.DBMaxConns < 1 {
-		return e.bad("DBMaxConns")
+		return e.Bad("DBMaxConns")
 	}
-	if !e.isSet("DBMaxIdleConns") {
+	if !e.IsSet("DBMaxIdleConns") {
 		c.DBMaxIdleConns = c.DBMaxConns
 	} else if c.DBMaxIdleConns < 0 || c.DBMaxIdleConns > c.DBMaxConns {
-		return fmt.Errorf("%w (%d)", e.bad("DBMaxIdleConns"), c.DBMaxConns)
+		return fmt.Errorf("%w (%d)", e.Bad("DBMaxIdleConns"), c.DBMaxConns)
 	}
 	if c.DBConnMaxLifetime < 0 {
-		return e.bad("DBConnMaxLifetime")
+		return e.Bad("DBConnMaxLifetime")
 	}
 	if c.DBConnMaxIdleTime < 0 {
-		return e.bad("DBConnMaxIdleTime")
+		return e.Bad("DBConnMaxIdleTime")
 	}
 	return nil
-}
-
-// secret checks the secret read into field: at least 32 bytes, or, unset, a random
-// one for this process.
-func secret(v []byte, e environment, field string) ([]byte, error) {
-	if len(v) == 0 {
-		b := make([]byte, 32)
-		if _, err := rand.Read(b); err != nil {
-			return nil, err
-		}
-		return []byte(base64.RawURLEncoding.EncodeToString(b)), nil
-	}
-	if len(v) < 32 {
-		return nil, e.bad(field)
-	}
-	return v, nil
 }
 
 // FromEnv is LoadConfig over the process environment.
@@ -313,7 +286,7 @@ func (l HTTPLimits) orDefaults() HTTPLimits {
 }
 
 // check refuses limits read as zero or less: each must be positive.
-func (l HTTPLimits) check(e environment) error {
+func (l HTTPLimits) check(e envconf.Environment) error {
 	for _, f := range []struct {
 		field string
 		ok    bool
@@ -323,7 +296,7 @@ func (l HTTPLimits) check(e environment) error {
 		{"MaxConns", l.MaxConns > 0},
 	} {
 		if !f.ok {
-			return e.bad(f.field)
+			return e.Bad(f.field)
 		}
 	}
 	return nil

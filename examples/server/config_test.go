@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
 
 // readmeTable returns the variables of README.md's configuration table with their
@@ -48,7 +50,7 @@ func readmeTable(t *testing.T, path string) map[string]string {
 func TestReadmeConfigurationTable(t *testing.T) {
 	table := readmeTable(t, "../../README.md")
 	declared := map[string]bool{}
-	for _, s := range settings(&Config{}) {
+	for _, s := range envconf.Settings(&Config{}) {
 		declared[s.Name] = true
 		def, ok := table[s.Name]
 		if assert.True(t, ok, "README.md's configuration table lacks %s", s.Name) {
@@ -63,7 +65,7 @@ func TestReadmeConfigurationTable(t *testing.T) {
 // TestSettingsAreDocumented: every variable has a meaning for -h, a field of its own,
 // and a variable name of its own; `server -h` lists each with its default.
 func TestSettingsAreDocumented(t *testing.T) {
-	vars := settings(&Config{})
+	vars := envconf.Settings(&Config{})
 	require.NotEmpty(t, vars)
 	names, fields := map[string]bool{}, map[string]bool{}
 	help := runCLI(t, nil, "-h")
@@ -82,7 +84,7 @@ func TestConfigValuesOfTheWrongType(t *testing.T) {
 	typed := map[reflect.Type]bool{reflect.TypeFor[bool](): true, reflect.TypeFor[int](): true,
 		reflect.TypeFor[time.Duration](): true, reflect.TypeFor[slog.Level](): true}
 	n := 0
-	for _, s := range settings(&Config{}) {
+	for _, s := range envconf.Settings(&Config{}) {
 		f, ok := fieldByName(reflect.TypeFor[Config](), s.Field)
 		require.True(t, ok, s.Field)
 		if !typed[f.Type] {

@@ -13,13 +13,14 @@ import (
 
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 	"github.com/matchpoint/matchpoint/ports"
 )
 
 func TestPaymentsConfig(t *testing.T) {
 	load := func(kv map[string]string) (PaymentsConfig, error) {
 		var v PaymentVars
-		if _, err := readEnv(func(k string) string { return kv[k] }, &v); err != nil {
+		if _, err := envconf.Read(func(k string) string { return kv[k] }, &v); err != nil {
 			return PaymentsConfig{}, err
 		}
 		return loadPayments(v)

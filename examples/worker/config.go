@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +11,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/sentry"
+	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
 
 // Config is the worker's configuration, read from the MATCHPOINT_* variables the
@@ -88,7 +87,7 @@ type Config struct {
 // and checks it; an error names the bad variable.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var c Config
-	e, err := readEnv(getenv, &c)
+	e, err := envconf.Read(getenv, &c)
 	if err != nil {
 		return Config{}, err
 	}
@@ -100,7 +99,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 
 // check applies the rules the variables' types do not carry, as the server's, and
 // fills the defaults computed after parsing.
-func (c *Config) check(e environment) error {
+func (c *Config) check(e envconf.Environment) error {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("MATCHPOINT_LOG_FORMAT=%q: want json or text", c.LogFormat)
 	}
@@ -108,21 +107,21 @@ func (c *Config) check(e environment) error {
 	case c.DatabaseURL == "":
 		return fmt.Errorf("MATCHPOINT_DATABASE_URL is not set: a worker runs the jobs of the servers' Postgres database")
 	case !isPostgresURL(c.DatabaseURL):
-		return e.bad("DatabaseURL")
+		return e.Bad("DatabaseURL")
 	}
 	if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
-		return e.bad("PublicURL")
+		return e.Bad("PublicURL")
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	var err error
-	if c.TokenSecret, err = secret(c.TokenSecret, e, "TokenSecret"); err != nil {
+	if c.TokenSecret, err = envconf.Secret(c.TokenSecret, e, "TokenSecret"); err != nil {
 		return err
 	}
-	if c.SandboxSecret, err = secret(c.SandboxSecret, e, "SandboxSecret"); err != nil {
+	if c.SandboxSecret, err = envconf.Secret(c.SandboxSecret, e, "SandboxSecret"); err != nil {
 		return err
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") && !strings.HasPrefix(c.RedisURL, "unix://") {
-		return e.bad("RedisURL")
+		return e.Bad("RedisURL")
 	}
 	if c.SentryDSN != "" {
 		r, err := sentry.New(sentry.Config{DSN: c.SentryDSN, Environment: c.SentryEnvironment})
@@ -140,7 +139,7 @@ func (c *Config) check(e environment) error {
 		return err
 	}
 	if c.ShutdownTimeout <= 0 {
-		return e.bad("ShutdownTimeout")
+		return e.Bad("ShutdownTimeout")
 	}
 	return c.checkDatabasePool(e)
 }
@@ -155,52 +154,26 @@ func isPostgresURL(u string) bool {
 // few instances stay well under PostgreSQL's default max_connections of 100.
 func defaultDBMaxConns() int { return min(max(4*runtime.GOMAXPROCS(0), 4), 32) }
 
-// isSet says whether the variable of field was set (to a non-empty value).
-func (e environment) isSet(field string) bool {
-	for _, s := range e.vars {
-		if s.Field == field {
-			return e.values[s.Name] != ""
-		}
-	}
-	return false
-}
-
 // checkDatabasePool checks the database pool's settings and fills the defaults of
 // those left unset.
-func (c *Config) checkDatabasePool(e environment) error {
-	if !e.isSet("DBMaxConns") {
+func (c *Config) checkDatabasePool(e envconf.Environment) error {
+	if !e.IsSet("DBMaxConns") {
 		c.DBMaxConns = defaultDBMaxConns()
 	} else if c.DBMaxConns < 1 {
-		return e.bad("DBMaxConns")
+		return e.Bad("DBMaxConns")
 	}
-	if !e.isSet("DBMaxIdleConns") {
+	if !e.IsSet("DBMaxIdleConns") {
 		c.DBMaxIdleConns = c.DBMaxConns
 	} else if c.DBMaxIdleConns < 0 || c.DBMaxIdleConns > c.DBMaxConns {
-		return fmt.Errorf("%w (%d)", e.bad("DBMaxIdleConns"), c.DBMaxConns)
+		return fmt.Errorf("%w (%d)", e.Bad("DBMaxIdleConns"), c.DBMaxConns)
 	}
 	if c.DBConnMaxLifetime < 0 {
-		return e.bad("DBConnMaxLifetime")
+		return e.Bad("DBConnMaxLifetime")
 	}
 	if c.DBConnMaxIdleTime < 0 {
-		return e.bad("DBConnMaxIdleTime")
+		return e.Bad("DBConnMaxIdleTime")
 	}
 	return nil
-}
-
-// secret checks the secret read into field: at least 32 bytes, or, unset, a random
-// one for this process.
-func secret(v []byte, e environment, field string) ([]byte, error) {
-	if len(v) == 0 {
-		b := make([]byte, 32)
-		if _, err := rand.Read(b); err != nil {
-			return nil, err
-		}
-		return []byte(base64.RawURLEncoding.EncodeToString(b)), nil
-	}
-	if len(v) < 32 {
-		return nil, e.bad(field)
-	}
-	return v, nil
 }
 
 // newLogger returns the logger of cfg's level and format, writing to w; every line

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
 
 // readmeTable returns the variables of README.md's configuration table with their
@@ -50,8 +52,8 @@ func TestWorkerReadsTheServersVariables(t *testing.T) {
 		"MATCHPOINT_DATABASE_URL": "required",
 	}
 	var help strings.Builder
-	writeVariables(&help, &Config{})
-	for _, s := range settings(&Config{}) {
+	envconf.WriteVariables(&help, &Config{})
+	for _, s := range envconf.Settings(&Config{}) {
 		def, ok := table[s.Name]
 		require.True(t, ok, "%s is in README.md's configuration table", s.Name)
 		if d, ok := own[s.Name]; ok {

@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
 
 func main() {
@@ -78,5 +80,5 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "It reads the servers' configuration from the environment (an empty variable counts")
 	fmt.Fprintln(w, "as unset; see README.md):")
-	writeVariables(w, &Config{})
+	envconf.WriteVariables(w, &Config{})
 }

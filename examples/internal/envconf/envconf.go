@@ -1,9 +1,8 @@
-package main
-
-// This file is the same in examples/server, examples/worker and examples/lambda, which
-// may not import one another: it reads a configuration struct from MATCHPOINT_*
-// variables with github.com/caarlos0/env and turns a bad value into an error naming
-// the variable.
+// Package envconf reads the configuration structs of the examples (examples/server,
+// examples/worker, examples/lambda) from MATCHPOINT_* variables with
+// github.com/caarlos0/env, turns a bad value into an error naming the variable, and
+// lists the variables for -h. It holds no example's variables: each example declares
+// its own Config struct.
 //
 // A configuration field is declared by its tags:
 //
@@ -16,8 +15,11 @@ package main
 //	secret:"true"       the value is never repeated in an error
 //
 // Nested structs are read too (they add no prefix).
+package envconf
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"reflect"
@@ -25,8 +27,8 @@ import (
 	"github.com/caarlos0/env/v11"
 )
 
-// setting is one variable of a configuration struct, as its tags declare it.
-type setting struct {
+// Setting is one variable of a configuration struct, as its tags declare it.
+type Setting struct {
 	Name    string // the variable
 	Field   string // the struct field that holds it
 	Default string // envDefault, else the default tag, else "none"
@@ -35,14 +37,14 @@ type setting struct {
 	Secret  bool   // its value must not be shown
 }
 
-// settings lists the variables of the struct type of cfg (a pointer to a struct or a
+// Settings lists the variables of the struct type of cfg (a pointer to a struct or a
 // struct), nested structs included, in field order.
-func settings(cfg any) []setting {
+func Settings(cfg any) []Setting {
 	t := reflect.TypeOf(cfg)
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	var out []setting
+	var out []Setting
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name := f.Tag.Get("env")
@@ -51,11 +53,11 @@ func settings(cfg any) []setting {
 		}
 		if name == "" {
 			if f.Type.Kind() == reflect.Struct {
-				out = append(out, settings(reflect.New(f.Type).Interface())...)
+				out = append(out, Settings(reflect.New(f.Type).Interface())...)
 			}
 			continue
 		}
-		s := setting{Name: name, Field: f.Name, Help: f.Tag.Get("help"), Want: f.Tag.Get("want"),
+		s := Setting{Name: name, Field: f.Name, Help: f.Tag.Get("help"), Want: f.Tag.Get("want"),
 			Secret: f.Tag.Get("secret") == "true", Default: "none"}
 		if d, ok := f.Tag.Lookup("envDefault"); ok {
 			s.Default = d
@@ -67,19 +69,19 @@ func settings(cfg any) []setting {
 	return out
 }
 
-// environment is the variables a configuration was read from: those its struct
+// Environment is the variables a configuration was read from: those its struct
 // declares, as getenv returned them, empty ones left out.
-type environment struct {
-	vars   []setting
+type Environment struct {
+	vars   []Setting
 	values map[string]string
 }
 
-// readEnv fills the struct cfg points to from getenv and its envDefault tags; an
+// Read fills the struct cfg points to from getenv and its envDefault tags; an
 // empty variable counts as unset. A value that does not parse as its field's type
-// fails with badValue's error. The returned environment serves the checks that
+// fails with Environment.Bad's error. The returned environment serves the checks that
 // follow.
-func readEnv(getenv func(string) string, cfg any) (environment, error) {
-	e := environment{vars: settings(cfg), values: map[string]string{}}
+func Read(getenv func(string) string, cfg any) (Environment, error) {
+	e := Environment{vars: Settings(cfg), values: map[string]string{}}
 	for _, s := range e.vars {
 		if v := getenv(s.Name); v != "" {
 			e.values[s.Name] = v
@@ -93,14 +95,14 @@ func readEnv(getenv func(string) string, cfg any) (environment, error) {
 	})
 	var pe env.ParseError
 	if errors.As(err, &pe) {
-		return e, e.bad(pe.Name)
+		return e, e.Bad(pe.Name)
 	}
 	return e, err
 }
 
-// bad is the error for the value of field's variable: it names the variable, repeats
+// Bad is the error for the value of field's variable (a field name of the struct): it names the variable, repeats
 // the value unless it is secret, and says what a good value is.
-func (e environment) bad(field string) error {
+func (e Environment) Bad(field string) error {
 	for _, s := range e.vars {
 		if s.Field != field {
 			continue
@@ -111,4 +113,30 @@ func (e environment) bad(field string) error {
 		return fmt.Errorf("%s=%q: want %s", s.Name, e.values[s.Name], s.Want)
 	}
 	return fmt.Errorf("configuration field %s: bad value", field)
+}
+
+// IsSet says whether the variable of field was set (to a non-empty value).
+func (e Environment) IsSet(field string) bool {
+	for _, s := range e.vars {
+		if s.Field == field {
+			return e.values[s.Name] != ""
+		}
+	}
+	return false
+}
+
+// Secret checks the secret read into field: at least 32 bytes, or, unset, a random
+// one for this process. A shorter one fails with Bad's error for field.
+func Secret(v []byte, e Environment, field string) ([]byte, error) {
+	if len(v) == 0 {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		return []byte(base64.RawURLEncoding.EncodeToString(b)), nil
+	}
+	if len(v) < 32 {
+		return nil, e.Bad(field)
+	}
+	return v, nil
 }
