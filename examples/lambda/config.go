@@ -8,6 +8,7 @@ import (
 
 	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/sentry"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
 
@@ -50,10 +51,10 @@ type Config struct {
 	// SentryEnvironment names the deployment in Sentry's reports.
 	SentryEnvironment string `env:"MATCHPOINT_SENTRY_ENVIRONMENT" envDefault:"production" help:"the deployment's name in Sentry's reports"`
 	// PaymentVars are the payment variables as set; Payments is what they configure.
-	PaymentVars PaymentVars
+	PaymentVars compose.PaymentVars
 	// Payments are the payment gateways and the clubs that use them (see
-	// PaymentsConfig); by default every club uses the sandbox.
-	Payments PaymentsConfig `env:"-"`
+	// compose.PaymentsConfig); by default every club uses the sandbox.
+	Payments compose.PaymentsConfig `env:"-"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel slog.Level `env:"MATCHPOINT_LOG_LEVEL" envDefault:"info" want:"debug, info, warn or error" help:"debug, info, warn or error"`
 }
@@ -113,7 +114,7 @@ func (c *Config) check(e envconf.Environment) error {
 			return fmt.Errorf("MATCHPOINT_SMTP_URL or MATCHPOINT_SMTP_FROM: %w", err)
 		}
 	}
-	c.Payments, err = loadPayments(c.PaymentVars)
+	c.Payments, err = compose.LoadPayments(c.PaymentVars)
 	return err
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/sentry"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
 
@@ -77,10 +78,10 @@ type Config struct {
 	// SentryEnvironment names the deployment in Sentry's reports.
 	SentryEnvironment string `env:"MATCHPOINT_SENTRY_ENVIRONMENT" envDefault:"production" help:"the deployment's name in Sentry's reports"`
 	// PaymentVars are the payment variables as set; Payments is what they configure.
-	PaymentVars PaymentVars
+	PaymentVars compose.PaymentVars
 	// Payments are the payment gateways and the clubs that use them (see
-	// PaymentsConfig); by default every club uses the sandbox.
-	Payments PaymentsConfig `env:"-"`
+	// compose.PaymentsConfig); by default every club uses the sandbox.
+	Payments compose.PaymentsConfig `env:"-"`
 	// Migrate is auto to apply the database migrations when the server starts, off
 	// (the default) to expect them applied by `server migrate`; MigrateAtStart says
 	// which.
@@ -175,7 +176,7 @@ func (c *Config) check(e envconf.Environment) error {
 			return fmt.Errorf("MATCHPOINT_SMTP_URL or MATCHPOINT_SMTP_FROM: %w", err)
 		}
 	}
-	if c.Payments, err = loadPayments(c.PaymentVars); err != nil {
+	if c.Payments, err = compose.LoadPayments(c.PaymentVars); err != nil {
 		return err
 	}
 	switch c.Worker {

@@ -23,6 +23,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/sentry"
 	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/ports"
 )
 
@@ -196,4 +197,10 @@ func provideReporter(cfg Config, log *slog.Logger) (ports.ErrorReporter, func(),
 		_ = r.Flush(ctx)
 		r.Close()
 	}, nil
+}
+
+// provideGateways returns the deployment's payment gateways: the sandbox and those of
+// the configuration, each told where its webhooks arrive.
+func provideGateways(cfg Config, sb *sandbox.Gateway, url PublicURL, clock ports.Clock, log *slog.Logger) (ports.Gateways, error) {
+	return compose.Gateways(cfg.Payments, sb, string(url), clock, log)
 }

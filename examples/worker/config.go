@@ -11,6 +11,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/sentry"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
 
@@ -66,10 +67,10 @@ type Config struct {
 	// SentryEnvironment names the deployment in Sentry's reports.
 	SentryEnvironment string `env:"MATCHPOINT_SENTRY_ENVIRONMENT" envDefault:"production" help:"the deployment's name in Sentry's reports"`
 	// PaymentVars are the payment variables as set; Payments is what they configure.
-	PaymentVars PaymentVars
+	PaymentVars compose.PaymentVars
 	// Payments are the payment gateways and the clubs that use them (see
-	// PaymentsConfig); by default every club uses the sandbox.
-	Payments PaymentsConfig `env:"-"`
+	// compose.PaymentsConfig); by default every club uses the sandbox.
+	Payments compose.PaymentsConfig `env:"-"`
 	// QueuePollOnly keeps the River queue off LISTEN/NOTIFY: set it when
 	// MATCHPOINT_DATABASE_URL goes through PgBouncer in transaction pooling mode.
 	QueuePollOnly bool `env:"MATCHPOINT_QUEUE_POLL_ONLY" envDefault:"false" want:"true or false" help:"true keeps the job queue off LISTEN/NOTIFY, for PgBouncer in transaction mode"`
@@ -135,7 +136,7 @@ func (c *Config) check(e envconf.Environment) error {
 			return fmt.Errorf("MATCHPOINT_SMTP_URL or MATCHPOINT_SMTP_FROM: %w", err)
 		}
 	}
-	if c.Payments, err = loadPayments(c.PaymentVars); err != nil {
+	if c.Payments, err = compose.LoadPayments(c.PaymentVars); err != nil {
 		return err
 	}
 	if c.ShutdownTimeout <= 0 {

@@ -1,4 +1,4 @@
-package main
+package compose
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func TestPaymentsConfig(t *testing.T) {
 		if _, err := envconf.Read(func(k string) string { return kv[k] }, &v); err != nil {
 			return PaymentsConfig{}, err
 		}
-		return loadPayments(v)
+		return LoadPayments(v)
 	}
 
 	p, err := load(nil)
@@ -73,20 +73,20 @@ func TestPaymentsConfig(t *testing.T) {
 	assert.ErrorContains(t, err, "MATCHPOINT_GATEWAYS_FILE", "unknown fields are refused")
 }
 
-// The server's gateways are the sandbox and the configured accounts; clubs use theirs,
+// The gateways are the sandbox and the configured accounts; clubs use theirs,
 // and the log names them without their secrets.
-func TestProvideGateways(t *testing.T) {
+func TestGateways(t *testing.T) {
 	sb, err := sandbox.New(sandbox.Config{BaseURL: "http://127.0.0.1:1", Secret: "a sandbox secret of at least 32 bytes!"})
 	require.NoError(t, err)
 	var logs bytes.Buffer
-	cfg := Config{Payments: PaymentsConfig{
+	cfg := PaymentsConfig{
 		Gateways: map[string]GatewayConfig{
 			"mp-riverside": {Provider: "mercadopago", AccessToken: "APP_USR-secret-token", WebhookSecret: "whsec-secret"},
 			"stripe":       {Provider: "stripe", SecretKey: "sk_test_secret_key", WebhookSecret: "whsec_stripe_secret"},
 		},
 		Default: "sandbox", Clubs: map[string]string{"riverside": "mp-riverside", "demo": "stripe"},
-	}}
-	gws, err := provideGateways(cfg, sb, "https://book.example", nil, slog.New(slog.NewTextHandler(&logs, nil)))
+	}
+	gws, err := Gateways(cfg, sb, "https://book.example", nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	require.NoError(t, err)
 	name, gw, err := gws.ForClub(context.Background(), domain.Club{Slug: "riverside"})
 	require.NoError(t, err)

@@ -1,4 +1,8 @@
-package main
+// Package compose holds the pieces the examples (examples/server, examples/worker,
+// examples/lambda) wire the same way: the payment configuration of the MATCHPOINT_*
+// payment variables and the gateways it describes. It holds no main and no business
+// rules; each example's Wire providers call it.
+package compose
 
 import (
 	"encoding/json"
@@ -14,9 +18,6 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/payments/stripe"
 	"github.com/matchpoint/matchpoint/ports"
 )
-
-// This file is examples/server/gateways.go as it stands: the function reads the payment
-// configuration the servers read and builds the same gateways. Change both together.
 
 // PaymentsConfig says which payment gateways the deployment has, under which names
 // (their webhooks arrive at /v1/webhooks/{name}), and which clubs use which. The
@@ -56,7 +57,7 @@ func (g GatewayConfig) String() string { return g.LogValue().String() }
 // PaymentVars are the payment variables: the JSON file of MATCHPOINT_GATEWAYS_FILE,
 // the shortcuts for one account per provider (MATCHPOINT_STRIPE_*,
 // MATCHPOINT_MERCADOPAGO_*), MATCHPOINT_CLUB_GATEWAYS and MATCHPOINT_DEFAULT_GATEWAY.
-// loadPayments makes a PaymentsConfig of them.
+// LoadPayments makes a PaymentsConfig of them.
 type PaymentVars struct {
 	GatewaysFile             string `env:"MATCHPOINT_GATEWAYS_FILE" help:"a JSON file of named gateways (one account per club if need be) and the clubs that use them"`
 	StripeSecretKey          string `env:"MATCHPOINT_STRIPE_SECRET_KEY" secret:"true" help:"the secret key of a Stripe account, the gateway named stripe"`
@@ -69,9 +70,9 @@ type PaymentVars struct {
 	DefaultGateway           string `env:"MATCHPOINT_DEFAULT_GATEWAY" default:"sandbox" help:"the gateway of every club not named in MATCHPOINT_CLUB_GATEWAYS (over the file's default)"`
 }
 
-// loadPayments makes the payment configuration of v: the gateways file's, then the
+// LoadPayments makes the payment configuration of v: the gateways file's, then the
 // accounts of the shortcuts, the clubs' gateways and the default gateway over it.
-func loadPayments(v PaymentVars) (PaymentsConfig, error) {
+func LoadPayments(v PaymentVars) (PaymentsConfig, error) {
 	var p PaymentsConfig
 	if path := v.GatewaysFile; path != "" {
 		b, err := os.ReadFile(path)
@@ -142,18 +143,20 @@ func loadPayments(v PaymentVars) (PaymentsConfig, error) {
 	return p, nil
 }
 
-// provideGateways returns the deployment's payment gateways: the sandbox and those of
-// the configuration, each told where its webhooks arrive.
-func provideGateways(cfg Config, sb *sandbox.Gateway, url PublicURL, clock ports.Clock, log *slog.Logger) (ports.Gateways, error) {
+// Gateways returns the deployment's payment gateways: sb, the sandbox, and those of
+// cfg, each told where its webhooks arrive (url, the public address, then
+// /v1/webhooks/{name}) and logged without its secrets. A gateway that cannot be built
+// fails with an error naming it.
+func Gateways(cfg PaymentsConfig, sb *sandbox.Gateway, url string, clock ports.Clock, log *slog.Logger) (ports.Gateways, error) {
 	named := map[string]ports.PaymentGateway{sandbox.Provider: sb}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Payments.Gateways)) {
-		g := cfg.Payments.Gateways[name]
-		webhook := string(url) + "/v1/webhooks/" + name
+	for _, name := range slices.Sorted(maps.Keys(cfg.Gateways)) {
+		g := cfg.Gateways[name]
+		webhook := url + "/v1/webhooks/" + name
 		switch g.Provider {
 		case stripe.Provider:
 			gw, err := stripe.New(stripe.Config{
 				SecretKey: g.SecretKey, WebhookSecret: g.WebhookSecret, BackendURL: g.APIURL,
-				SuccessURL: string(url) + "/", CancelURL: string(url) + "/", Logger: log,
+				SuccessURL: url + "/", CancelURL: url + "/", Logger: log,
 			})
 			if err != nil {
 				return nil, fmt.Errorf("payment gateway %q: %w", name, err)
@@ -162,7 +165,7 @@ func provideGateways(cfg Config, sb *sandbox.Gateway, url PublicURL, clock ports
 		case mercadopago.Provider:
 			gw, err := mercadopago.New(mercadopago.Config{
 				AccessToken: g.AccessToken, WebhookSecret: g.WebhookSecret, NotificationURL: webhook, BaseURL: g.APIURL,
-				BackURLs: mercadopago.BackURLs{Success: string(url) + "/", Pending: string(url) + "/", Failure: string(url) + "/"},
+				BackURLs: mercadopago.BackURLs{Success: url + "/", Pending: url + "/", Failure: url + "/"},
 				Clock:    clock,
 			})
 			if err != nil {
@@ -172,5 +175,5 @@ func provideGateways(cfg Config, sb *sandbox.Gateway, url PublicURL, clock ports
 		}
 		log.Info("payment gateway", "name", name, "config", g, "webhook", webhook)
 	}
-	return ports.NewGatewaySet(named, cfg.Payments.Default, cfg.Payments.Clubs)
+	return ports.NewGatewaySet(named, cfg.Default, cfg.Clubs)
 }
