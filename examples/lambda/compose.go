@@ -5,22 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 
-	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
-	"github.com/matchpoint/matchpoint/adapters/cache/redis"
-	"github.com/matchpoint/matchpoint/adapters/cache/tiered"
 	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
-	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/adapters/postgres"
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
-	"github.com/matchpoint/matchpoint/adapters/sentry"
-	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/ports"
@@ -82,34 +75,7 @@ func provideDB(ctx context.Context, cfg Config) (*bun.DB, func(), error) {
 // cache over the servers' Redis, so that what the jobs change is invalidated in the
 // servers' caches too.
 func provideCache(ctx context.Context, cfg Config, log *slog.Logger) (ports.Cache, func(), error) {
-	l1, err := bigcache.New(bigcache.Config{MaxSizeMB: 64})
-	if err != nil {
-		return nil, nil, err
-	}
-	if cfg.RedisURL == "" {
-		return l1, func() { _ = l1.Close() }, nil
-	}
-	rdb, err := redis.Open(cfg.RedisURL)
-	if err != nil {
-		_ = l1.Close()
-		return nil, nil, fmt.Errorf("MATCHPOINT_REDIS_URL: %w", err)
-	}
-	c, err := tiered.New(tiered.Config{L1: l1, L2: redis.New(rdb, redis.Config{Prefix: "mp:"}), Family: app.CacheFamily, Logger: log})
-	if err != nil {
-		_ = rdb.Close()
-		_ = l1.Close()
-		return nil, nil, err
-	}
-	wait, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := c.WaitSubscribed(wait); err != nil {
-		log.Warn("cache: Redis does not answer yet; starting without it", "err", err)
-	}
-	return c, func() {
-		_ = c.Close()
-		_ = rdb.Close()
-		_ = l1.Close()
-	}, nil
+	return compose.Cache(ctx, cfg.RedisURL, 64, log)
 }
 
 func provideAppConfig(cfg Config) app.Config {
@@ -127,22 +93,11 @@ func provideOutboxConfig(log *slog.Logger) outbox.Config {
 // provideNotifier sends customers' email by SMTP when MATCHPOINT_SMTP_URL is set, and
 // otherwise keeps the messages in the outbox.
 func provideNotifier(cfg Config, box *outbox.Outbox) (ports.Notifier, error) {
-	if cfg.SMTPURL == "" {
-		return box, nil
-	}
-	return smtp.New(smtp.Config{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
+	return compose.Notifier(cfg.SMTPURL, cfg.SMTPFrom, box)
 }
 
 func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids ports.IDs, log *slog.Logger) sandbox.Config {
-	return sandbox.Config{
-		BaseURL:    string(url),
-		WebhookURL: string(url) + "/v1/webhooks/sandbox",
-		Secret:     string(cfg.SandboxSecret),
-		Client:     &http.Client{Timeout: 10 * time.Second},
-		Clock:      clock,
-		IDs:        ids,
-		Logger:     log,
-	}
+	return compose.SandboxConfig(string(url), cfg.SandboxSecret, clock, ids, log)
 }
 
 // provideWorkers returns the workers of every job kind the use cases schedule, and
@@ -164,20 +119,7 @@ func provideWorkers(ctx context.Context, a *app.App, q *inproc.Queue) (*ports.Wo
 // MATCHPOINT_SENTRY_DSN, to Sentry too; the cleanup sends what is queued, for up to
 // two seconds.
 func provideReporter(cfg Config, log *slog.Logger) (ports.ErrorReporter, func(), error) {
-	logged := system.NewReporter(log)
-	if cfg.SentryDSN == "" {
-		return logged, func() {}, nil
-	}
-	r, err := sentry.New(sentry.Config{DSN: cfg.SentryDSN, Environment: cfg.SentryEnvironment, Logger: log, Also: logged})
-	if err != nil {
-		return nil, nil, fmt.Errorf("MATCHPOINT_SENTRY_DSN: %w", err)
-	}
-	return r, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = r.Flush(ctx)
-		r.Close()
-	}, nil
+	return compose.Reporter(cfg.SentryDSN, cfg.SentryEnvironment, log)
 }
 
 // provideGateways returns the deployment's payment gateways: the sandbox and those of

@@ -103,7 +103,7 @@ func TestDatabaseOutage(t *testing.T) {
 
 // splitRiver separates the job queue's lines (component=river) from the rest. The
 // queue reports the outage on its own, each repeated line once a minute at most
-// (riverLogger): none of its lines may repeat.
+// (compose.RiverLogger): none of its lines may repeat.
 func splitRiver(lines []string) (rest, river []string) {
 	seen := map[string]bool{}
 	for _, l := range lines {

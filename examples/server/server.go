@@ -11,16 +11,10 @@ import (
 
 	"golang.org/x/net/netutil"
 
-	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
-	"github.com/matchpoint/matchpoint/adapters/cache/redis"
-	"github.com/matchpoint/matchpoint/adapters/cache/tiered"
 	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/notify/outbox"
-	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/payments/sandbox"
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
-	"github.com/matchpoint/matchpoint/adapters/sentry"
-	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/ports"
@@ -194,36 +188,7 @@ func provideAppConfig(cfg Config) app.Config {
 // cache: that cache as L1 in front of Redis, with invalidations shared by every
 // instance on the same Redis.
 func provideCache(ctx context.Context, cfg Config, log *slog.Logger) (ports.Cache, func(), error) {
-	l1, err := bigcache.New(bigcache.Config{MaxSizeMB: 256})
-	if err != nil {
-		return nil, nil, err
-	}
-	if cfg.RedisURL == "" {
-		return l1, func() { _ = l1.Close() }, nil
-	}
-	rdb, err := redis.Open(cfg.RedisURL)
-	if err != nil {
-		_ = l1.Close()
-		return nil, nil, fmt.Errorf("MATCHPOINT_REDIS_URL: %w", err)
-	}
-	c, err := tiered.New(tiered.Config{L1: l1, L2: redis.New(rdb, redis.Config{Prefix: "mp:"}), Family: app.CacheFamily, Logger: log})
-	if err != nil {
-		_ = rdb.Close()
-		_ = l1.Close()
-		return nil, nil, err
-	}
-	// Start without Redis if need be: the cache then serves from L1 and the database
-	// until the subscription comes up.
-	wait, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := c.WaitSubscribed(wait); err != nil {
-		log.Warn("cache: Redis does not answer yet; starting without it", "err", err)
-	}
-	return c, func() {
-		_ = c.Close()
-		_ = rdb.Close()
-		_ = l1.Close()
-	}, nil
+	return compose.Cache(ctx, cfg.RedisURL, 256, log)
 }
 
 func provideQueueConfig(log *slog.Logger, clock ports.Clock, reporter ports.ErrorReporter) inproc.Config {
@@ -237,22 +202,11 @@ func provideOutboxConfig(log *slog.Logger) outbox.Config {
 // provideNotifier sends customers' email by SMTP when MATCHPOINT_SMTP_URL is set, and
 // otherwise keeps the messages in the outbox.
 func provideNotifier(cfg Config, box *outbox.Outbox) (ports.Notifier, error) {
-	if cfg.SMTPURL == "" {
-		return box, nil
-	}
-	return smtp.New(smtp.Config{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
+	return compose.Notifier(cfg.SMTPURL, cfg.SMTPFrom, box)
 }
 
 func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids ports.IDs, log *slog.Logger) sandbox.Config {
-	return sandbox.Config{
-		BaseURL:    string(url),
-		WebhookURL: string(url) + "/v1/webhooks/sandbox",
-		Secret:     string(cfg.SandboxSecret),
-		Client:     &http.Client{Timeout: 10 * time.Second},
-		Clock:      clock,
-		IDs:        ids,
-		Logger:     log,
-	}
+	return compose.SandboxConfig(string(url), cfg.SandboxSecret, clock, ids, log)
 }
 
 func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness, reporter ports.ErrorReporter, m *Metrics) httpapi.Config {
@@ -272,20 +226,7 @@ type panicReporter interface {
 // MATCHPOINT_SENTRY_DSN, to Sentry too; the cleanup sends what is queued, for up to
 // two seconds.
 func provideReporter(cfg Config, log *slog.Logger) (ports.ErrorReporter, func(), error) {
-	logged := system.NewReporter(log)
-	if cfg.SentryDSN == "" {
-		return logged, func() {}, nil
-	}
-	r, err := sentry.New(sentry.Config{DSN: cfg.SentryDSN, Environment: cfg.SentryEnvironment, Logger: log, Also: logged})
-	if err != nil {
-		return nil, nil, fmt.Errorf("MATCHPOINT_SENTRY_DSN: %w", err)
-	}
-	return r, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = r.Flush(ctx)
-		r.Close()
-	}, nil
+	return compose.Reporter(cfg.SentryDSN, cfg.SentryEnvironment, log)
 }
 
 // provideGateways returns the deployment's payment gateways: the sandbox and those of

@@ -1,4 +1,4 @@
-package main
+package compose
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 // logged once a minute; lines about different jobs, and info lines, are all kept.
 func TestRiverLoggerDropsRepeats(t *testing.T) {
 	var buf bytes.Buffer
-	log := riverLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	log := RiverLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	for range 3 {
 		log.Error("producer: error fetching jobs", "error", "connection refused")
 		log.Info("River client started")

@@ -1,4 +1,4 @@
-package main
+package compose
 
 import (
 	"context"
@@ -8,16 +8,13 @@ import (
 	"time"
 )
 
-// This is examples/server's riverLogger (queue.go), repeated as one example may not
-// import another.
-
-// riverLogger is the logger of the River queue: log, with component=river on every
+// RiverLogger is the logger of the River queue: log, with component=river on every
 // line, and each warning or error River repeats (the same message and attributes, as
 // its fetch loop and maintenance services log on every poll while the database is
 // away) logged once per riverLogWindow, so that an outage leaves a few lines rather
 // than one a second. Lines about different jobs differ in their attributes and are
 // all kept.
-func riverLogger(log *slog.Logger) *slog.Logger {
+func RiverLogger(log *slog.Logger) *slog.Logger {
 	return slog.New(&onceHandler{next: log.Handler(), seen: &sync.Map{}}).With("component", "river")
 }
 
@@ -32,8 +29,11 @@ type onceHandler struct {
 	seen  *sync.Map
 }
 
+// Enabled is the next handler's.
 func (h *onceHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
 
+// Handle drops r if it is a warning or error seen within riverLogWindow, and passes
+// it on otherwise.
 func (h *onceHandler) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level >= slog.LevelWarn {
 		var key strings.Builder
@@ -50,6 +50,7 @@ func (h *onceHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.next.Handle(ctx, r)
 }
 
+// WithAttrs adds as to the next handler and to the key of repeats.
 func (h *onceHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	attrs := h.attrs
 	for _, a := range as {
@@ -58,6 +59,7 @@ func (h *onceHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return &onceHandler{next: h.next.WithAttrs(as), attrs: attrs, seen: h.seen}
 }
 
+// WithGroup opens the group in the next handler and in the key of repeats.
 func (h *onceHandler) WithGroup(name string) slog.Handler {
 	return &onceHandler{next: h.next.WithGroup(name), attrs: h.attrs + "|" + name + ".", seen: h.seen}
 }
