@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/uptrace/bun"
 
 	"github.com/matchpoint/matchpoint/adapters/postgres"
 	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 )
 
 // Readiness reports whether the server can take traffic; nil means always.
@@ -69,21 +69,7 @@ var errNotMigrated = errors.New("the database is not migrated: run `server migra
 // requireMigrated fails with errNotMigrated, changing nothing, unless db has applied
 // every migration embedded in the binary: the store's and the River queue's.
 func requireMigrated(ctx context.Context, db *bun.DB) error {
-	pending, err := postgres.PendingMigrations(ctx, db)
-	if err != nil {
-		return err
-	}
-	river, err := riverqueue.PendingMigrations(ctx, db.DB)
-	if err != nil {
-		return err
-	}
-	for _, m := range river {
-		pending = append(pending, "river "+m)
-	}
-	if len(pending) > 0 {
-		return fmt.Errorf("%w (%d to apply: %s)", errNotMigrated, len(pending), strings.Join(pending, ", "))
-	}
-	return nil
+	return compose.RequireMigrated(ctx, db, errNotMigrated)
 }
 
 func dbReadiness(db *bun.DB) Readiness { return db.PingContext }

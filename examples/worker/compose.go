@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
-	"time"
 
 	"github.com/uptrace/bun"
 
@@ -20,9 +18,8 @@ import (
 	"github.com/matchpoint/matchpoint/ports"
 )
 
-// The providers below mirror examples/server's (server.go, postgres.go, queue.go) for
-// what a worker composes: one example may not import another (ARCHITECTURE.md), so the
-// few that both need are repeated here.
+// The providers below are the worker's Wire providers; what they share with
+// examples/server and examples/lambda is in examples/internal/compose.
 
 // PublicURL is the base URL customers reach the servers at.
 type PublicURL string
@@ -62,51 +59,13 @@ var errNotMigrated = errors.New("the database is not migrated: run `server migra
 // requireMigrated fails with errNotMigrated unless db has applied every migration of
 // the store and of the River queue.
 func requireMigrated(ctx context.Context, db *bun.DB) error {
-	pending, err := postgres.PendingMigrations(ctx, db)
-	if err != nil {
-		return err
-	}
-	river, err := riverqueue.PendingMigrations(ctx, db.DB)
-	if err != nil {
-		return err
-	}
-	for _, m := range river {
-		pending = append(pending, "river "+m)
-	}
-	if len(pending) > 0 {
-		return fmt.Errorf("%w (%d to apply: %s)", errNotMigrated, len(pending), strings.Join(pending, ", "))
-	}
-	return nil
+	return compose.RequireMigrated(ctx, db, errNotMigrated)
 }
-
-// rescueAfter is how long a job left running by a process that died waits before
-// another process runs it again.
-const rescueAfter = 5 * time.Minute
 
 // provideRiverQueue is the River queue on the servers' database, with the periodic
 // sweeps.
 func provideRiverQueue(cfg Config, store *postgres.Store, db *bun.DB, reporter ports.ErrorReporter, log *slog.Logger) (*riverqueue.Queue, error) {
-	return riverqueue.New(store, db.DB, riverqueue.Config{
-		Reporter: reporter,
-		Logger:   compose.RiverLogger(log),
-		PollOnly: cfg.QueuePollOnly,
-		// A job whose process died mid-run runs again after rescueAfter, not River's
-		// hour: jobs are bounded by River's one-minute JobTimeout.
-		RescueAfter: rescueAfter,
-		Periodic:    periodicJobs(),
-	})
-}
-
-// periodicJobs are the safety nets of app.PeriodicJobs as River periodic jobs: River's
-// leader among the processes that run workers on the database (workers, and servers
-// with MATCHPOINT_WORKER=embedded) enqueues each once per interval, and whichever
-// process fetches it runs it.
-func periodicJobs() []riverqueue.Periodic {
-	var ps []riverqueue.Periodic
-	for _, p := range app.PeriodicJobs() {
-		ps = append(ps, riverqueue.Periodic{Args: p.Args, Interval: p.Interval, RunOnStart: true})
-	}
-	return ps
+	return compose.RiverQueue(store, db, cfg.QueuePollOnly, reporter, log)
 }
 
 func provideAppConfig(cfg Config) app.Config { return app.Config{TokenSecret: cfg.TokenSecret} }

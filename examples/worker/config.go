@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/matchpoint/matchpoint/adapters/httpapi"
 	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
 	"github.com/matchpoint/matchpoint/adapters/sentry"
 	"github.com/matchpoint/matchpoint/examples/internal/compose"
@@ -180,10 +179,5 @@ func (c *Config) checkDatabasePool(e envconf.Environment) error {
 // newLogger returns the logger of cfg's level and format, writing to w; every line
 // logged while serving a request carries the request's id (httpapi.LogHandler).
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	var h slog.Handler = slog.NewJSONHandler(w, opts)
-	if cfg.LogFormat == "text" {
-		h = slog.NewTextHandler(w, opts)
-	}
-	return slog.New(httpapi.LogHandler(h))
+	return compose.NewLogger(cfg.LogLevel, cfg.LogFormat, w)
 }
