@@ -6,8 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
-	"github.com/matchpoint/matchpoint/adapters/sentry"
 	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
@@ -15,9 +13,8 @@ import (
 // Config is the function's configuration, read from the MATCHPOINT_* variables the
 // example server reads, with the same meaning (see README.md, "Configuration"). Only
 // those that concern the jobs are read: the database, the cache, email, the payment
-// gateways and the secrets. The examples may not import one another, so the fields and
-// their tags are copies of the server's (examples/server/config.go, gateways.go) for
-// those variables, read as envconfig.go says, not a shared package.
+// gateways and the secrets, read by examples/internal/envconf; the payment variables
+// are compose.PaymentVars, as in the server.
 type Config struct {
 	// DatabaseURL is the server's Postgres database (a postgres:// URL). Required: the
 	// function keeps nothing of its own. Its schema must be migrated (`server
@@ -82,7 +79,7 @@ func (c *Config) check(e envconf.Environment) error {
 	switch {
 	case c.DatabaseURL == "":
 		return fmt.Errorf("MATCHPOINT_DATABASE_URL is not set: the jobs run on the server's Postgres database")
-	case !isPostgresURL(c.DatabaseURL):
+	case !compose.IsPostgresURL(c.DatabaseURL):
 		return e.Bad("DatabaseURL")
 	}
 	if c.DBMaxConns < 1 {
@@ -99,28 +96,11 @@ func (c *Config) check(e envconf.Environment) error {
 	if c.SandboxSecret, err = envconf.Secret(c.SandboxSecret, e, "SandboxSecret"); err != nil {
 		return err
 	}
-	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") && !strings.HasPrefix(c.RedisURL, "unix://") {
-		return e.Bad("RedisURL")
-	}
-	if c.SentryDSN != "" {
-		r, err := sentry.New(sentry.Config{DSN: c.SentryDSN, Environment: c.SentryEnvironment})
-		if err != nil {
-			return fmt.Errorf("MATCHPOINT_SENTRY_DSN: %w", err)
-		}
-		r.Close()
-	}
-	if c.SMTPURL != "" {
-		if _, err := smtp.New(smtp.Config{URL: c.SMTPURL, From: c.SMTPFrom}); err != nil {
-			return fmt.Errorf("MATCHPOINT_SMTP_URL or MATCHPOINT_SMTP_FROM: %w", err)
-		}
+	if err := compose.CheckServices(e, c.RedisURL, c.SentryDSN, c.SentryEnvironment, c.SMTPURL, c.SMTPFrom); err != nil {
+		return err
 	}
 	c.Payments, err = compose.LoadPayments(c.PaymentVars)
 	return err
-}
-
-// isPostgresURL says whether u is a postgres:// or postgresql:// URL.
-func isPostgresURL(u string) bool {
-	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
 // FromEnv is LoadConfig over the process environment.

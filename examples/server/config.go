@@ -5,12 +5,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 
-	"github.com/matchpoint/matchpoint/adapters/notify/smtp"
-	"github.com/matchpoint/matchpoint/adapters/sentry"
 	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/examples/internal/envconf"
 )
@@ -147,7 +144,7 @@ func (c *Config) check(e envconf.Environment) error {
 	if c.SandboxSecret, err = envconf.Secret(c.SandboxSecret, e, "SandboxSecret"); err != nil {
 		return err
 	}
-	if c.DatabaseURL != "" && !isPostgresURL(c.DatabaseURL) {
+	if c.DatabaseURL != "" && !compose.IsPostgresURL(c.DatabaseURL) {
 		return e.Bad("DatabaseURL")
 	}
 	if len(c.ReplicaURLs) > 0 {
@@ -155,25 +152,13 @@ func (c *Config) check(e envconf.Environment) error {
 			return fmt.Errorf("MATCHPOINT_DATABASE_REPLICA_URLS: set MATCHPOINT_DATABASE_URL too")
 		}
 		for i, u := range c.ReplicaURLs {
-			if c.ReplicaURLs[i] = strings.TrimSpace(u); !isPostgresURL(c.ReplicaURLs[i]) {
+			if c.ReplicaURLs[i] = strings.TrimSpace(u); !compose.IsPostgresURL(c.ReplicaURLs[i]) {
 				return e.Bad("ReplicaURLs")
 			}
 		}
 	}
-	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") && !strings.HasPrefix(c.RedisURL, "unix://") {
-		return e.Bad("RedisURL")
-	}
-	if c.SentryDSN != "" {
-		r, err := sentry.New(sentry.Config{DSN: c.SentryDSN, Environment: c.SentryEnvironment})
-		if err != nil {
-			return fmt.Errorf("MATCHPOINT_SENTRY_DSN: %w", err)
-		}
-		r.Close()
-	}
-	if c.SMTPURL != "" {
-		if _, err := smtp.New(smtp.Config{URL: c.SMTPURL, From: c.SMTPFrom}); err != nil {
-			return fmt.Errorf("MATCHPOINT_SMTP_URL or MATCHPOINT_SMTP_FROM: %w", err)
-		}
+	if err := compose.CheckServices(e, c.RedisURL, c.SentryDSN, c.SentryEnvironment, c.SMTPURL, c.SMTPFrom); err != nil {
+		return err
 	}
 	if c.Payments, err = compose.LoadPayments(c.PaymentVars); err != nil {
 		return err
@@ -200,39 +185,7 @@ func (c *Config) check(e envconf.Environment) error {
 	if err := c.HTTP.check(e); err != nil {
 		return err
 	}
-	return c.checkDatabasePool(e)
-}
-
-// isPostgresURL says whether u is a postgres:// or postgresql:// URL.
-func isPostgresURL(u string) bool {
-	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
-}
-
-// defaultDBMaxConns is the pool bound when MATCHPOINT_DATABASE_MAX_CONNS is not set:
-// four connections per CPU the process may use, at least 4 and at most 32, so that a
-// few instances stay well under PostgreSQL's default max_connections of 100.
-func defaultDBMaxConns() int { return min(max(4*runtime.GOMAXPROCS(0), 4), 32) }
-
-// checkDatabasePool checks the database pool's settings and fills the defaults of
-// those left unset.
-func (c *Config) checkDatabasePool(e envconf.Environment) error {
-	if !e.IsSet("DBMaxConns") {
-		c.DBMaxConns = defaultDBMaxConns()
-	} else if c.DBMaxConns < 1 {
-		return e.Bad("DBMaxConns")
-	}
-	if !e.IsSet("DBMaxIdleConns") {
-		c.DBMaxIdleConns = c.DBMaxConns
-	} else if c.DBMaxIdleConns < 0 || c.DBMaxIdleConns > c.DBMaxConns {
-		return fmt.Errorf("%w (%d)", e.Bad("DBMaxIdleConns"), c.DBMaxConns)
-	}
-	if c.DBConnMaxLifetime < 0 {
-		return e.Bad("DBConnMaxLifetime")
-	}
-	if c.DBConnMaxIdleTime < 0 {
-		return e.Bad("DBConnMaxIdleTime")
-	}
-	return nil
+	return compose.CheckDBPool(e, &c.DBMaxConns, &c.DBMaxIdleConns, c.DBConnMaxLifetime, c.DBConnMaxIdleTime)
 }
 
 // FromEnv is LoadConfig over the process environment.

@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 )
 
 // scrape gets url (a /metrics endpoint) and parses its exposition format.
@@ -125,7 +127,7 @@ func TestMetricsOnAnAddressOfTheirOwn(t *testing.T) {
 	requireRuntimeFamilies(t, families)
 	pool := sample(families["go_sql_max_open_connections"], map[string]string{"db_name": "primary"})
 	require.NotNil(t, pool, "the primary pool's statistics are exposed")
-	assert.Equal(t, float64(defaultDBMaxConns()), pool.GetGauge().GetValue())
+	assert.Equal(t, float64(compose.DefaultDBMaxConns()), pool.GetGauge().GetValue())
 }
 
 func TestMetricsAddrInUseStopsTheStart(t *testing.T) {

@@ -26,7 +26,7 @@ func provideDB(ctx context.Context, cfg Config) (*bun.DB, func(), error) {
 	// primary and for each replica alike.
 	maxConns, maxIdle := cfg.DBMaxConns, cfg.DBMaxIdleConns
 	if maxConns <= 0 { // a Config not made by LoadConfig
-		maxConns, maxIdle = defaultDBMaxConns(), defaultDBMaxConns()
+		maxConns, maxIdle = compose.DefaultDBMaxConns(), compose.DefaultDBMaxConns()
 	}
 	opts := []postgres.Option{
 		postgres.WithMaxOpenConns(maxConns),

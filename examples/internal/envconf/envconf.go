@@ -100,8 +100,9 @@ func Read(getenv func(string) string, cfg any) (Environment, error) {
 	return e, err
 }
 
-// Bad is the error for the value of field's variable (a field name of the struct): it names the variable, repeats
-// the value unless it is secret, and says what a good value is.
+// Bad is the error for the value of field's variable (field is a name of the
+// struct's fields): it names the variable, repeats the value unless it is secret, and
+// says what a good value is.
 func (e Environment) Bad(field string) error {
 	for _, s := range e.vars {
 		if s.Field != field {
