@@ -13,7 +13,7 @@ import (
 )
 
 // Config is the example server's configuration, read from MATCHPOINT_* variables: each
-// field's tags name its variable, its default and its meaning (see envconfig.go), from
+// field's tags name its variable, its default and its meaning (see examples/internal/envconf), from
 // which `server -h` lists them; README.md's table is tested against them. The zero
 // environment runs the demo: the embedded default adapters and a seeded club.
 type Config struct {

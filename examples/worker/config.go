@@ -14,8 +14,9 @@ import (
 // Config is the worker's configuration, read from the MATCHPOINT_* variables the
 // example server reads: a worker runs the jobs of the servers on the same database,
 // with the same cache, mail and payment settings. The fields and their tags are the
-// server's (examples/server/config.go, gateways.go) cut to what a worker uses, since
-// one example may not import another; `worker -h` lists them (see envconfig.go).
+// server's (examples/server/config.go) cut to what a worker uses, the payment
+// variables being compose.PaymentVars; `worker -h` lists them (see
+// examples/internal/envconf).
 type Config struct {
 	// HTTPAddr is where /healthz and /readyz are served.
 	HTTPAddr string `env:"MATCHPOINT_HTTP_ADDR" envDefault:"127.0.0.1:8081" help:"where /healthz and /readyz are served"`
