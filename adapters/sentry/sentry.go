@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	sentrygo "github.com/getsentry/sentry-go"
@@ -70,6 +71,7 @@ type Reporter struct {
 	hub    *sentrygo.Hub
 	log    *slog.Logger
 	also   ports.ErrorReporter
+	closed atomic.Bool // set by Close: the client's transport may still send otherwise
 }
 
 // New returns a Reporter that sends to cfg.DSN. A missing or malformed DSN, a
@@ -222,6 +224,9 @@ func (r *Reporter) ReportPanic(ctx context.Context, recovered any, attrs map[str
 // whose client scrubs it (BeforeSend) and queues it. A panic while building (an
 // error whose Error method panics) is logged, never passed on.
 func (r *Reporter) capture(ctx context.Context, build func() *sentrygo.Event, attrs map[string]string) {
+	if r.closed.Load() {
+		return
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			r.log.WarnContext(ctx, "sentry: a report could not be built", "panic", scrub(fmt.Sprint(v)))
@@ -313,5 +318,6 @@ func (r *Reporter) Flush(ctx context.Context) error {
 // Reports made after Close are dropped (Config.Also still receives them). Calling
 // Close twice is harmless.
 func (r *Reporter) Close() {
+	r.closed.Store(true)
 	r.client.Close()
 }
