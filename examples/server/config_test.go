@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,33 +14,13 @@ import (
 )
 
 // readmeTable returns the variables of README.md's configuration table with their
-// defaults, as written there without backticks and outer parentheses ("(none)" is
-// "none").
+// defaults (envconf.DocumentedDefaults).
 func readmeTable(t *testing.T, path string) map[string]string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	_, section, ok := strings.Cut(string(b), "\n## Configuration\n")
-	require.True(t, ok, "README.md has a Configuration section")
-	section, _, _ = strings.Cut(section, "\n## ")
-	table := map[string]string{}
-	for line := range strings.SplitSeq(section, "\n") {
-		if !strings.HasPrefix(line, "| `MATCHPOINT_") {
-			continue
-		}
-		cells := strings.Split(strings.Trim(line, "| "), " | ")
-		require.GreaterOrEqual(t, len(cells), 3, "row %q", line)
-		def := strings.ReplaceAll(cells[1], "`", "")
-		if strings.HasPrefix(def, "(") && strings.HasSuffix(def, ")") {
-			def = def[1 : len(def)-1]
-		}
-		for name := range strings.SplitSeq(cells[0], ",") {
-			name = strings.Trim(strings.TrimSpace(name), "`")
-			_, dup := table[name]
-			require.False(t, dup, "%s is in the table once", name)
-			table[name] = def
-		}
-	}
+	table, err := envconf.DocumentedDefaults(b)
+	require.NoError(t, err)
 	return table
 }
 

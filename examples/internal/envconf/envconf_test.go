@@ -76,3 +76,16 @@ func TestSettingsAndWriteVariables(t *testing.T) {
 		"  T_CONNS (default 4 × GOMAXPROCS)\n        how many\n"+
 		"  T_TOKEN (default none)\n        a secret\n", out.String())
 }
+
+func TestDocumentedDefaults(t *testing.T) {
+	readme := "# X\n\n## Configuration\n\n| variable | default | meaning |\n| --- | --- | --- |\n" +
+		"| `MATCHPOINT_A` | `8080` | a |\n| `MATCHPOINT_B`, `MATCHPOINT_C` | (none: off) | b and c |\n| `OTHER` | x | not ours |\n\n## Next\n\n| `MATCHPOINT_D` | 1 | after the section |\n"
+	got, err := DocumentedDefaults([]byte(readme))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"MATCHPOINT_A": "8080", "MATCHPOINT_B": "none: off", "MATCHPOINT_C": "none: off"}, got)
+
+	_, err = DocumentedDefaults([]byte("# X\n"))
+	assert.Error(t, err, "no Configuration section")
+	_, err = DocumentedDefaults([]byte("\n## Configuration\n| `MATCHPOINT_A` | 1 | a |\n| `MATCHPOINT_A` | 2 | again |\n"))
+	assert.ErrorContains(t, err, "twice")
+}
