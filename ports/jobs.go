@@ -46,6 +46,9 @@ type Job[T JobArgs] struct {
 	ID      string // the queue's id of the job, stable across its attempts
 	Args    T
 	Attempt int // 1 on the first run
+	// ScheduledAt is when this attempt was due: its RunAt time, when it was enqueued,
+	// or when its retry was due. Zero when the queue does not say.
+	ScheduledAt time.Time
 }
 
 // Worker runs the jobs of one kind: the kind of T. An error (or a panic) means the
@@ -65,7 +68,9 @@ func (f WorkFunc[T]) Work(ctx context.Context, job *Job[T]) error { return f(ctx
 // it is built or started and calls Work for each job it runs. Add every worker before
 // the queue starts: a Workers is safe for concurrent Work, not for AddWorker meanwhile.
 type Workers struct {
-	byKind map[string]func(ctx context.Context, job RawJob) error
+	byKind  map[string]func(ctx context.Context, job RawJob) error
+	metrics Metrics // nil: not observed
+	clock   Clock
 }
 
 // NewWorkers returns an empty set of workers.
@@ -85,7 +90,7 @@ func AddWorker[T JobArgs](ws *Workers, w Worker[T]) {
 		panic(fmt.Sprintf("ports: a worker for %q is already added", kind))
 	}
 	ws.byKind[kind] = func(ctx context.Context, raw RawJob) error {
-		job := &Job[T]{ID: raw.ID, Attempt: raw.Attempt}
+		job := &Job[T]{ID: raw.ID, Attempt: raw.Attempt, ScheduledAt: raw.ScheduledAt}
 		if err := json.Unmarshal(raw.Args, &job.Args); err != nil {
 			return fmt.Errorf("decode the arguments of %s: %w", kind, err)
 		}
@@ -99,6 +104,20 @@ type RawJob struct {
 	Kind    string
 	Args    []byte
 	Attempt int
+	// ScheduledAt is when this attempt was due (see Job.ScheduledAt); zero when the
+	// queue does not say.
+	ScheduledAt time.Time
+}
+
+// Observe makes ws tell m of every job it runs: its kind ("unknown" for a kind without
+// a worker), its outcome, how long after it was due it started, by clock (the clock
+// the queue goes by), and how long it ran. Call it before the queue starts, as
+// AddWorker.
+func (ws *Workers) Observe(m Metrics, clock Clock) {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	ws.metrics, ws.clock = m, clock
 }
 
 // Kinds returns the kinds that have a worker, sorted.
@@ -116,12 +135,36 @@ func (ws *Workers) Kinds() []string {
 func (ws *Workers) Work(ctx context.Context, job RawJob) (err error) {
 	work, ok := ws.byKind[job.Kind]
 	if !ok {
+		if ws.metrics != nil {
+			ws.metrics.Job("unknown", JobFailed, ws.lag(job), 0)
+		}
 		return fmt.Errorf("no worker for jobs of kind %q", job.Kind)
 	}
+	var lag time.Duration
+	var start time.Time
+	if ws.metrics != nil {
+		lag, start = ws.lag(job), time.Now()
+	}
 	defer func() {
+		outcome := JobSucceeded
 		if r := recover(); r != nil {
 			err = fmt.Errorf("worker of %s panicked: %v", job.Kind, r)
+			outcome = JobPanicked
+		} else if err != nil {
+			outcome = JobFailed
+		}
+		if ws.metrics != nil {
+			ws.metrics.Job(job.Kind, outcome, lag, time.Since(start))
 		}
 	}()
 	return work(ctx, job)
+}
+
+// lag is how long after it was due job starts now; zero when the queue did not say
+// when it was due.
+func (ws *Workers) lag(job RawJob) time.Duration {
+	if job.ScheduledAt.IsZero() {
+		return 0
+	}
+	return max(ws.clock.Now().Sub(job.ScheduledAt), 0)
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/matchpoint/matchpoint/ports"
+	"github.com/matchpoint/matchpoint/ports/clocktest"
 )
 
 type greetArgs struct {
@@ -44,4 +46,67 @@ func TestWorkersDecodeAndRunTheWorkerOfTheKind(t *testing.T) {
 	assert.Panics(t, func() {
 		ports.AddWorker(ws, ports.WorkFunc[greetArgs](func(context.Context, *ports.Job[greetArgs]) error { return errors.New("again") }))
 	}, "a kind added twice is a wiring mistake")
+}
+
+// jobRun is one call of Metrics.Job.
+type jobRun struct {
+	kind      string
+	outcome   ports.JobOutcome
+	lag, took time.Duration
+}
+
+// jobMetrics records the jobs it is told of; the other counts are not looked at here.
+type jobMetrics struct {
+	ports.NoMetrics
+	runs []jobRun
+}
+
+func (m *jobMetrics) Job(kind string, outcome ports.JobOutcome, lag, took time.Duration) {
+	m.runs = append(m.runs, jobRun{kind, outcome, lag, took})
+}
+
+func TestObservedWorkersTellEachRunItsOutcomeAndLag(t *testing.T) {
+	ws := ports.NewWorkers()
+	ports.AddWorker(ws, ports.WorkFunc[greetArgs](func(_ context.Context, j *ports.Job[greetArgs]) error {
+		if j.Args.Name == "" {
+			return errors.New("nobody to greet")
+		}
+		return nil
+	}))
+	ports.AddWorker(ws, ports.WorkFunc[otherArgs](func(context.Context, *ports.Job[otherArgs]) error {
+		panic("boom")
+	}))
+	now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	m := &jobMetrics{}
+	ws.Observe(m, clocktest.New(now))
+
+	ctx := context.Background()
+	require.NoError(t, ws.Work(ctx, ports.RawJob{Kind: "test.greet", Args: []byte(`{"name":"Ana"}`), ScheduledAt: now.Add(-3 * time.Second)}))
+	require.Error(t, ws.Work(ctx, ports.RawJob{Kind: "test.greet", Args: []byte(`{}`), ScheduledAt: now.Add(time.Second)}))
+	require.Error(t, ws.Work(ctx, ports.RawJob{Kind: "test.other", Args: []byte(`{}`)}))
+	require.Error(t, ws.Work(ctx, ports.RawJob{Kind: "test.missing", Args: []byte(`{}`), ScheduledAt: now.Add(-time.Minute)}))
+
+	require.Len(t, m.runs, 4)
+	for i := range m.runs {
+		assert.GreaterOrEqual(t, m.runs[i].took, time.Duration(0))
+		m.runs[i].took = 0
+	}
+	assert.Equal(t, []jobRun{
+		{kind: "test.greet", outcome: ports.JobSucceeded, lag: 3 * time.Second},
+		{kind: "test.greet", outcome: ports.JobFailed}, // started before it was due: no lag
+		{kind: "test.other", outcome: ports.JobPanicked},
+		{kind: "unknown", outcome: ports.JobFailed, lag: time.Minute}, // kinds stay the workers'
+	}, m.runs)
+}
+
+func TestScheduledAtReachesTheTypedJob(t *testing.T) {
+	ws := ports.NewWorkers()
+	var got time.Time
+	ports.AddWorker(ws, ports.WorkFunc[greetArgs](func(_ context.Context, j *ports.Job[greetArgs]) error {
+		got = j.ScheduledAt
+		return nil
+	}))
+	at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	require.NoError(t, ws.Work(context.Background(), ports.RawJob{Kind: "test.greet", Args: []byte(`{}`), ScheduledAt: at}))
+	assert.Equal(t, at, got)
 }

@@ -72,6 +72,7 @@ func Run(t *testing.T, newHarness func(t *testing.T, reporter ports.ErrorReporte
 		{"RunsJobsEnqueuedAfterStart", plain(testRunsJobsEnqueuedAfterStart)},
 		{"RunAtInTheFuture", plain(testRunAtInTheFuture)},
 		{"RunAtInThePast", plain(testRunAtInThePast)},
+		{"ScheduledAt", plain(testScheduledAt)},
 		{"UniqueWhileWaiting", plain(testUniqueWhileWaiting)},
 		{"UniqueWhileRunning", plain(testUniqueWhileRunning)},
 		{"RetryAfterFailure", plain(testRetryAfterFailure)},
@@ -237,6 +238,32 @@ func testRunAtInThePast(t *testing.T, h Harness) {
 	h.WaitIdle()
 
 	assert.Equal(t, []string{"overdue"}, r.names())
+}
+
+func testScheduledAt(t *testing.T, h Harness) {
+	var mu sync.Mutex
+	due := map[string]time.Time{}
+	h.Start(workers(ports.WorkFunc[EchoArgs](func(_ context.Context, job *ports.Job[EchoArgs]) error {
+		mu.Lock()
+		defer mu.Unlock()
+		due[job.Args.Name] = job.ScheduledAt
+		return nil
+	})))
+	ctx := context.Background()
+
+	runAt := time.Now().Add(300 * time.Millisecond).Truncate(time.Millisecond)
+	enqueue(t, ctx, h, EchoArgs{Name: "later"}, ports.EnqueueOptions{RunAt: runAt})
+	before := time.Now()
+	enqueue(t, ctx, h, EchoArgs{Name: "now"}, ports.EnqueueOptions{})
+	after := time.Now()
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(due) == 2 }, 10*time.Second, 20*time.Millisecond)
+
+	mu.Lock()
+	defer mu.Unlock()
+	assert.WithinDuration(t, runAt, due["later"], time.Millisecond, "a job with RunAt was due at RunAt")
+	// A job due now was due when it was enqueued (by the queue's clock, which may be
+	// its database's: a little slack).
+	assert.WithinRange(t, due["now"], before.Add(-time.Second), after.Add(time.Second), "a job without RunAt was due when it was enqueued")
 }
 
 func testUniqueWhileWaiting(t *testing.T, h Harness) {

@@ -281,6 +281,9 @@ func (w *worker) Work(ctx context.Context, job *river.Job[envelope]) error {
 		Kind:    job.Kind,
 		Args:    job.Args.Args,
 		Attempt: job.Attempt,
+		// When this attempt was due: its RunAt time, when it was inserted, or when its
+		// retry was due.
+		ScheduledAt: job.ScheduledAt,
 	})
 }
 

@@ -213,7 +213,11 @@ func (q *Queue) add(j *job) error {
 	q.nextID++
 	j.seq = q.nextID
 	j.id = strconv.FormatInt(j.seq, 10)
-	q.place(j, q.clock.Now())
+	now := q.clock.Now()
+	if j.runAt.IsZero() {
+		j.runAt = now // due now: its lag counts from here
+	}
+	q.place(j, now)
 	return nil
 }
 

@@ -84,7 +84,7 @@ func (q *Queue) worker() {
 		q.mu.Unlock()
 
 		// Work turns a panic of the worker into an error.
-		err := ws.Work(ctx, ports.RawJob{ID: j.id, Kind: j.kind, Args: j.args, Attempt: j.attempts + 1})
+		err := ws.Work(ctx, ports.RawJob{ID: j.id, Kind: j.kind, Args: j.args, Attempt: j.attempts + 1, ScheduledAt: j.runAt})
 		if attempts, dead := q.finish(j, err); dead && q.reporter != nil {
 			q.reporter.Report(context.WithoutCancel(ctx),
 				fmt.Errorf("job %s of kind %s failed %d attempts: %w", j.id, j.kind, attempts, err),
