@@ -331,6 +331,9 @@ func (a *Admin) MarkNoShow(ctx context.Context, club domain.Club, id string) (*d
 		out = b
 		return b.MarkNoShow(now)
 	})
+	if err == nil {
+		a.Metrics.Booking(ports.BookingNoShow)
+	}
 	return out, err
 }
 

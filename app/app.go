@@ -11,7 +11,8 @@ import (
 	"github.com/matchpoint/matchpoint/ports"
 )
 
-// Deps are the ports the use cases need. Every field is required.
+// Deps are the ports the use cases need. Every field is required but Logger and
+// Metrics.
 type Deps struct {
 	Store    ports.Store
 	Cache    ports.Cache
@@ -22,6 +23,9 @@ type Deps struct {
 	IDs      ports.IDs
 	Reporter ports.ErrorReporter
 	Logger   *slog.Logger
+	// Metrics counts what the use cases and their jobs do (see ports.Metrics); nil
+	// counts nothing.
+	Metrics ports.Metrics
 }
 
 // Config tunes the use cases.
@@ -63,7 +67,7 @@ type core struct {
 }
 
 // New returns the use cases over deps. It fails when a dependency other than the
-// Logger is missing or the token secret is shorter than 32 bytes.
+// Logger or Metrics is missing or the token secret is shorter than 32 bytes.
 //
 // New starts nothing. The use cases schedule their background work — hold expiry,
 // refunds, customer messages, completion of played bookings — as jobs on deps.Jobs,
@@ -96,6 +100,9 @@ func New(deps Deps, cfg Config) (*App, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
+	if deps.Metrics == nil {
+		deps.Metrics = ports.NoMetrics{}
+	}
 	if cfg.CacheTTL == 0 {
 		cfg.CacheTTL = 10 * time.Minute
 	}
@@ -105,7 +112,7 @@ func New(deps Deps, cfg Config) (*App, error) {
 	if cfg.ExpiredLookback <= 0 {
 		cfg.ExpiredLookback = DefaultExpiredLookback
 	}
-	cat := catalog.New(deps.Store, deps.Cache, deps.Clock, catalog.Config{TTL: cfg.CacheTTL, DayTTL: cfg.DayCacheTTL, Logger: deps.Logger})
+	cat := catalog.New(deps.Store, deps.Cache, deps.Clock, catalog.Config{TTL: cfg.CacheTTL, DayTTL: cfg.DayCacheTTL, Logger: deps.Logger, Metrics: deps.Metrics})
 	deps.Store = cat
 	c := &core{Deps: deps, cfg: cfg, catalog: cat}
 	return &App{

@@ -50,6 +50,32 @@ type CreatedBooking struct {
 // hold's expiry. With an idempotency key, repeating the same request returns the same
 // booking and token; the same key with a different request is a conflict.
 func (u *Bookings) Create(ctx context.Context, cmd CreateBookingCommand) (CreatedBooking, error) {
+	res, err := u.create(ctx, cmd)
+	if !res.Replayed {
+		u.Metrics.Booking(createOutcome(res, err))
+	}
+	return res, err
+}
+
+// createOutcome is the outcome of a request for a booking that was not a replay.
+func createOutcome(res CreatedBooking, err error) ports.BookingOutcome {
+	switch domain.ErrorKind(err) {
+	case "":
+		if res.Booking != nil && res.Booking.Status() == domain.StatusConfirmed {
+			return ports.BookingConfirmed // it cost nothing
+		}
+		return ports.BookingHeld
+	case domain.KindConflict:
+		return ports.BookingConflict
+	case domain.KindPolicy:
+		return ports.BookingRefused
+	case domain.KindInvalid, domain.KindNotFound, domain.KindUnauthorized, domain.KindForbidden:
+		return ports.BookingInvalid
+	}
+	return ports.BookingFailed
+}
+
+func (u *Bookings) create(ctx context.Context, cmd CreateBookingCommand) (CreatedBooking, error) {
 	club, err := u.catalog.ClubBySlug(ctx, cmd.ClubSlug)
 	if err != nil {
 		return CreatedBooking{}, err
@@ -309,6 +335,7 @@ func (u *Bookings) Cancel(ctx context.Context, id, token string) (Cancelled, err
 		if err != nil {
 			return err
 		}
+		ports.AfterCommit(ctx, func() { u.Metrics.Booking(ports.BookingCancelled) })
 		if refund.Amount() > 0 {
 			if err := u.oweRefund(ctx, b, RefundArgs{BookingID: id, Gateway: b.PaymentGateway(), PaymentRef: b.PaymentRef(), Amount: refund, Reason: "cancellation", IdempotencyKey: "cancel:" + id}); err != nil {
 				return err

@@ -72,6 +72,7 @@ type env struct {
 	gateway  *recordingGateway
 	hooks    *webhookCatcher
 	reporter *recordingReporter
+	metrics  *recordingMetrics
 	app      *app.App
 
 	started sync.Once
@@ -117,6 +118,7 @@ func newEnvWith(t *testing.T, o envOptions, policy ...func(*domain.Policy)) *env
 		outbox:   outbox.New(outbox.Config{Logger: discard}),
 		hooks:    &webhookCatcher{},
 		reporter: &recordingReporter{},
+		metrics:  newRecordingMetrics(),
 	}
 	// The cache keeps real time, so that moving the fake clock never expires an entry:
 	// only an invalidation can make an answer change.
@@ -139,7 +141,7 @@ func newEnvWith(t *testing.T, o envOptions, policy ...func(*domain.Policy)) *env
 	e.mail = &failingNotifier{Notifier: e.outbox}
 	e.app, err = app.New(app.Deps{
 		Store: e.store, Cache: e.cache, Gateways: gws, Notifier: e.mail, Jobs: e.queue,
-		Clock: e.clock, IDs: system.IDs{}, Reporter: e.reporter, Logger: discard,
+		Clock: e.clock, IDs: system.IDs{}, Reporter: e.reporter, Logger: discard, Metrics: e.metrics,
 	}, app.Config{TokenSecret: tokenSecret})
 	require.NoError(t, err)
 	t.Cleanup(func() {

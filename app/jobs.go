@@ -93,6 +93,9 @@ func (c *core) complete(ctx context.Context, id string) error {
 	if errors.Is(err, errUnchanged) || domain.ErrorKind(err) == domain.KindNotFound {
 		return nil
 	}
+	if err == nil {
+		c.Metrics.Booking(ports.BookingCompleted)
+	}
 	return err
 }
 
@@ -125,12 +128,14 @@ func (c *core) notifyRefund(ctx context.Context, bookingID, ref string) error {
 // Workers returns a new set of the workers of every job kind the use cases schedule,
 // one typed worker per arguments type, for the queue to run (with inproc:
 // queue.Start(ctx, app.Workers())). A program with jobs of its own adds their workers
-// to the set before it starts the queue.
+// to the set before it starts the queue. Every job the set runs is counted in
+// Deps.Metrics (ports.Workers.Observe), its lag by Deps.Clock.
 func (a *App) Workers() *ports.Workers {
 	c := a.Payments.core
 	ws := ports.NewWorkers()
+	ws.Observe(c.Metrics, c.Clock)
 	ports.AddWorker(ws, ports.WorkFunc[ExpireHoldArgs](func(ctx context.Context, job *ports.Job[ExpireHoldArgs]) error {
-		_, err := c.expireOne(ctx, job.Args.BookingID)
+		_, err := c.expireOne(ctx, job.Args.BookingID, ports.ExpiredByJob)
 		return err
 	}))
 	ports.AddWorker(ws, ports.WorkFunc[RefundArgs](func(ctx context.Context, job *ports.Job[RefundArgs]) error {

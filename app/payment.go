@@ -37,17 +37,21 @@ const (
 func (p *Payments) HandleWebhook(ctx context.Context, gateway string, header http.Header, body []byte) (WebhookResult, error) {
 	gw, err := p.Gateways.Named(gateway)
 	if err != nil {
+		p.Metrics.Webhook("unknown", ports.WebhookRejected) // the name is the client's: not a label
 		return WebhookResult{}, err
 	}
 	ev, err := gw.ParseWebhook(header, body)
 	if err != nil {
+		p.Metrics.Webhook(gateway, ports.WebhookRejected)
 		p.Logger.WarnContext(ctx, "webhook rejected", "gateway", gateway, "code", domain.ErrorCode(err), "bytes", len(body))
 		return WebhookResult{}, err
 	}
 	res, err := p.applyOnce(ctx, gateway, ev)
 	if err != nil {
+		p.Metrics.Webhook(gateway, ports.WebhookFailed)
 		return WebhookResult{}, err
 	}
+	p.Metrics.Webhook(gateway, res.Outcome)
 	p.Logger.InfoContext(ctx, "webhook processed", "gateway", gateway, "event", ev.EventID, "type", ev.Type, "booking", ev.BookingID, "outcome", res.Outcome)
 	return res, nil
 }
@@ -93,7 +97,7 @@ func (p *Payments) apply(ctx context.Context, gateway string, ev ports.PaymentEv
 		return p.paid(ctx, club, b, gateway, ev)
 	case ports.EventExpired, ports.EventFailed:
 		// The hold runs out on its own; expire it now if it already has.
-		_, err := p.expire(ctx, b.ID())
+		_, err := p.expire(ctx, b.ID(), ports.ExpiredByWebhook)
 		return OutcomeIgnored, err
 	case ports.EventRefunded:
 		return p.refunded(ctx, b, ev)
@@ -182,6 +186,7 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 		return nb.PaidThrough(gateway)
 	})
 	if err == nil {
+		ports.AfterCommit(ctx, func() { p.Metrics.Booking(ports.BookingConfirmed) })
 		if err := p.scheduleConfirmed(ctx, club, b); err != nil {
 			return "", err
 		}
@@ -222,7 +227,9 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 	if !first {
 		return OutcomeIgnored, nil
 	}
+	expired := false
 	err = p.Store.UpdateBooking(ctx, b.ID(), now, func(nb *domain.Booking) error {
+		expired = false
 		// A payment in another currency is no money of this booking: it is given back
 		// all the same, without a trace on the booking.
 		if ev.Amount.Currency() == nb.Quote().Total.Currency() && ev.Amount.Amount() > 0 {
@@ -231,12 +238,16 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 			}
 		}
 		if nb.Status() == domain.StatusPending && !now.Before(nb.HoldExpiresAt()) {
+			expired = true
 			return nb.Expire(now)
 		}
 		return nil
 	})
 	if err != nil {
 		return "", err
+	}
+	if expired {
+		p.countExpiry(ctx, ports.ExpiredByPayment)
 	}
 	if err := p.oweRefund(ctx, b, RefundArgs{BookingID: b.ID(), Gateway: gateway, PaymentRef: ev.PaymentRef, Amount: ev.Amount, Reason: reason, IdempotencyKey: refundKey}); err != nil {
 		return "", err
@@ -247,7 +258,8 @@ func (p *Payments) paid(ctx context.Context, club domain.Club, b *domain.Booking
 // expire ends a booking's hold if it has run out and it is still pending, and reports
 // whether it did. A booking that had a checkout has it closed at its gateway too, by a
 // job queued in the same transaction, so that a payment can no longer start there.
-func (c *core) expire(ctx context.Context, id string) (bool, error) {
+// via says what expires it, for the counts.
+func (c *core) expire(ctx context.Context, id string, via ports.HoldExpiry) (bool, error) {
 	now := c.Clock.Now()
 	var closing *ExpireCheckoutArgs
 	err := c.Store.UpdateBooking(ctx, id, now, func(b *domain.Booking) error {
@@ -265,12 +277,21 @@ func (c *core) expire(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	c.countExpiry(ctx, via)
 	if closing != nil {
 		if err := c.Jobs.Enqueue(ctx, *closing, ports.EnqueueOptions{UniqueKey: "expire-checkout:" + id}); err != nil {
 			return false, err
 		}
 	}
 	return true, c.notify(ctx, id, ports.MessageExpiry)
+}
+
+// countExpiry counts a hold expired by via once the transaction in ctx commits.
+func (c *core) countExpiry(ctx context.Context, via ports.HoldExpiry) {
+	ports.AfterCommit(ctx, func() {
+		c.Metrics.Booking(ports.BookingExpired)
+		c.Metrics.HoldsExpired(via, 1)
+	})
 }
 
 // expireCheckout closes the checkout of a booking whose hold expired. A checkout the
@@ -328,7 +349,7 @@ func (p *Payments) ExpireHolds(ctx context.Context, batch int) (int, error) {
 		n := 0
 		for _, id := range ids {
 			// A hold listed here may be paid or cancelled before it is expired.
-			expired, err := p.expireOne(ctx, id)
+			expired, err := p.expireOne(ctx, id, ports.ExpiredBySweep)
 			if err != nil {
 				return total + n, err
 			}
@@ -343,13 +364,14 @@ func (p *Payments) ExpireHolds(ctx context.Context, batch int) (int, error) {
 	}
 }
 
-// expireOne expires a booking's hold if it has run out, and reports whether it did.
+// expireOne expires a booking's hold if it has run out, and reports whether it did;
+// via says what expires it, for the counts.
 // A booking that is gone expires nothing.
-func (c *core) expireOne(ctx context.Context, id string) (bool, error) {
+func (c *core) expireOne(ctx context.Context, id string, via ports.HoldExpiry) (bool, error) {
 	expired := false
 	err := c.Store.WithinTx(ctx, func(ctx context.Context) error {
 		var err error
-		expired, err = c.expire(ctx, id)
+		expired, err = c.expire(ctx, id, via)
 		return err
 	})
 	if domain.ErrorKind(err) == domain.KindNotFound {

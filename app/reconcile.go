@@ -89,7 +89,7 @@ func (p *Payments) reconcilePending(ctx context.Context, pending []*domain.Booki
 		case ports.PaymentPaid:
 			p.reconcilePaid(ctx, gateway, gw, b, pay, res)
 		case ports.PaymentFailed, ports.PaymentExpired:
-			expired, err := p.expireOne(ctx, b.ID())
+			expired, err := p.expireOne(ctx, b.ID(), ports.ExpiredByReconcile)
 			if err != nil {
 				res.Unknown++
 				p.Reporter.Report(ctx, err, map[string]string{"booking": b.ID(), "problem": "reconciliation could not expire a hold"})

@@ -51,6 +51,7 @@ func (c *core) oweRefund(ctx context.Context, b *domain.Booking, args RefundArgs
 		return err
 	}
 	args.RefundID = r.ID()
+	ports.AfterCommit(ctx, func() { c.Metrics.Refund(ports.RefundOwed) })
 	return c.Jobs.Enqueue(ctx, args, ports.EnqueueOptions{UniqueKey: "refund:" + args.IdempotencyKey})
 }
 
@@ -98,6 +99,9 @@ func (c *core) attemptRefund(ctx context.Context, id string, tell bool) (domain.
 		err := c.Store.UpdateRefund(ctx, id, func(sr *domain.Refund) error { return unchangedUnless(sr, sr.Issue(providerID, now)) })
 		if err != nil && !errors.Is(err, errUnchanged) {
 			return domain.RefundOwed, err
+		}
+		if err == nil {
+			c.Metrics.Refund(ports.RefundIssued)
 		}
 		c.Logger.InfoContext(ctx, "refund issued", "refund", r.ID(), "booking", r.BookingID(), "amount", r.Amount().String(), "reason", r.Reason())
 		return domain.RefundIssued, nil
@@ -155,8 +159,10 @@ func (c *core) storeAnswer(ctx context.Context, r *domain.Refund, tell bool, mov
 	case err != nil:
 		return domain.RefundOwed, err
 	case attention:
+		c.Metrics.Refund(ports.RefundAttention)
 		return domain.RefundAttention, nil
 	}
+	c.Metrics.Refund(ports.RefundFailed)
 	return domain.RefundOwed, nil
 }
 

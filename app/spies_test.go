@@ -222,6 +222,7 @@ type recordingGateway struct {
 	expiries  []expireCall
 	expireErr []error // what the next ExpireCheckout calls fail with, in order, before they reach the sandbox
 	refundErr []error // what the next Refund calls fail with, in order, before they reach the sandbox
+	openErr   []error // what the next CreateCheckout calls fail with, in order, before they reach the sandbox
 }
 
 // expireCall is one ExpireCheckout call and what the gateway answered.
@@ -275,8 +276,22 @@ type refundCall struct {
 func (g *recordingGateway) CreateCheckout(ctx context.Context, req ports.CheckoutRequest) (ports.Checkout, error) {
 	g.mu.Lock()
 	g.checkouts = append(g.checkouts, req)
+	var err error
+	if len(g.openErr) > 0 {
+		err, g.openErr = g.openErr[0], g.openErr[1:]
+	}
 	g.mu.Unlock()
+	if err != nil {
+		return ports.Checkout{}, err
+	}
 	return g.Gateway.CreateCheckout(ctx, req)
+}
+
+// failCheckouts makes the next CreateCheckout calls fail with errs, one each.
+func (g *recordingGateway) failCheckouts(errs ...error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.openErr = append(g.openErr, errs...)
 }
 
 // failRefunds makes the next Refund calls fail with errs, one each.

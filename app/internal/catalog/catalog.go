@@ -28,6 +28,10 @@ type Config struct {
 	DayTTL time.Duration
 	// Logger receives cache failures, which never fail a call; nil means slog.Default().
 	Logger *slog.Logger
+	// Metrics counts the lookups of each tier, the decoded values and the cache
+	// (ports.CacheTierDecoded, ports.CacheTierShared), per family (Family); nil counts
+	// nothing.
+	Metrics ports.Metrics
 }
 
 // Store is a ports.Store that keeps the cache of its reads in step with its writes.
@@ -40,6 +44,7 @@ type Store struct {
 	ttl     time.Duration
 	dayTTL  time.Duration
 	log     *slog.Logger
+	metrics ports.Metrics
 	zones   sync.Map // zone name → *time.Location
 	loads   singleflight.Group
 	decoded *lru.Cache[string, decodedValue]
@@ -61,11 +66,14 @@ func New(store ports.Store, cache ports.Cache, clock ports.Clock, cfg Config) *S
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = ports.NoMetrics{}
+	}
 	decoded, err := lru.New[string, decodedValue](decodedEntries)
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
-	return &Store{Store: store, cache: cache, clock: clock, ttl: cfg.TTL, dayTTL: cfg.DayTTL, log: cfg.Logger, decoded: decoded}
+	return &Store{Store: store, cache: cache, clock: clock, ttl: cfg.TTL, dayTTL: cfg.DayTTL, log: cfg.Logger, metrics: cfg.Metrics, decoded: decoded}
 }
 
 // cached returns the value of a family, loading and storing it on a miss; concurrent
@@ -82,18 +90,26 @@ func cached[T any](ctx context.Context, s *Store, family string, ttl time.Durati
 		return load()
 	}
 	key := family + "@" + gen
+	label := Family(key)
 	now := time.Now()
 	if m, ok := s.decoded.Get(key); ok && now.Before(m.expires) {
+		s.metrics.CacheLookup(ports.CacheTierDecoded, label, true)
 		return m.value.(T), nil
 	}
+	s.metrics.CacheLookup(ports.CacheTierDecoded, label, false)
 	if b, hit, err := s.cache.Get(ctx, key); err != nil {
+		s.metrics.CacheLookup(ports.CacheTierShared, label, false)
 		s.log.WarnContext(ctx, "cache get failed", "key", key, "err", err)
 	} else if hit {
 		if err := json.Unmarshal(b, &v); err == nil {
+			s.metrics.CacheLookup(ports.CacheTierShared, label, true)
 			s.decoded.Add(key, decodedValue{value: v, expires: now.Add(ttl)})
 			return v, nil
 		}
+		s.metrics.CacheLookup(ports.CacheTierShared, label, false)
 		s.log.WarnContext(ctx, "cache value undecodable", "key", key)
+	} else {
+		s.metrics.CacheLookup(ports.CacheTierShared, label, false)
 	}
 	// The callers sharing a load each decode their own copy of its encoding.
 	shared, err, _ := s.loads.Do(key, func() (any, error) {
@@ -141,6 +157,7 @@ const generationTTL = 24 * time.Hour
 func (s *Store) generation(ctx context.Context, family string) (string, bool) {
 	key := family + "#gen"
 	b, hit, err := s.cache.Get(ctx, key)
+	s.metrics.CacheLookup(ports.CacheTierShared, Family(key), hit && err == nil)
 	if err != nil {
 		s.log.WarnContext(ctx, "cache get failed", "key", key, "err", err)
 		return "", false
