@@ -45,7 +45,8 @@
 // holds its key ("periodic:" and its kind), so they never pile up.
 //
 // Waiting. WaitIdle polls river_job until no job is due or running, in this process or
-// another: what a test, or a process that drains before it exits, waits on.
+// another: what a test, or a process that drains before it exits, waits on. Counts
+// counts the jobs that wait or run, by state and kind, for a gauge of the backlog.
 //
 // Polling. The database/sql driver has no LISTEN connection, so River runs in poll
 // only mode whatever Config.PollOnly says: each Queue looks for due jobs every
