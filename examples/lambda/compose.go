@@ -127,3 +127,7 @@ func provideReporter(cfg Config, log *slog.Logger) (ports.ErrorReporter, func(),
 func provideGateways(cfg Config, sb *sandbox.Gateway, url PublicURL, clock ports.Clock, log *slog.Logger) (ports.Gateways, error) {
 	return compose.Gateways(cfg.Payments, sb, string(url), clock, log)
 }
+
+// noAppMetrics counts nothing: a function's invocations are short-lived and serve no
+// /metrics.
+func noAppMetrics() ports.Metrics { return ports.NoMetrics{} }

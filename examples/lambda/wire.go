@@ -31,7 +31,7 @@ func NewFunction(ctx context.Context, cfg Config, log *slog.Logger, clock ports.
 		system.NewIDs, wire.Bind(new(ports.IDs), new(system.IDs)), provideReporter,
 		sandbox.New, provideSandboxConfig, configuredPublicURL, provideGateways,
 		app.ProviderSet, provideAppConfig,
-		provideWorkers,
+		provideWorkers, noAppMetrics,
 		wire.Struct(new(Function), "*"),
 	)
 	return nil, nil, nil

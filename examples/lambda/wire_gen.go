@@ -67,6 +67,7 @@ func NewFunction(ctx context.Context, cfg Config, log *slog.Logger, clock ports.
 	}
 	inprocConfig := provideQueueConfig(log, clock, errorReporter)
 	queue := inproc.New(inprocConfig)
+	metrics := noAppMetrics()
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -77,6 +78,7 @@ func NewFunction(ctx context.Context, cfg Config, log *slog.Logger, clock ports.
 		IDs:      iDs,
 		Reporter: errorReporter,
 		Logger:   log,
+		Metrics:  metrics,
 	}
 	appConfig := provideAppConfig(cfg)
 	appApp, err := app.New(deps, appConfig)

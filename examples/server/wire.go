@@ -38,15 +38,16 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 // the use cases over the Postgres store of MATCHPOINT_DATABASE_URL, with the cache the
 // servers share, and no listener, HTTP API or running queue.
 func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool, func(), error) {
-	wire.Build(postgresSet, configuredPublicURL, useCaseSet, wire.Struct(new(AdminTool), "*"))
+	wire.Build(postgresSet, configuredPublicURL, useCaseSet, noAppMetrics, wire.Struct(new(AdminTool), "*"))
 	return nil, nil, nil
 }
 
 // embeddedSet is everything but the store: the use cases and their adapters
-// (useCaseSet), the listener, the metrics and the HTTP API.
+// (useCaseSet), the listener, the metrics (the server's and the use cases') and the
+// HTTP API.
 var embeddedSet = wire.NewSet(
 	useCaseSet,
-	provideListener, providePublicURL, provideMetrics,
+	provideListener, providePublicURL, provideMetrics, provideAppMetrics,
 	httpapi.ProviderSet, provideHTTPConfig,
 	wire.Struct(new(Server), "*"),
 )

@@ -68,6 +68,22 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 	}
 	inprocConfig := provideQueueConfig(log, clock, errorReporter)
 	queue := inproc.New(inprocConfig)
+	dbPool := noDBPool()
+	metrics, cleanup4, err := provideMetrics(cfg, dbPool)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	portsMetrics, err := provideAppMetrics(metrics, cache)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -78,24 +94,18 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		IDs:      iDs,
 		Reporter: errorReporter,
 		Logger:   log,
+		Metrics:  portsMetrics,
 	}
 	appConfig := provideAppConfig(cfg)
 	appApp, err := app.New(deps, appConfig)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	readiness := noReadiness()
-	dbPool := noDBPool()
-	metrics, cleanup4, err := provideMetrics(cfg, dbPool)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
@@ -181,6 +191,24 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		cleanup()
 		return nil, nil, err
 	}
+	dbPool := primaryDBPool(db)
+	metrics, cleanup5, err := provideMetrics(cfg, dbPool)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	portsMetrics, err := provideAppMetrics(metrics, cache)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -191,10 +219,12 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		IDs:      iDs,
 		Reporter: errorReporter,
 		Logger:   log,
+		Metrics:  portsMetrics,
 	}
 	appConfig := provideAppConfig(cfg)
 	appApp, err := app.New(deps, appConfig)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -202,15 +232,6 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		return nil, nil, err
 	}
 	readiness := dbReadiness(db)
-	dbPool := primaryDBPool(db)
-	metrics, cleanup5, err := provideMetrics(cfg, dbPool)
-	if err != nil {
-		cleanup4()
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
@@ -286,6 +307,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		cleanup()
 		return nil, nil, err
 	}
+	metrics := noAppMetrics()
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -296,6 +318,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		IDs:      iDs,
 		Reporter: errorReporter,
 		Logger:   log,
+		Metrics:  metrics,
 	}
 	appConfig := provideAppConfig(cfg)
 	appApp, err := app.New(deps, appConfig)
@@ -319,10 +342,11 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 // wire.go:
 
 // embeddedSet is everything but the store: the use cases and their adapters
-// (useCaseSet), the listener, the metrics and the HTTP API.
+// (useCaseSet), the listener, the metrics (the server's and the use cases') and the
+// HTTP API.
 var embeddedSet = wire.NewSet(
 	useCaseSet,
-	provideListener, providePublicURL, provideMetrics, httpapi.ProviderSet, provideHTTPConfig, wire.Struct(new(Server), "*"),
+	provideListener, providePublicURL, provideMetrics, provideAppMetrics, httpapi.ProviderSet, provideHTTPConfig, wire.Struct(new(Server), "*"),
 )
 
 // inprocSet is the in-process queue, the memory store's.

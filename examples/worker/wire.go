@@ -22,7 +22,7 @@ import (
 // queue on the same database, the listener of its health checks, and its metrics.
 func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func(), error) {
 	wire.Build(
-		provideListener, providePublicURL, provideMetrics,
+		provideListener, providePublicURL, provideMetrics, provideAppMetrics,
 		postgres.ProviderSet, provideDB,
 		provideRiverQueue, wire.Bind(new(ports.JobQueue), new(*riverqueue.Queue)),
 		provideCache,

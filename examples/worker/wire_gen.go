@@ -80,6 +80,23 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		cleanup()
 		return nil, nil, err
 	}
+	metrics, cleanup5, err := provideMetrics(cfg, db)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	portsMetrics, err := provideAppMetrics(metrics, cache, queue, log)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	deps := app.Deps{
 		Store:    store,
 		Cache:    cache,
@@ -90,18 +107,12 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		IDs:      iDs,
 		Reporter: errorReporter,
 		Logger:   log,
+		Metrics:  portsMetrics,
 	}
 	appConfig := provideAppConfig(cfg)
 	appApp, err := app.New(deps, appConfig)
 	if err != nil {
-		cleanup4()
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	metrics, cleanup5, err := provideMetrics(cfg, db)
-	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
