@@ -14,7 +14,8 @@ import (
 
 // Metrics is the worker's Prometheus registry, its own rather than the process-wide
 // default: the Go runtime's (go_*) and the process's (process_*) metrics, and the
-// database pool's (go_sql_*{db_name="primary"}). /metrics serves them beside the
+// database pool's (go_sql_*{db_name="primary"}); provideAppMetrics adds the use
+// cases' and River's (see appmetrics.go). /metrics serves them beside the
 // health checks, or on Listener when MATCHPOINT_METRICS_ADDR gives it an address of
 // its own.
 type Metrics struct {
