@@ -173,3 +173,26 @@ func find(t *testing.T, reg *prometheus.Registry, name string, labels map[string
 	}
 	return nil
 }
+
+// BenchmarkCacheLookup measures what counting a lookup adds to every cached read of
+// the use cases.
+func BenchmarkCacheLookup(b *testing.B) {
+	m, err := prommetrics.New(prometheus.NewRegistry())
+	require.NoError(b, err)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.CacheLookup(ports.CacheTierDecoded, "day", true)
+		}
+	})
+}
+
+// BenchmarkJob measures what counting and timing a job adds to its run.
+func BenchmarkJob(b *testing.B) {
+	m, err := prommetrics.New(prometheus.NewRegistry())
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Job("notify.booking", ports.JobSucceeded, 30*time.Millisecond, 5*time.Millisecond)
+	}
+}
