@@ -209,8 +209,8 @@ func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids port
 	return compose.SandboxConfig(string(url), cfg.SandboxSecret, clock, ids, log)
 }
 
-func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness, reporter ports.ErrorReporter, m *Metrics) httpapi.Config {
-	cfg := httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: ready, Reporter: reporter, Observe: m.Observe}
+func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness, reporter ports.ErrorReporter, m *Metrics, rl httpapi.RateLimit) httpapi.Config {
+	cfg := httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: ready, Reporter: reporter, Observe: m.Observe, RateLimit: rl}
 	if p, ok := reporter.(panicReporter); ok {
 		cfg.OnPanic = p.ReportPanic // keeps the panic's stack
 	}

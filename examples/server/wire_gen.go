@@ -96,7 +96,15 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		cleanup()
 		return nil, nil, err
 	}
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics)
+	rateLimit, cleanup5, err := provideRateLimit(cfg, log, metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics, rateLimit)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:   cfg,
@@ -112,6 +120,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Clock:    clock,
 	}
 	return server, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -211,7 +220,16 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		cleanup()
 		return nil, nil, err
 	}
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics)
+	rateLimit, cleanup6, err := provideRateLimit(cfg, log, metrics)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics, rateLimit)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:   cfg,
@@ -227,6 +245,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Clock:    clock,
 	}
 	return server, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -322,7 +341,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 // (useCaseSet), the listener, the metrics and the HTTP API.
 var embeddedSet = wire.NewSet(
 	useCaseSet,
-	provideListener, providePublicURL, provideMetrics, httpapi.ProviderSet, provideHTTPConfig, wire.Struct(new(Server), "*"),
+	provideListener, providePublicURL, provideMetrics, httpapi.ProviderSet, provideHTTPConfig, provideRateLimit, wire.Struct(new(Server), "*"),
 )
 
 // inprocSet is the in-process queue, the memory store's.
