@@ -28,11 +28,14 @@ type Server struct {
 	App      *app.App
 	Cache    ports.Cache
 	API      *httpapi.Handler
-	Metrics  *Metrics
-	Queue    JobRunner
-	Outbox   *outbox.Outbox
-	Sandbox  *sandbox.Gateway
-	Clock    ports.Clock
+	// RateLimit is the API's rate limits, with the limiter that counts them (nil
+	// when MATCHPOINT_RATE_LIMIT is off).
+	RateLimit httpapi.RateLimit
+	Metrics   *Metrics
+	Queue     JobRunner
+	Outbox    *outbox.Outbox
+	Sandbox   *sandbox.Gateway
+	Clock     ports.Clock
 }
 
 // PublicURL is the base URL customers use to reach the server.

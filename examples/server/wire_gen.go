@@ -107,17 +107,18 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics, rateLimit)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
-		Config:   cfg,
-		Logger:   log,
-		Listener: listener,
-		App:      appApp,
-		Cache:    cache,
-		API:      handler,
-		Metrics:  metrics,
-		Queue:    queue,
-		Outbox:   outboxOutbox,
-		Sandbox:  gateway,
-		Clock:    clock,
+		Config:    cfg,
+		Logger:    log,
+		Listener:  listener,
+		App:       appApp,
+		Cache:     cache,
+		API:       handler,
+		RateLimit: rateLimit,
+		Metrics:   metrics,
+		Queue:     queue,
+		Outbox:    outboxOutbox,
+		Sandbox:   gateway,
+		Clock:     clock,
 	}
 	return server, func() {
 		cleanup5()
@@ -232,17 +233,18 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics, rateLimit)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
-		Config:   cfg,
-		Logger:   log,
-		Listener: listener,
-		App:      appApp,
-		Cache:    cache,
-		API:      handler,
-		Metrics:  metrics,
-		Queue:    queue,
-		Outbox:   outboxOutbox,
-		Sandbox:  gateway,
-		Clock:    clock,
+		Config:    cfg,
+		Logger:    log,
+		Listener:  listener,
+		App:       appApp,
+		Cache:     cache,
+		API:       handler,
+		RateLimit: rateLimit,
+		Metrics:   metrics,
+		Queue:     queue,
+		Outbox:    outboxOutbox,
+		Sandbox:   gateway,
+		Clock:     clock,
 	}
 	return server, func() {
 		cleanup6()
