@@ -251,7 +251,7 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 			return !a.RateLimit.Limiter.(*fallback.Limiter).Degraded() && !b.RateLimit.Limiter.(*fallback.Limiter).Degraded()
 		}, 10*time.Second, 100*time.Millisecond, "both servers use Redis again")
 		fresh := map[string]string{"X-Forwarded-For": "198.51.100.24"}
-		start := time.Now()
+		start = time.Now()
 		allowed := 0
 		for i := range 2 * budget {
 			if servers[i%2].do(t, "GET", path, "", fresh).status == http.StatusOK {
