@@ -9,14 +9,16 @@ import (
 
 // clientAddr returns the address a request's budgets are counted by. It is the peer's
 // address unless the peer is one of the trusted proxies: then it is the right-most
-// address of the Forwarded header (RFC 7239), or of X-Forwarded-For when there is no
-// Forwarded header, that is not itself a trusted proxy. The addresses left of it were
-// written by the client or by proxies nobody vouches for, so they are never taken.
+// address of the header the proxies write (forwarded: the for= parameters of Forwarded,
+// RFC 7239; otherwise X-Forwarded-For) that is not itself a trusted proxy. The
+// addresses left of it were written by the client or by proxies nobody vouches for, so
+// they are never taken; nor is the other header, which the proxies pass on as the
+// client wrote it.
 //
 // An IPv6 client is counted by its /64 network, which one subscriber usually holds
 // whole: counting single addresses would hand it 2^64 budgets. A hop that is not an
 // address (RFC 7239's "unknown" or an obfuscated identifier) is taken as written.
-func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+func clientAddr(r *http.Request, trusted []netip.Prefix, forwarded bool) string {
 	peer, ok := remoteAddr(r.RemoteAddr)
 	if !ok {
 		return r.RemoteAddr // not an address (a test's or a custom listener's)
@@ -24,8 +26,10 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	if !isTrusted(peer, trusted) {
 		return addrKey(peer)
 	}
-	hops := forwardedFor(r.Header)
-	if len(hops) == 0 {
+	var hops []string
+	if forwarded {
+		hops = forwardedFor(r.Header)
+	} else {
 		hops = xForwardedFor(r.Header)
 	}
 	client := addrKey(peer)

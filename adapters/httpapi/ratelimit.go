@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,10 +78,14 @@ type RateLimit struct {
 	// from its budget at other clubs. A factor must be positive.
 	Clubs map[string]float64
 	// TrustedProxies are the networks of the proxies in front of the server. Only a
-	// request whose peer is in one of them has its client taken from its Forwarded or
-	// X-Forwarded-For header (the right-most address that is not a trusted proxy);
-	// otherwise, and by default, the headers are ignored and the peer is the client.
+	// request whose peer is in one of them has its client taken from its
+	// ProxyHeader (the right-most address that is not a trusted proxy); otherwise, and
+	// by default, the headers are ignored and the peer is the client.
 	TrustedProxies []netip.Prefix
+	// ProxyHeader is the header the trusted proxies name the client in:
+	// "X-Forwarded-For" (the default, when empty) or "Forwarded" (RFC 7239). The other
+	// is never read: a proxy passes it on as the client wrote it.
+	ProxyHeader string
 	// OnReject, if set, hears of every request answered 429, with the name of the
 	// budget used up (BudgetPublic, …). It must be quick: a metric's counter.
 	OnReject func(budget string)
@@ -118,6 +123,9 @@ func (rl RateLimit) Validate() error {
 		if err := l.Validate(); err != nil {
 			return domain.Errorf(domain.CodeInvalid, "rate limit of %s: %s", name, domain.ErrorMessage(err))
 		}
+	}
+	if !slices.Contains([]string{"", "X-Forwarded-For", "Forwarded"}, http.CanonicalHeaderKey(rl.ProxyHeader)) {
+		return domain.Errorf(domain.CodeInvalid, "rate limit: the proxy header %q is neither X-Forwarded-For nor Forwarded", rl.ProxyHeader)
 	}
 	for club, f := range rl.Clubs {
 		if !(f > 0) || math.IsInf(f, 0) {
@@ -183,6 +191,7 @@ type limits struct {
 	cfg     RateLimit
 	log     *slog.Logger
 	blocked *lru.Cache[string, block] // client address → until its failed checks are allowed again
+	fwd     bool                      // the proxies name the client in Forwarded
 	health  limiterHealth
 }
 
@@ -200,7 +209,7 @@ func newLimits(rl RateLimit, log *slog.Logger) *limits {
 		rl.Clock = ports.SystemClock{}
 	}
 	blocked, _ := lru.New[string, block](maxBlocked) // a positive size cannot fail
-	return &limits{cfg: rl.withDefaults(), log: log, blocked: blocked}
+	return &limits{cfg: rl.withDefaults(), log: log, blocked: blocked, fwd: http.CanonicalHeaderKey(rl.ProxyHeader) == "Forwarded"}
 }
 
 // before takes the request's route budget and, on a route that checks credentials,
@@ -210,7 +219,7 @@ func (l *limits) before(w http.ResponseWriter, r *http.Request, c routeClass) er
 	if l == nil || c == classNone {
 		return nil
 	}
-	client := clientAddr(r, l.cfg.TrustedProxies)
+	client := clientAddr(r, l.cfg.TrustedProxies, l.fwd)
 	if c.checksCredentials() {
 		if b, ok := l.blocked.Get(client); ok {
 			if wait := b.until.Sub(l.cfg.Clock.Now()); wait > 0 {
@@ -248,7 +257,7 @@ func (l *limits) after(r *http.Request, c routeClass, err error) {
 	if l == nil || err == nil || !c.checksCredentials() || !c.failedCheck(err) {
 		return
 	}
-	client := clientAddr(r, l.cfg.TrustedProxies)
+	client := clientAddr(r, l.cfg.TrustedProxies, l.fwd)
 	d, lerr := l.cfg.Limiter.Allow(r.Context(), BudgetAuthFailures+":"+client, l.cfg.AuthFailures)
 	if lerr != nil {
 		l.failed(r.Context(), BudgetAuthFailures, lerr)

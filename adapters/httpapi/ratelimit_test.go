@@ -150,18 +150,37 @@ func TestRateLimitTakesTheClientFromTrustedProxies(t *testing.T) {
 	assertProblem(t, getFrom(l, proxy, xff("198.51.100.1, 10.2.3.4")), http.StatusTooManyRequests, "rate_limited")
 	assert.Equal(t, http.StatusOK, getFrom(l, proxy, xff("198.51.100.2")).Code, "another client behind the proxy")
 
-	// Forwarded (RFC 7239) wins over X-Forwarded-For, with quoted IPv6 and ports.
-	fwd := map[string]string{"Forwarded": `for=198.51.100.3;proto=https, for="[fd00::7]:443"`, "X-Forwarded-For": "198.51.100.1"}
-	require.Equal(t, http.StatusOK, getFrom(l, proxy, fwd).Code, "198.51.100.3 is a new client")
-	assertProblem(t, getFrom(l, proxy, map[string]string{"Forwarded": "for=198.51.100.3:5555"}), http.StatusTooManyRequests, "rate_limited")
-	require.Equal(t, http.StatusOK, getFrom(l, proxy, map[string]string{"Forwarded": `for="[2001:db8::1]:80"`}).Code)
-	// the same /64.
-	assertProblem(t, getFrom(l, proxy, map[string]string{"Forwarded": "for=\"[2001:db8::2]\""}), http.StatusTooManyRequests, "rate_limited")
+	// Forwarded is not read when the proxies write X-Forwarded-For: a client could write it.
+	assertProblem(t, getFrom(l, proxy, map[string]string{"Forwarded": "for=198.51.100.3", "X-Forwarded-For": "198.51.100.1"}), http.StatusTooManyRequests, "rate_limited")
 
 	require.Equal(t, http.StatusOK, getFrom(l, "10.9.9.9:1", nil).Code, "a proxy's own request counts as the proxy")
 	require.Equal(t, http.StatusOK, getFrom(l, "192.0.2.77:1", xff("10.0.0.1")).Code)
 	// an untrusted peer is the client, whatever it says.
 	assertProblem(t, getFrom(l, "192.0.2.77:1", xff("198.51.100.9")), http.StatusTooManyRequests, "rate_limited")
+}
+
+func TestRateLimitTakesTheClientFromTheForwardedHeader(t *testing.T) {
+	t.Parallel()
+	l := newLimited(t, httpapi.RateLimit{Public: perMinute(1), ProxyHeader: "forwarded", TrustedProxies: []netip.Prefix{
+		netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8"),
+	}})
+	const proxy = "10.0.0.1:4000"
+	fwd := func(v string) map[string]string { return map[string]string{"Forwarded": v} }
+
+	require.Equal(t, http.StatusOK, getFrom(l, proxy, fwd(`for=198.51.100.3;proto=https, for="[fd00::7]:443"`)).Code)
+	// The same client: with a port, quoted, with other parameters, or after a spoofed hop.
+	for _, v := range []string{"for=198.51.100.3:5555", `for="198.51.100.3"`, "proto=http;for=198.51.100.3;by=10.0.0.1", "for=6.6.6.6, FOR=198.51.100.3"} {
+		assertProblem(t, getFrom(l, proxy, fwd(v)), http.StatusTooManyRequests, "rate_limited")
+	}
+	// X-Forwarded-For is not read when the proxies write Forwarded.
+	assertProblem(t, getFrom(l, proxy, map[string]string{"Forwarded": "for=198.51.100.3", "X-Forwarded-For": "198.51.100.50"}), http.StatusTooManyRequests, "rate_limited")
+
+	require.Equal(t, http.StatusOK, getFrom(l, proxy, fwd(`for="[2001:db8::1]:80"`)).Code)
+	// The same /64.
+	assertProblem(t, getFrom(l, proxy, fwd(`for="[2001:db8::2]"`)), http.StatusTooManyRequests, "rate_limited")
+	// An obfuscated identifier is a client of its own.
+	require.Equal(t, http.StatusOK, getFrom(l, proxy, fwd("for=_hidden")).Code)
+	assertProblem(t, getFrom(l, proxy, fwd("for=_hidden")), http.StatusTooManyRequests, "rate_limited")
 }
 
 func TestRateLimitBookingsAreTighterThanReads(t *testing.T) {
@@ -246,6 +265,20 @@ func TestRateLimitWebhooksPerProvider(t *testing.T) {
 	assert.NotEqual(t, http.StatusTooManyRequests, res.Code, "another provider has a budget of its own")
 }
 
+func TestRateLimitBadWebhookSignaturesAreFailedChecks(t *testing.T) {
+	t.Parallel()
+	l := newLimited(t, httpapi.RateLimit{AuthFailures: perMinute(2)})
+	const forger = "198.51.100.40:1"
+	forged := request{method: http.MethodPost, path: "/v1/webhooks/" + provider, body: `{"event_id":"evt_x"}`, header: map[string]string{sigHeader: "00"}}
+	for range 2 {
+		assertProblem(t, l.from(forger, forged), http.StatusUnauthorized, "bad_signature")
+	}
+	assertProblem(t, l.from(forger, forged), http.StatusTooManyRequests, "rate_limited")
+	assert.Equal(t, 1, l.rejected.of(httpapi.BudgetAuthFailures))
+	res := l.webhook(webhookEvent{EventID: "evt_ok", Type: "paid", BookingID: "nope", Ref: "co_nope", Amount: 100, Currency: "ARS"})
+	assert.NotEqual(t, http.StatusTooManyRequests, res.Code, "the provider's own address is not refused: %s", res.Body.String())
+}
+
 func TestRateLimitPerClubFactor(t *testing.T) {
 	t.Parallel()
 	l := newLimited(t, httpapi.RateLimit{Public: perMinute(2), Clubs: map[string]float64{clubSlug: 2}})
@@ -298,6 +331,8 @@ func TestRateLimitValidate(t *testing.T) {
 	require.NoError(t, httpapi.RateLimit{}.Validate(), "zero limits take the defaults")
 	assert.Error(t, httpapi.RateLimit{Bookings: ports.Limit{Events: 1, Per: time.Minute}}.Validate())
 	assert.Error(t, httpapi.RateLimit{Clubs: map[string]float64{"x": 0}}.Validate())
+	assert.Error(t, httpapi.RateLimit{ProxyHeader: "X-Real-IP"}.Validate())
+	require.NoError(t, httpapi.RateLimit{ProxyHeader: "forwarded"}.Validate())
 	for _, l := range []ports.Limit{httpapi.DefaultRateLimit.Public, httpapi.DefaultRateLimit.Bookings, httpapi.DefaultRateLimit.Admin,
 		httpapi.DefaultRateLimit.AuthFailures, httpapi.DefaultRateLimit.Webhooks} {
 		require.NoError(t, l.Validate())

@@ -43,6 +43,8 @@ type RateLimitVars struct {
 	// TrustedProxies are the networks of the proxies in front of the server, whose
 	// Forwarded and X-Forwarded-For headers name the client.
 	TrustedProxies []string `env:"MATCHPOINT_TRUSTED_PROXIES" envSeparator:"," want:"IP networks (CIDR) or addresses separated by commas, such as 10.0.0.0/8,192.0.2.7" help:"networks of the proxies in front of the server: only their Forwarded and X-Forwarded-For headers are believed"`
+	// ProxyHeader is the header the trusted proxies name the client in.
+	ProxyHeader string `env:"MATCHPOINT_TRUSTED_PROXY_HEADER" envDefault:"X-Forwarded-For" want:"X-Forwarded-For or Forwarded" help:"the header the trusted proxies name the client in: X-Forwarded-For or Forwarded (RFC 7239); the other is ignored"`
 
 	// Limits are the budgets the variables configure, without a Limiter; off when
 	// RateLimitOn is false.
@@ -158,6 +160,14 @@ func (v *RateLimitVars) check(e envconf.Environment) error {
 	}
 	if v.Limits.TrustedProxies, err = parseTrustedProxies(v.TrustedProxies); err != nil {
 		return fmt.Errorf("%w (%v)", e.Bad("TrustedProxies"), err)
+	}
+	switch strings.ToLower(strings.TrimSpace(v.ProxyHeader)) {
+	case "x-forwarded-for":
+		v.Limits.ProxyHeader = "X-Forwarded-For"
+	case "forwarded":
+		v.Limits.ProxyHeader = "Forwarded"
+	default:
+		return e.Bad("ProxyHeader")
 	}
 	return v.Limits.Validate()
 }

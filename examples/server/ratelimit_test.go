@@ -35,19 +35,22 @@ func TestRateLimitConfig(t *testing.T) {
 		[]ports.Limit{cfg.RateLimits.Limits.Public, cfg.RateLimits.Limits.Bookings, cfg.RateLimits.Limits.Admin, cfg.RateLimits.Limits.AuthFailures, cfg.RateLimits.Limits.Webhooks},
 		"the variables' defaults are httpapi's")
 	assert.Empty(t, cfg.RateLimits.Limits.TrustedProxies, "no proxy is trusted by default")
+	assert.Equal(t, "X-Forwarded-For", cfg.RateLimits.Limits.ProxyHeader)
 
 	cfg, err = load(map[string]string{
-		"MATCHPOINT_RATE_LIMIT":          "OFF",
-		"MATCHPOINT_RATE_LIMIT_PUBLIC":   "30/s",
-		"MATCHPOINT_RATE_LIMIT_BOOKINGS": " 3 / 2m burst 1 ",
-		"MATCHPOINT_RATE_LIMIT_CLUBS":    "demo=2x, small-club=0.5",
-		"MATCHPOINT_TRUSTED_PROXIES":     "10.0.0.0/8, 192.0.2.7,fd00::/8",
+		"MATCHPOINT_RATE_LIMIT":           "OFF",
+		"MATCHPOINT_RATE_LIMIT_PUBLIC":    "30/s",
+		"MATCHPOINT_RATE_LIMIT_BOOKINGS":  " 3 / 2m burst 1 ",
+		"MATCHPOINT_RATE_LIMIT_CLUBS":     "demo=2x, small-club=0.5",
+		"MATCHPOINT_TRUSTED_PROXIES":      "10.0.0.0/8, 192.0.2.7,fd00::/8",
+		"MATCHPOINT_TRUSTED_PROXY_HEADER": "forwarded",
 	})
 	require.NoError(t, err)
 	assert.False(t, cfg.RateLimits.RateLimitOn)
 	assert.Equal(t, ports.Limit{Events: 30, Per: time.Second, Burst: 30}, cfg.RateLimits.Limits.Public)
 	assert.Equal(t, ports.Limit{Events: 3, Per: 2 * time.Minute, Burst: 1}, cfg.RateLimits.Limits.Bookings)
 	assert.Equal(t, map[string]float64{"demo": 2, "small-club": 0.5}, cfg.RateLimits.Limits.Clubs)
+	assert.Equal(t, "Forwarded", cfg.RateLimits.Limits.ProxyHeader)
 	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("fd00::/8")},
 		cfg.RateLimits.Limits.TrustedProxies)
 
@@ -60,6 +63,7 @@ func TestRateLimitConfig(t *testing.T) {
 		"MATCHPOINT_RATE_LIMIT_WEBHOOKS":      {"-1/1s"},
 		"MATCHPOINT_RATE_LIMIT_CLUBS":         {"demo", "demo=0", "demo=-2x", "demo=twice", "=2", "demo=2,demo=3"},
 		"MATCHPOINT_TRUSTED_PROXIES":          {"10.0.0.0/33", "proxy.local"},
+		"MATCHPOINT_TRUSTED_PROXY_HEADER":     {"X-Real-IP"},
 	} {
 		for _, v := range bad {
 			_, err := load(map[string]string{name: v})
@@ -122,6 +126,37 @@ func TestRateLimitOnTheServer(t *testing.T) {
 	assert.Equal(t, http.StatusOK, s.do(t, "GET", "/healthz", "", client).status)
 	assert.Equal(t, 1.0, counterValue(t, s, "ratelimit_rejections_total", map[string]string{"budget": "public"}))
 	assert.Equal(t, 0.0, counterValue(t, s, "ratelimit_rejections_total", map[string]string{"budget": "bookings"}))
+}
+
+// TestRateLimitFailedKeysAndClubFactor: wrong API keys use up the address's budget of
+// failures, after which even the right key is refused from that address; a club's
+// factor scales its budgets.
+func TestRateLimitFailedKeysAndClubFactor(t *testing.T) {
+	s := limitedServer(t, map[string]string{
+		"MATCHPOINT_RATE_LIMIT_AUTH_FAILURES": "2/1m", "MATCHPOINT_RATE_LIMIT_PUBLIC": "2/1m",
+		"MATCHPOINT_RATE_LIMIT_CLUBS": "demo=1.5x",
+	}, nil)
+	courts := "/v1/admin/clubs/demo/courts"
+	attacker := func(key string) map[string]string {
+		return map[string]string{"X-Forwarded-For": "198.51.100.30", "Authorization": "Bearer " + key}
+	}
+	for range 2 {
+		assert.Equal(t, http.StatusUnauthorized, s.do(t, "GET", courts, "", attacker("mpk_guess")).status)
+	}
+	r, h := s.doWithHeader(t, "GET", courts, "", attacker(s.demo.APIKey))
+	assert.Equal(t, http.StatusTooManyRequests, r.status, r.raw)
+	assert.Equal(t, "30", h.Get("Retry-After"))
+	r = s.do(t, "GET", courts, "", map[string]string{"X-Forwarded-For": "198.51.100.31", "Authorization": "Bearer " + s.demo.APIKey})
+	assert.Equal(t, http.StatusOK, r.status, "another address is not refused")
+	assert.Equal(t, 1.0, counterValue(t, s, "ratelimit_rejections_total", map[string]string{"budget": "auth_failures"}))
+
+	client := map[string]string{"X-Forwarded-For": "198.51.100.32"}
+	for range 3 {
+		r, h := s.doWithHeader(t, "GET", availabilityFor(s), "", client)
+		require.Equal(t, http.StatusOK, r.status, r.raw)
+		assert.Equal(t, "3", h.Get("RateLimit-Limit"), "2 × 1.5")
+	}
+	assert.Equal(t, http.StatusTooManyRequests, s.do(t, "GET", availabilityFor(s), "", client).status)
 }
 
 // TestRateLimitOff: MATCHPOINT_RATE_LIMIT=off limits nothing and sends no headers.
