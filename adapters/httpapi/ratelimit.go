@@ -308,8 +308,13 @@ func (l *limits) rejected(budget string, limit ports.Limit) error {
 	return domain.Errorf(domain.CodeRateLimited, "too many %s: at most %d per %s are allowed; retry after the seconds of Retry-After", what, limit.Events, limit.Per)
 }
 
-// failed records a limiter's failure: the request goes through.
+// failed records a limiter's failure: the request goes through. A call cut short by
+// the request's own end (its client gone, its deadline passed) is not the limiter's
+// failure.
 func (l *limits) failed(ctx context.Context, budget string, err error) {
+	if ctx.Err() != nil {
+		return
+	}
 	if l.cfg.OnError != nil {
 		l.cfg.OnError(budget)
 	}
