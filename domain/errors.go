@@ -19,6 +19,7 @@ const (
 	KindForbidden    Kind = "forbidden"    // the caller is known but may not do this
 	KindUnauthorized Kind = "unauthorized" // the caller is not authenticated
 	KindUnavailable  Kind = "unavailable"  // a dependency (payment provider, store) failed; retry later
+	KindRateLimited  Kind = "rate_limited" // the caller has used up its request budget; retry later
 	KindInternal     Kind = "internal"     // a bug or an unexpected failure
 )
 
@@ -53,6 +54,7 @@ const (
 	CodeUnauthorized         = "unauthorized"
 	CodeForbidden            = "forbidden"
 	CodeUnavailable          = "unavailable"
+	CodeRateLimited          = "rate_limited" // too many requests from the caller, or too many failed credentials
 	CodeInternal             = "internal"
 )
 
@@ -86,6 +88,7 @@ var kinds = map[string]Kind{
 	CodeBadSignature:         KindUnauthorized,
 	CodeUnauthorized:         KindUnauthorized,
 	CodeUnavailable:          KindUnavailable,
+	CodeRateLimited:          KindRateLimited,
 	CodeInternal:             KindInternal,
 }
 
@@ -130,6 +133,7 @@ var (
 	ErrUnauthorized         = sentinel(CodeUnauthorized)
 	ErrForbidden            = sentinel(CodeForbidden)
 	ErrUnavailable          = sentinel(CodeUnavailable)
+	ErrRateLimited          = sentinel(CodeRateLimited)
 	ErrInternal             = sentinel(CodeInternal)
 )
 

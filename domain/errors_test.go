@@ -164,6 +164,7 @@ var sentinels = map[string]*domain.Error{
 	domain.CodeUnauthorized:         domain.ErrUnauthorized,
 	domain.CodeForbidden:            domain.ErrForbidden,
 	domain.CodeUnavailable:          domain.ErrUnavailable,
+	domain.CodeRateLimited:          domain.ErrRateLimited,
 	domain.CodeInternal:             domain.ErrInternal,
 }
 
@@ -201,6 +202,7 @@ func TestTheKindsOfSomeCodes(t *testing.T) {
 		domain.CodeForbidden:            domain.KindForbidden,
 		domain.CodeBadSignature:         domain.KindUnauthorized,
 		domain.CodeUnavailable:          domain.KindUnavailable,
+		domain.CodeRateLimited:          domain.KindRateLimited,
 		domain.CodeInternal:             domain.KindInternal,
 		"no_such_code":                  domain.KindInternal,
 	} {

@@ -13,8 +13,9 @@ import (
 // adminFunc is an admin endpoint, called with the club its API key administers.
 type adminFunc func(w http.ResponseWriter, r *http.Request, club domain.Club) error
 
-// admin authenticates the request's API key for the club in the path before fn runs.
-// The key comes from "Authorization: Bearer <key>" or, failing that, "X-API-Key".
+// admin authenticates the request's API key for the club in the path, and takes the
+// request from the key's rate limit, before fn runs. The key comes from
+// "Authorization: Bearer <key>" or, failing that, "X-API-Key".
 func (h *Handler) admin(fn adminFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		key := bearerToken(r.Header)
@@ -23,6 +24,9 @@ func (h *Handler) admin(fn adminFunc) handlerFunc {
 		}
 		club, err := h.app.Admin.Authenticate(r.Context(), r.PathValue("club"), key)
 		if err != nil {
+			return err
+		}
+		if err := h.limits.admin(w, r, key); err != nil {
 			return err
 		}
 		return fn(w, r, club)

@@ -14,11 +14,19 @@
 // described by openapi.yaml, embedded and served at /openapi.yaml; a test keeps it in
 // step with the routes the Handler registers.
 //
+// Requests are rate limited when Config.RateLimit has a Limiter (ratelimit.go): per
+// client address on the public routes (the address taken from Forwarded or
+// X-Forwarded-For only behind Config.RateLimit.TrustedProxies, clientip.go), per API key
+// on the admin routes, per payment provider on webhooks, and per client address on
+// failed credential checks. A request over its budget is a 429 rate_limited problem
+// with Retry-After; every limited answer carries RateLimit-Limit, -Remaining, -Reset
+// and -Policy. A limiter that fails lets requests through.
+//
 // Club reports (reports.go) are the one answer that is not JSON: a ready report is
 // downloaded as its CSV, text/csv with Content-Disposition: attachment.
 //
-// The package imports domain, ports, app, the standard library and Wire only — never
-// another adapter. Pages of other adapters (the sandbox payment checkout) are mounted
+// The package imports domain, ports, app, the standard library, Wire and golang-lru (the
+// addresses refused for their failed checks) only — never another adapter. Pages of other adapters (the sandbox payment checkout) are mounted
 // through Config.Extra by the composition root. Metrics likewise: Config.Observe hears
 // of every request answered — its route pattern, method, status and duration — and the
 // composition root counts them with the metrics library of its choice.

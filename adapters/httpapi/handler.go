@@ -69,6 +69,9 @@ type Config struct {
 	// the request's goroutine, so it must be quick: a metrics library's counters, for
 	// example.
 	Observe func(route, method string, status int, d time.Duration)
+	// RateLimit limits the requests of each client, API key and payment provider;
+	// its zero value (no Limiter) limits nothing.
+	RateLimit RateLimit
 }
 
 // Handler serves the Match Point HTTP API. It implements http.Handler.
@@ -84,6 +87,7 @@ type Handler struct {
 	report  ports.ErrorReporter
 	onPanic func(ctx context.Context, recovered any, attrs map[string]string)
 	observe func(route, method string, status int, d time.Duration)
+	limits  *limits // nil: no rate limits
 }
 
 // requestAttrs are what a report says of the request: never its query string,
@@ -125,6 +129,7 @@ func New(a *app.App, cfg Config) *Handler {
 	if h.maxHead <= 0 {
 		h.maxHead = DefaultMaxHeaderBytes
 	}
+	h.limits = newLimits(cfg.RateLimit, h.log)
 	for _, rt := range h.table() {
 		h.mux.Handle(rt.pattern, h.endpoint(rt.pattern, rt.fn))
 		h.routes = append(h.routes, rt.pattern)
@@ -232,11 +237,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // endpoint adapts an endpoint to http.Handler: it records the matched pattern for the
-// request log and writes the endpoint's error as a problem.
+// request log, applies the rate limits of the route and writes the endpoint's error as
+// a problem.
 func (h *Handler) endpoint(pattern string, fn handlerFunc) http.Handler {
+	class := classOf(pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		markRouted(w, pattern)
-		if err := fn(w, r); err != nil {
+		err := h.limits.before(w, r, class)
+		if err == nil {
+			err = fn(w, r)
+			h.limits.after(r, class, err)
+		}
+		if err != nil {
 			h.writeError(w, r, err)
 		}
 	})

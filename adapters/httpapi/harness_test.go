@@ -261,6 +261,7 @@ type request struct {
 	method, path string
 	body         string
 	header       map[string]string
+	remote       string // the peer's "ip:port"; empty means httptest's 192.0.2.1:1234
 }
 
 // response is a recorded response with its decoded JSON body.
@@ -281,6 +282,9 @@ func (e *env) do(req request) response {
 	}
 	for k, v := range req.header {
 		r.Header.Set(k, v)
+	}
+	if req.remote != "" {
+		r.RemoteAddr = req.remote
 	}
 	rec := httptest.NewRecorder()
 	e.handler.ServeHTTP(rec, r)

@@ -64,6 +64,8 @@ func statusOf(k domain.Kind) int {
 		return http.StatusUnauthorized
 	case domain.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case domain.KindRateLimited:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}

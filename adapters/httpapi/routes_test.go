@@ -150,6 +150,9 @@ func TestDescriptionIsComplete(t *testing.T) {
 		if strings.HasPrefix(op, "DELETE ") {
 			assert.Contains(t, body, "'204':", op)
 		}
+		if strings.Contains(op, " /v1/") {
+			assert.Contains(t, body, "'429':", "%s is rate limited", op)
+		}
 	}
 
 	for _, scheme := range []string{"accessToken", "adminKey", "adminKeyHeader"} {

@@ -258,7 +258,7 @@ func describeDeployment(cfg Config, addr, publicURL string) []any {
 		queue += ", workers off"
 	}
 	return []any{"store", store, "cache", cache, "queue", queue, "notifier", notifier,
-		"gateways", strings.Join(names, ","), "default_gateway", def, "addr", addr, "url", publicURL}
+		"gateways", strings.Join(names, ","), "default_gateway", def, "rate_limit", rateLimitDescription(cfg), "addr", addr, "url", publicURL}
 }
 
 // location is a database URL's host and database, without user or password.

@@ -60,6 +60,9 @@ type Config struct {
 	// shared by every instance (a redis:// URL); empty keeps the in-process cache
 	// alone, right for a single instance.
 	RedisURL string `env:"MATCHPOINT_REDIS_URL" default:"none: in-process cache" secret:"true" want:"a redis:// URL" help:"a redis:// URL: the two-tier cache, an in-process L1 in front of this Redis"`
+	// RateLimits are the API's rate limits: on by default, shared through Redis with
+	// MATCHPOINT_REDIS_URL.
+	RateLimits RateLimitVars
 	// SMTPURL sends customers' email through this SMTP server
 	// (smtp://user:pass@host:587, STARTTLS required unless ?starttls=opportunistic or
 	// off; smtps:// for implicit TLS); empty keeps the messages in the in-process
@@ -183,6 +186,9 @@ func (c *Config) check(e envconf.Environment) error {
 		return e.Bad("ShutdownTimeout")
 	}
 	if err := c.HTTP.check(e); err != nil {
+		return err
+	}
+	if err := c.RateLimits.check(e); err != nil {
 		return err
 	}
 	return compose.CheckDBPool(e, &c.DBMaxConns, &c.DBMaxIdleConns, c.DBConnMaxLifetime, c.DBConnMaxIdleTime)

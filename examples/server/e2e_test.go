@@ -43,7 +43,9 @@ func startServerWith(t *testing.T, env map[string]string) *testServer {
 // with its warnings and errors logged to logs, and stops it when the test ends.
 func startServerLogging(t *testing.T, env map[string]string, logs io.Writer) *testServer {
 	t.Helper()
-	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0"}
+	// The tests fire many requests from one loopback address: rate limits are off
+	// unless a test is about them and sets MATCHPOINT_RATE_LIMIT itself.
+	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_RATE_LIMIT": "off"}
 	for k, v := range env {
 		vars[k] = v
 	}

@@ -28,11 +28,14 @@ type Server struct {
 	App      *app.App
 	Cache    ports.Cache
 	API      *httpapi.Handler
-	Metrics  *Metrics
-	Queue    JobRunner
-	Outbox   *outbox.Outbox
-	Sandbox  *sandbox.Gateway
-	Clock    ports.Clock
+	// RateLimit is the API's rate limits, with the limiter that counts them (nil
+	// when MATCHPOINT_RATE_LIMIT is off).
+	RateLimit httpapi.RateLimit
+	Metrics   *Metrics
+	Queue     JobRunner
+	Outbox    *outbox.Outbox
+	Sandbox   *sandbox.Gateway
+	Clock     ports.Clock
 }
 
 // PublicURL is the base URL customers use to reach the server.
@@ -209,8 +212,8 @@ func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids port
 	return compose.SandboxConfig(string(url), cfg.SandboxSecret, clock, ids, log)
 }
 
-func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness, reporter ports.ErrorReporter, m *Metrics) httpapi.Config {
-	cfg := httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: ready, Reporter: reporter, Observe: m.Observe}
+func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness, reporter ports.ErrorReporter, m *Metrics, rl httpapi.RateLimit) httpapi.Config {
+	cfg := httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: ready, Reporter: reporter, Observe: m.Observe, RateLimit: rl}
 	if p, ok := reporter.(panicReporter); ok {
 		cfg.OnPanic = p.ReportPanic // keeps the panic's stack
 	}

@@ -106,22 +106,32 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		return nil, nil, err
 	}
 	readiness := noReadiness()
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics)
+	rateLimit, cleanup5, err := provideRateLimit(cfg, log, metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics, rateLimit)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
-		Config:   cfg,
-		Logger:   log,
-		Listener: listener,
-		App:      appApp,
-		Cache:    cache,
-		API:      handler,
-		Metrics:  metrics,
-		Queue:    queue,
-		Outbox:   outboxOutbox,
-		Sandbox:  gateway,
-		Clock:    clock,
+		Config:    cfg,
+		Logger:    log,
+		Listener:  listener,
+		App:       appApp,
+		Cache:     cache,
+		API:       handler,
+		RateLimit: rateLimit,
+		Metrics:   metrics,
+		Queue:     queue,
+		Outbox:    outboxOutbox,
+		Sandbox:   gateway,
+		Clock:     clock,
 	}
 	return server, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -232,22 +242,33 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		return nil, nil, err
 	}
 	readiness := dbReadiness(db)
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics)
+	rateLimit, cleanup6, err := provideRateLimit(cfg, log, metrics)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics, rateLimit)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
-		Config:   cfg,
-		Logger:   log,
-		Listener: listener,
-		App:      appApp,
-		Cache:    cache,
-		API:      handler,
-		Metrics:  metrics,
-		Queue:    queue,
-		Outbox:   outboxOutbox,
-		Sandbox:  gateway,
-		Clock:    clock,
+		Config:    cfg,
+		Logger:    log,
+		Listener:  listener,
+		App:       appApp,
+		Cache:     cache,
+		API:       handler,
+		RateLimit: rateLimit,
+		Metrics:   metrics,
+		Queue:     queue,
+		Outbox:    outboxOutbox,
+		Sandbox:   gateway,
+		Clock:     clock,
 	}
 	return server, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -346,7 +367,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 // HTTP API.
 var embeddedSet = wire.NewSet(
 	useCaseSet,
-	provideListener, providePublicURL, provideMetrics, provideAppMetrics, httpapi.ProviderSet, provideHTTPConfig, wire.Struct(new(Server), "*"),
+	provideListener, providePublicURL, provideMetrics, provideAppMetrics, httpapi.ProviderSet, provideHTTPConfig, provideRateLimit, wire.Struct(new(Server), "*"),
 )
 
 // inprocSet is the in-process queue, the memory store's.
