@@ -43,7 +43,7 @@ func startServerWith(t *testing.T, env map[string]string) *testServer {
 // with its warnings and errors logged to logs, and stops it when the test ends.
 func startServerLogging(t *testing.T, env map[string]string, logs io.Writer) *testServer {
 	t.Helper()
-	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0"}
+	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_SHUTDOWN_DELAY": "0"}
 	for k, v := range env {
 		vars[k] = v
 	}

@@ -47,7 +47,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 var embeddedSet = wire.NewSet(
 	useCaseSet,
 	provideListener, providePublicURL, provideMetrics,
-	httpapi.ProviderSet, provideHTTPConfig,
+	httpapi.ProviderSet, provideHTTPConfig, newDrain,
 	wire.Struct(new(Server), "*"),
 )
 

@@ -88,6 +88,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		return nil, nil, err
 	}
 	readiness := noReadiness()
+	drain := newDrain()
 	dbPool := noDBPool()
 	metrics, cleanup4, err := provideMetrics(cfg, dbPool)
 	if err != nil {
@@ -96,7 +97,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		cleanup()
 		return nil, nil, err
 	}
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics)
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, drain, errorReporter, metrics)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:   cfg,
@@ -110,6 +111,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Outbox:   outboxOutbox,
 		Sandbox:  gateway,
 		Clock:    clock,
+		Drain:    drain,
 	}
 	return server, func() {
 		cleanup4()
@@ -202,6 +204,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		return nil, nil, err
 	}
 	readiness := dbReadiness(db)
+	drain := newDrain()
 	dbPool := primaryDBPool(db)
 	metrics, cleanup5, err := provideMetrics(cfg, dbPool)
 	if err != nil {
@@ -211,7 +214,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		cleanup()
 		return nil, nil, err
 	}
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics)
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, drain, errorReporter, metrics)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:   cfg,
@@ -225,6 +228,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Outbox:   outboxOutbox,
 		Sandbox:  gateway,
 		Clock:    clock,
+		Drain:    drain,
 	}
 	return server, func() {
 		cleanup5()
@@ -322,7 +326,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 // (useCaseSet), the listener, the metrics and the HTTP API.
 var embeddedSet = wire.NewSet(
 	useCaseSet,
-	provideListener, providePublicURL, provideMetrics, httpapi.ProviderSet, provideHTTPConfig, wire.Struct(new(Server), "*"),
+	provideListener, providePublicURL, provideMetrics, httpapi.ProviderSet, provideHTTPConfig, newDrain, wire.Struct(new(Server), "*"),
 )
 
 // inprocSet is the in-process queue, the memory store's.
