@@ -26,7 +26,7 @@ func TestHealthCheckCommand(t *testing.T) {
 
 	check := func(addr string, args ...string) (int, string) {
 		var out, errb bytes.Buffer
-		env := map[string]string{"MATCHPOINT_HTTP_ADDR": addr} // no database: the check needs none
+		env := map[string]string{"MATCHPOINT_HTTP_ADDR": addr, "MATCHPOINT_DATABASE_URL": db} // the worker's environment
 		code := run(context.Background(), append([]string{"healthcheck"}, args...), func(k string) string { return env[k] }, &out, &errb)
 		return code, errb.String()
 	}
@@ -41,6 +41,12 @@ func TestHealthCheckCommand(t *testing.T) {
 	assert.Contains(t, stderr, "404")
 	code, _ = check("127.0.0.1:"+port, "now")
 	assert.Equal(t, 2, code)
+	var out, errb bytes.Buffer
+	code = run(context.Background(), []string{"healthcheck"}, func(k string) string {
+		return map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:" + port}[k]
+	}, &out, &errb)
+	assert.Equal(t, 1, code, "a configuration the worker refuses fails the check")
+	assert.Contains(t, errb.String(), "MATCHPOINT_DATABASE_URL is not set")
 
 	worker.signal(t, syscall.SIGTERM)
 	assert.Equal(t, 0, worker.exited(t, 20*time.Second))

@@ -73,9 +73,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
-// healthCheck runs `worker healthcheck [-path PATH]`: it asks the worker running on
-// MATCHPOINT_HTTP_ADDR for GET /healthz (or PATH) and returns 0 if it answers 200, 1
-// if not: the HEALTHCHECK of an image without a shell or curl.
+// healthCheck runs `worker healthcheck [-path PATH]`: it reads the worker's
+// configuration, asks the worker running on its MATCHPOINT_HTTP_ADDR for GET /healthz
+// (or PATH) and returns 0 if it answers 200, 1 if not: the HEALTHCHECK of an image
+// without a shell or curl.
 func healthCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("worker healthcheck", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -89,12 +90,10 @@ func healthCheck(ctx context.Context, args []string, getenv func(string) string,
 		usage(stderr)
 		return 2
 	}
-	// Only the address is needed: the worker's other variables (a required database
-	// among them) are the running worker's business.
-	var cfg struct {
-		HTTPAddr string `env:"MATCHPOINT_HTTP_ADDR" envDefault:"127.0.0.1:8081"`
-	}
-	if _, err := envconf.Read(getenv, &cfg); err != nil {
+	// The worker's own configuration, so that the check asks where the worker listens
+	// (and a configuration the worker would refuse fails the check too).
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
 		fmt.Fprintf(stderr, "worker healthcheck: %v\n", err)
 		return 1
 	}
