@@ -52,8 +52,8 @@ help:
 run:
 	@echo "run: building examples/server (the first build downloads and compiles dependencies: a few minutes)..."
 	$(GO) build -o bin/server ./examples/server
-	echo "run: starting bin/server on its embedded defaults (Ctrl-C stops it)"
-	MATCHPOINT_LOG_FORMAT=$${MATCHPOINT_LOG_FORMAT:-text} exec bin/server
+	echo "run: starting bin/server on its embedded defaults (Ctrl-C stops it, at once: no load balancer to wait for)"
+	MATCHPOINT_LOG_FORMAT=$${MATCHPOINT_LOG_FORMAT:-text} MATCHPOINT_SHUTDOWN_DELAY=$${MATCHPOINT_SHUTDOWN_DELAY:-0} exec bin/server
 
 build:
 	$(GO) build ./...

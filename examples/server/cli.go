@@ -59,6 +59,11 @@ var commands = []command{
 			"database of MATCHPOINT_DATABASE_URL and prints its admin API key; if it exists, says so\n" +
 			"and changes nothing.",
 		setup: setupDemo},
+	{path: "healthcheck", args: "-path PATH", summary: "ask the running server for /healthz; exit 0 if it answers 200",
+		doc: "Asks the server running on MATCHPOINT_HTTP_ADDR (on the loopback interface when that\n" +
+			"names every interface, as \":8080\" does) for GET /healthz, or the path given, and exits 0\n" +
+			"if it answers 200, 1 otherwise: the HEALTHCHECK of an image without a shell or curl.",
+		setup: setupHealthCheck},
 }
 
 // cli is one run of the command line: its environment and where it prints.
@@ -171,8 +176,8 @@ func usage(w io.Writer, group string) {
 		fmt.Fprintf(w, "  %s\n        %s\n", name, cmd.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Every command reads the MATCHPOINT_* environment; all but serve work on the Postgres")
-	fmt.Fprintln(w, "database of MATCHPOINT_DATABASE_URL. `server COMMAND -h` describes a command.")
+	fmt.Fprintln(w, "Every command reads the MATCHPOINT_* environment; all but serve and healthcheck work on")
+	fmt.Fprintln(w, "the Postgres database of MATCHPOINT_DATABASE_URL. `server COMMAND -h` describes a command.")
 	if group == "" {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "environment (an empty variable counts as unset; README.md, \"Configuration\"):")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/domain"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 )
 
 // Why each operator command refuses the memory store: there its effect would vanish
@@ -275,4 +276,18 @@ func location(raw string) string {
 		s += " db=" + db
 	}
 	return s
+}
+
+func setupHealthCheck(c *cli, fs *flag.FlagSet) func(ctx context.Context) error {
+	path := fs.String("path", "/healthz", "the path to ask for: /healthz (the process runs) or /readyz (it takes traffic)")
+	return func(ctx context.Context) error {
+		if !strings.HasPrefix(*path, "/") {
+			return usageError{fmt.Sprintf("-path %q: want a path such as /healthz", *path)}
+		}
+		cfg, err := c.config()
+		if err != nil {
+			return err
+		}
+		return compose.HealthCheck(ctx, cfg.HTTPAddr, *path)
+	}
 }

@@ -37,8 +37,19 @@ func runCLI(t *testing.T, env map[string]string, args ...string) cliRun {
 	defer cancel()
 	out := &stopOnServing{cancel: cancel}
 	var errb bytes.Buffer
-	code := run(ctx, args, func(k string) string { return env[k] }, out, &errb)
+	code := run(ctx, args, noShutdownDelay(env), out, &errb)
 	return cliRun{code: code, stdout: out.buf.String(), stderr: errb.String()}
+}
+
+// noShutdownDelay is the getenv of env, where MATCHPOINT_SHUTDOWN_DELAY is 0 unless env
+// sets it: a server stopped in a test has no load balancer to wait for.
+func noShutdownDelay(env map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := env[k]; ok || k != "MATCHPOINT_SHUTDOWN_DELAY" {
+			return v
+		}
+		return "0"
+	}
 }
 
 // stopOnServing collects a command's output and cancels its context once it reads as a
@@ -367,7 +378,7 @@ func serveCLI(t *testing.T, env map[string]string) (stdout, stderr *syncBuffer, 
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, stdout, stderr) }()
+	go func() { done <- run(ctx, []string{"serve"}, noShutdownDelay(env), stdout, stderr) }()
 	var once sync.Once
 	code := -1
 	stop = func() int {

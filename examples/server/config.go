@@ -103,6 +103,10 @@ type Config struct {
 	LogFormat string `env:"MATCHPOINT_LOG_FORMAT" envDefault:"json" want:"json or text" help:"json (one object a line, for a log collector) or text (for people)"`
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration `env:"MATCHPOINT_SHUTDOWN_TIMEOUT" envDefault:"10s" want:"a positive duration such as 10s" help:"how long a graceful shutdown (SIGINT, SIGTERM) may take"`
+	// ShutdownDelay is how long a server told to stop goes on serving, unready
+	// (/readyz answers 503), before it closes its listener: long enough for load
+	// balancers to see it and send new requests elsewhere. ShutdownTimeout runs after it.
+	ShutdownDelay time.Duration `env:"MATCHPOINT_SHUTDOWN_DELAY" envDefault:"5s" want:"a duration such as 5s, or 0 for none" help:"how long a server told to stop goes on serving while /readyz answers 503, before the shutdown"`
 }
 
 // WorkerMode says where a server's job workers run.
@@ -184,6 +188,9 @@ func (c *Config) check(e envconf.Environment) error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return e.Bad("ShutdownTimeout")
+	}
+	if c.ShutdownDelay < 0 {
+		return e.Bad("ShutdownDelay")
 	}
 	if err := c.HTTP.check(e); err != nil {
 		return err

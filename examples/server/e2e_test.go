@@ -45,7 +45,7 @@ func startServerLogging(t *testing.T, env map[string]string, logs io.Writer) *te
 	t.Helper()
 	// The tests fire many requests from one loopback address: rate limits are off
 	// unless a test is about them and sets MATCHPOINT_RATE_LIMIT itself.
-	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_RATE_LIMIT": "off"}
+	vars := map[string]string{"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_RATE_LIMIT": "off", "MATCHPOINT_SHUTDOWN_DELAY": "0"}
 	for k, v := range env {
 		vars[k] = v
 	}

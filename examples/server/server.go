@@ -36,6 +36,7 @@ type Server struct {
 	Outbox    *outbox.Outbox
 	Sandbox   *sandbox.Gateway
 	Clock     ports.Clock
+	Drain     *Drain
 }
 
 // PublicURL is the base URL customers use to reach the server.
@@ -47,9 +48,11 @@ func (s *Server) URL() string { return string(s.publicURL()) }
 func (s *Server) publicURL() PublicURL { return providePublicURL(s.Config, s.Listener) }
 
 // Run seeds the demo club if asked, starts the job workers (unless MATCHPOINT_WORKER is
-// off) and serves HTTP until ctx is done, then shuts down gracefully: it stops taking
-// requests, lets those in flight finish, and stops the queue once its running jobs are
-// done.
+// off) and serves HTTP until ctx is done, then shuts down gracefully: it turns unready
+// at once (GET /readyz answers 503) while still serving for Config.ShutdownDelay, so
+// that load balancers stop sending it requests, then stops taking requests, lets those
+// in flight finish, and stops the queue once its running jobs are done, within
+// Config.ShutdownTimeout.
 func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 	var demo Demo
 	if s.Config.Seed {
@@ -58,12 +61,16 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 			return fmt.Errorf("seed the demo club: %w", err)
 		}
 	}
+	// The queue outlives ctx: requests still served while the server drains enqueue
+	// jobs (a booking's hold expiry), so it stops after them, below.
+	qctx, stopQueue := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopQueue()
 	if s.Config.Worker != WorkerOff {
-		if err := s.Queue.Start(ctx, s.App.Workers()); err != nil {
+		if err := s.Queue.Start(qctx, s.App.Workers()); err != nil {
 			return err
 		}
 		if s.Config.DatabaseURL == "" { // on Postgres the sweeps are River's periodic jobs
-			go s.sweep(ctx)
+			go s.sweep(qctx)
 		}
 	}
 	srv, ln := s.httpServer()
@@ -87,6 +94,20 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
+	}
+	s.Drain.Start()
+	srv.SetKeepAlivesEnabled(false) // clients reconnect, through the load balancer, elsewhere
+	s.Logger.Info("draining: /readyz answers 503", "delay", s.Config.ShutdownDelay, "timeout", s.Config.ShutdownTimeout)
+	if s.Config.ShutdownDelay > 0 {
+		// Requests keep coming until every load balancer has seen /readyz fail (or, on
+		// Kubernetes, the endpoint's removal has reached every proxy): serve them.
+		t := time.NewTimer(s.Config.ShutdownDelay)
+		select {
+		case <-t.C:
+		case err := <-served:
+			t.Stop()
+			s.Logger.Warn("listener failed while draining", "err", err)
+		}
 	}
 	s.Logger.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Config.ShutdownTimeout)
@@ -212,8 +233,8 @@ func provideSandboxConfig(cfg Config, url PublicURL, clock ports.Clock, ids port
 	return compose.SandboxConfig(string(url), cfg.SandboxSecret, clock, ids, log)
 }
 
-func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness, reporter ports.ErrorReporter, m *Metrics, rl httpapi.RateLimit) httpapi.Config {
-	cfg := httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: ready, Reporter: reporter, Observe: m.Observe, RateLimit: rl}
+func provideHTTPConfig(log *slog.Logger, gw *sandbox.Gateway, ready Readiness, drain *Drain, reporter ports.ErrorReporter, m *Metrics, rl httpapi.RateLimit) httpapi.Config {
+	cfg := httpapi.Config{Logger: log, Extra: gw.Handler(), Ready: drain.ready(ready), Reporter: reporter, Observe: m.Observe, RateLimit: rl}
 	if p, ok := reporter.(panicReporter); ok {
 		cfg.OnPanic = p.ReportPanic // keeps the panic's stack
 	}

@@ -48,7 +48,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 var embeddedSet = wire.NewSet(
 	useCaseSet,
 	provideListener, providePublicURL, provideMetrics, provideAppMetrics,
-	httpapi.ProviderSet, provideHTTPConfig, provideRateLimit,
+	httpapi.ProviderSet, provideHTTPConfig, provideRateLimit, newDrain,
 	wire.Struct(new(Server), "*"),
 )
 

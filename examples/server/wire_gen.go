@@ -106,6 +106,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		return nil, nil, err
 	}
 	readiness := noReadiness()
+	drain := newDrain()
 	rateLimit, cleanup5, err := provideRateLimit(cfg, log, metrics)
 	if err != nil {
 		cleanup4()
@@ -114,7 +115,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		cleanup()
 		return nil, nil, err
 	}
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics, rateLimit)
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, drain, errorReporter, metrics, rateLimit)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:    cfg,
@@ -129,6 +130,7 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Outbox:    outboxOutbox,
 		Sandbox:   gateway,
 		Clock:     clock,
+		Drain:     drain,
 	}
 	return server, func() {
 		cleanup5()
@@ -242,6 +244,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		return nil, nil, err
 	}
 	readiness := dbReadiness(db)
+	drain := newDrain()
 	rateLimit, cleanup6, err := provideRateLimit(cfg, log, metrics)
 	if err != nil {
 		cleanup5()
@@ -251,7 +254,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		cleanup()
 		return nil, nil, err
 	}
-	httpapiConfig := provideHTTPConfig(log, gateway, readiness, errorReporter, metrics, rateLimit)
+	httpapiConfig := provideHTTPConfig(log, gateway, readiness, drain, errorReporter, metrics, rateLimit)
 	handler := httpapi.New(appApp, httpapiConfig)
 	server := &Server{
 		Config:    cfg,
@@ -266,6 +269,7 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Outbox:    outboxOutbox,
 		Sandbox:   gateway,
 		Clock:     clock,
+		Drain:     drain,
 	}
 	return server, func() {
 		cleanup6()
@@ -367,7 +371,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 // HTTP API.
 var embeddedSet = wire.NewSet(
 	useCaseSet,
-	provideListener, providePublicURL, provideMetrics, provideAppMetrics, httpapi.ProviderSet, provideHTTPConfig, provideRateLimit, wire.Struct(new(Server), "*"),
+	provideListener, providePublicURL, provideMetrics, provideAppMetrics, httpapi.ProviderSet, provideHTTPConfig, provideRateLimit, newDrain, wire.Struct(new(Server), "*"),
 )
 
 // inprocSet is the in-process queue, the memory store's.

@@ -192,7 +192,7 @@ func startServer(t *testing.T, url string, env map[string]string) (*proc, string
 	t.Helper()
 	bin, _ := binaries(t)
 	vars := map[string]string{"MATCHPOINT_DATABASE_URL": url, "MATCHPOINT_MIGRATE": "auto",
-		"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_LOG_LEVEL": "warn"}
+		"MATCHPOINT_HTTP_ADDR": "127.0.0.1:0", "MATCHPOINT_LOG_LEVEL": "warn", "MATCHPOINT_SHUTDOWN_DELAY": "0"}
 	for k, v := range env {
 		vars[k] = v
 	}
