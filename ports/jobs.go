@@ -66,7 +66,14 @@ func (f WorkFunc[T]) Work(ctx context.Context, job *Job[T]) error { return f(ctx
 // the queue starts: a Workers is safe for concurrent Work, not for AddWorker meanwhile.
 type Workers struct {
 	byKind map[string]func(ctx context.Context, job RawJob) error
+	around []AroundJob // see Around
 }
+
+// AroundJob runs around every run of a job: it calls run, with ctx or a context
+// derived from it, to run the job's worker, and returns run's error or one of its own.
+// run turns a panic of the worker into an error, so that what AroundJob does after
+// run (end a span, count a failure) always happens.
+type AroundJob func(ctx context.Context, job RawJob, run func(ctx context.Context) error) error
 
 // NewWorkers returns an empty set of workers.
 func NewWorkers() *Workers {
@@ -111,17 +118,34 @@ func (ws *Workers) Kinds() []string {
 	return kinds
 }
 
-// Work decodes a job's arguments and runs the worker of its kind. A kind without a
-// worker, arguments that do not decode and a panic of the worker are errors.
-func (ws *Workers) Work(ctx context.Context, job RawJob) (err error) {
+// Around adds fn around every run of a job that has a worker (tracing, metrics): the
+// first added is the outermost. Like AddWorker, call it before the queue starts.
+func (ws *Workers) Around(fn AroundJob) {
+	if fn == nil {
+		panic("ports: Around needs a function")
+	}
+	ws.around = append(ws.around, fn)
+}
+
+// Work decodes a job's arguments and runs the worker of its kind, inside the functions
+// added with Around. A kind without a worker, arguments that do not decode and a panic
+// of the worker are errors.
+func (ws *Workers) Work(ctx context.Context, job RawJob) error {
 	work, ok := ws.byKind[job.Kind]
 	if !ok {
 		return fmt.Errorf("no worker for jobs of kind %q", job.Kind)
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("worker of %s panicked: %v", job.Kind, r)
-		}
-	}()
-	return work(ctx, job)
+	run := func(ctx context.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("worker of %s panicked: %v", job.Kind, r)
+			}
+		}()
+		return work(ctx, job)
+	}
+	for i := len(ws.around) - 1; i >= 0; i-- {
+		fn, next := ws.around[i], run
+		run = func(ctx context.Context) error { return fn(ctx, job, next) }
+	}
+	return run(ctx)
 }
