@@ -18,6 +18,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
 	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/ports"
 	"log/slog"
 )
@@ -80,8 +81,16 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Logger:   log,
 	}
 	appConfig := provideAppConfig(cfg)
-	appApp, err := app.New(deps, appConfig)
+	tracing, cleanup4, err := provideTracing(ctx, cfg)
 	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	appApp, err := compose.NewApp(deps, appConfig, tracing)
+	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -89,8 +98,9 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 	}
 	readiness := noReadiness()
 	dbPool := noDBPool()
-	metrics, cleanup4, err := provideMetrics(cfg, dbPool)
+	metrics, cleanup5, err := provideMetrics(cfg, dbPool)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -110,8 +120,10 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Outbox:   outboxOutbox,
 		Sandbox:  gateway,
 		Clock:    clock,
+		Tracing:  tracing,
 	}
 	return server, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -193,8 +205,17 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Logger:   log,
 	}
 	appConfig := provideAppConfig(cfg)
-	appApp, err := app.New(deps, appConfig)
+	tracing, cleanup5, err := provideTracing(ctx, cfg)
 	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	appApp, err := compose.NewApp(deps, appConfig, tracing)
+	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -203,8 +224,9 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	}
 	readiness := dbReadiness(db)
 	dbPool := primaryDBPool(db)
-	metrics, cleanup5, err := provideMetrics(cfg, dbPool)
+	metrics, cleanup6, err := provideMetrics(cfg, dbPool)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -225,8 +247,10 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Outbox:   outboxOutbox,
 		Sandbox:  gateway,
 		Clock:    clock,
+		Tracing:  tracing,
 	}
 	return server, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -298,8 +322,16 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		Logger:   log,
 	}
 	appConfig := provideAppConfig(cfg)
-	appApp, err := app.New(deps, appConfig)
+	tracing, cleanup4, err := provideTracing(ctx, cfg)
 	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	appApp, err := compose.NewApp(deps, appConfig, tracing)
+	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -310,6 +342,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		Clock: clock,
 	}
 	return adminTool, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -336,7 +369,7 @@ var postgresSet = wire.NewSet(postgres.ProviderSet, provideDB,
 
 // useCaseSet is the use cases and every adapter they need but the store and the
 // queue: the cache (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the
-// notifier, and the payment gateways.
+// notifier, and the payment gateways, all traced when OTEL_* asks for it.
 var useCaseSet = wire.NewSet(
-	provideCache, outbox.New, provideOutboxConfig, provideNotifier, system.ProviderSet, provideReporter, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
+	provideCache, outbox.New, provideOutboxConfig, provideNotifier, system.ProviderSet, provideReporter, sandbox.New, provideSandboxConfig, provideGateways, wire.Struct(new(app.Deps), "*"), compose.NewApp, provideAppConfig, provideTracing,
 )
