@@ -21,6 +21,9 @@ import (
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/matchpoint/matchpoint/adapters/cache/bigcache"
+	"github.com/matchpoint/matchpoint/adapters/memory"
+	"github.com/matchpoint/matchpoint/app"
 	"github.com/matchpoint/matchpoint/domain"
 	"github.com/matchpoint/matchpoint/examples/internal/compose"
 )
@@ -296,6 +299,43 @@ func TestTracingConfiguration(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tc.on, cfg.Tracing.Enabled)
+		})
+	}
+}
+
+// BenchmarkTracingOverhead serves one day's padel availability of the demo club on the
+// memory store and the in-process cache, warm, through the HTTP handler, untraced and
+// traced (every span sampled, handed to an exporter that drops it), to measure what
+// tracing costs a request.
+func BenchmarkTracingOverhead(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		cfg := compose.TracingConfig{}
+		if on {
+			name, cfg.Exporter = "on", tracetest.NewNoopExporter()
+		}
+		b.Run(name, func(b *testing.B) {
+			tr, cleanup, err := compose.NewTracing(b.Context(), cfg, "bench")
+			require.NoError(b, err)
+			b.Cleanup(cleanup)
+			l1, err := bigcache.New(bigcache.Config{})
+			require.NoError(b, err)
+			b.Cleanup(func() { _ = l1.Close() })
+			d := tr.Deps(app.Deps{Store: memory.New(), Cache: l1})
+			h, mp := handlerOn(b, d.Store, d.Cache)
+			h = tr.Handler(h)
+			demo, err := SeedDemo(b.Context(), mp, time.Now())
+			require.NoError(b, err)
+			day := domain.DateOf(time.Now(), demo.Club.Location).AddDays(3)
+			req := httptest.NewRequest(http.MethodGet, "/v1/clubs/demo/availability?date="+day.String()+"&sport=padel&duration=90", nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
 		})
 	}
 }
