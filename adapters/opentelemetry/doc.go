@@ -13,8 +13,10 @@
 //   - Gateways: the payment gateways they return, "gateway.stripe.CreateCheckout",
 //     "gateway.stripe.Refund" and so on (ParseWebhook, which has no context, is not
 //     traced: the HTTP request that carries the webhook is);
+//   - Queue: "queue.Enqueue" (with the job's kind) and "queue.Cancel", in the trace
+//     of whoever schedules the job;
 //   - Workers: a span per run of a job, "job booking.expire_hold", with its kind, id
-//     and attempt.
+//     and attempt: a trace of its own, as a job runs later, maybe in another process.
 //
 // A span records an error, and ends with the status Error, only for a failure: an
 // error that is not a domain.Error, or one of kind internal or unavailable. The

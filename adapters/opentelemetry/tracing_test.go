@@ -354,3 +354,40 @@ func TestLogHandlerAddsTheTraceOfTheContext(t *testing.T) {
 	assert.Equal(t, span.SpanContext().SpanID().String(), g["span_id"])
 	assert.Equal(t, "v", g["k"])
 }
+
+// fakeQueue records the calls it gets.
+type fakeQueue struct{ calls []string }
+
+func (q *fakeQueue) Enqueue(_ context.Context, args ports.JobArgs, opts ports.EnqueueOptions) error {
+	q.calls = append(q.calls, "Enqueue "+args.Kind()+" "+opts.UniqueKey)
+	return nil
+}
+
+func (q *fakeQueue) Cancel(_ context.Context, key string) error {
+	q.calls = append(q.calls, "Cancel "+key)
+	return domain.Errorf(domain.CodeUnavailable, "the queue's database is down")
+}
+
+func TestQueueCallsAreSpansOfTheirCaller(t *testing.T) {
+	t.Parallel()
+	tr, exp, tracer := newTracing(t)
+	fake := &fakeQueue{}
+	q := tr.Queue(fake)
+	ctx, parent := tracer.Start(context.Background(), "request")
+	at := time.Date(2030, 3, 4, 9, 0, 0, 0, time.UTC)
+	require.NoError(t, q.Enqueue(ctx, greetArgs{}, ports.EnqueueOptions{RunAt: at, UniqueKey: "greet:1"}))
+	require.Error(t, q.Cancel(ctx, "greet:1"))
+	parent.End()
+
+	assert.Equal(t, []string{"Enqueue test.greet greet:1", "Cancel greet:1"}, fake.calls)
+	enq := named(exp.GetSpans(), "queue.Enqueue")
+	require.Len(t, enq, 1)
+	assert.Equal(t, parent.SpanContext().SpanID(), enq[0].Parent.SpanID())
+	kind, _ := attr(enq[0], "matchpoint.job.kind")
+	assert.Equal(t, "test.greet", kind.AsString())
+	runAt, _ := attr(enq[0], "matchpoint.job.run_at")
+	assert.Equal(t, "2030-03-04T09:00:00Z", runAt.AsString())
+	cancel := named(exp.GetSpans(), "queue.Cancel")
+	require.Len(t, cancel, 1)
+	assert.Equal(t, codes.Error, cancel[0].Status.Code)
+}

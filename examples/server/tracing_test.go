@@ -130,7 +130,7 @@ func TestOneBookingIsOneTrace(t *testing.T) {
 	assert.Equal(t, "/v1/clubs/{club}/bookings", attrOf(root, "http.route"))
 	assert.Equal(t, int64(http.StatusCreated), attrValue(root, "http.response.status_code").AsInt64())
 	names := spanNames(spans)
-	for _, want := range []string{"store.WithinTx", "store.CreateBooking", "cache.Get", "gateway.sandbox.CreateCheckout"} {
+	for _, want := range []string{"store.WithinTx", "store.CreateBooking", "cache.Get", "gateway.sandbox.CreateCheckout", "queue.Enqueue"} {
 		assert.Positive(t, names[want], "the trace has a %s span: %v", want, names)
 	}
 	for _, sp := range spans {

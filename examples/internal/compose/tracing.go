@@ -113,7 +113,7 @@ func NewTracing(ctx context.Context, cfg TracingConfig, service string) (*Tracin
 // Enabled says whether t traces.
 func (t *Tracing) Enabled() bool { return t != nil && t.provider != nil }
 
-// Deps returns d with its store, cache and payment gateways traced.
+// Deps returns d with its store, cache, payment gateways and job queue traced.
 func (t *Tracing) Deps(d app.Deps) app.Deps {
 	if !t.Enabled() {
 		return d
@@ -121,6 +121,7 @@ func (t *Tracing) Deps(d app.Deps) app.Deps {
 	d.Store = t.spans.Store(d.Store)
 	d.Cache = t.spans.Cache(d.Cache)
 	d.Gateways = t.spans.Gateways(d.Gateways)
+	d.Jobs = t.spans.Queue(d.Jobs)
 	return d
 }
 
