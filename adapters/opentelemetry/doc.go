@@ -8,7 +8,7 @@
 //
 //   - Store: a span per call of a ports.Store, "store.CreateBooking", with
 //     "store.WithinTx" around a transaction and the calls made in it as its children;
-//   - Cache: "cache.Get" (with cache.hit), "cache.Set", "cache.Delete",
+//   - Cache: "cache.Get" (with matchpoint.cache.hit), "cache.Set", "cache.Delete",
 //     "cache.DeletePrefix";
 //   - Gateways: the payment gateways they return, "gateway.stripe.CreateCheckout",
 //     "gateway.stripe.Refund" and so on (ParseWebhook, which has no context, is not
