@@ -69,9 +69,16 @@ func (f WorkFunc[T]) Work(ctx context.Context, job *Job[T]) error { return f(ctx
 // the queue starts: a Workers is safe for concurrent Work, not for AddWorker meanwhile.
 type Workers struct {
 	byKind  map[string]func(ctx context.Context, job RawJob) error
-	metrics Metrics // nil: not observed
+	around  []AroundJob // see Around
+	metrics Metrics     // nil: not observed
 	clock   Clock
 }
+
+// AroundJob runs around every run of a job: it calls run, with ctx or a context
+// derived from it, to run the job's worker, and returns run's error or one of its own.
+// run turns a panic of the worker into an error, so that what AroundJob does after
+// run (end a span, count a failure) always happens.
+type AroundJob func(ctx context.Context, job RawJob, run func(ctx context.Context) error) error
 
 // NewWorkers returns an empty set of workers.
 func NewWorkers() *Workers {
@@ -130,9 +137,19 @@ func (ws *Workers) Kinds() []string {
 	return kinds
 }
 
-// Work decodes a job's arguments and runs the worker of its kind. A kind without a
-// worker, arguments that do not decode and a panic of the worker are errors.
-func (ws *Workers) Work(ctx context.Context, job RawJob) (err error) {
+// Around adds fn around every run of a job that has a worker (tracing, metrics): the
+// first added is the outermost. Like AddWorker, call it before the queue starts.
+func (ws *Workers) Around(fn AroundJob) {
+	if fn == nil {
+		panic("ports: Around needs a function")
+	}
+	ws.around = append(ws.around, fn)
+}
+
+// Work decodes a job's arguments and runs the worker of its kind, inside the functions
+// added with Around. A kind without a worker, arguments that do not decode and a panic
+// of the worker are errors.
+func (ws *Workers) Work(ctx context.Context, job RawJob) error {
 	work, ok := ws.byKind[job.Kind]
 	if !ok {
 		if ws.metrics != nil {
@@ -140,6 +157,16 @@ func (ws *Workers) Work(ctx context.Context, job RawJob) (err error) {
 		}
 		return fmt.Errorf("no worker for jobs of kind %q", job.Kind)
 	}
+	run := func(ctx context.Context) error { return ws.run(ctx, job, work) }
+	for i := len(ws.around) - 1; i >= 0; i-- {
+		fn, next := ws.around[i], run
+		run = func(ctx context.Context) error { return fn(ctx, job, next) }
+	}
+	return run(ctx)
+}
+
+// run runs work on job, turning a panic into an error, and tells the metrics of it.
+func (ws *Workers) run(ctx context.Context, job RawJob, work func(context.Context, RawJob) error) (err error) {
 	var lag time.Duration
 	var start time.Time
 	if ws.metrics != nil {

@@ -110,3 +110,44 @@ func TestScheduledAtReachesTheTypedJob(t *testing.T) {
 	require.NoError(t, ws.Work(context.Background(), ports.RawJob{Kind: "test.greet", Args: []byte(`{}`), ScheduledAt: at}))
 	assert.Equal(t, at, got)
 }
+
+func TestWorkersRunJobsInsideAround(t *testing.T) {
+	ws := ports.NewWorkers()
+	type ctxKey struct{}
+	var seen []string
+	ports.AddWorker(ws, ports.WorkFunc[greetArgs](func(ctx context.Context, j *ports.Job[greetArgs]) error {
+		seen = append(seen, "work "+j.Args.Name+" "+ctx.Value(ctxKey{}).(string))
+		if j.Args.Name == "Bo" {
+			panic("boom")
+		}
+		return nil
+	}))
+	ws.Around(func(ctx context.Context, job ports.RawJob, run func(context.Context) error) error {
+		seen = append(seen, "outer in "+job.Kind)
+		err := run(context.WithValue(ctx, ctxKey{}, "from outer"))
+		seen = append(seen, "outer out")
+		return err
+	})
+	ws.Around(func(ctx context.Context, job ports.RawJob, run func(context.Context) error) error {
+		seen = append(seen, "inner in "+job.ID)
+		err := run(ctx)
+		if err != nil {
+			seen = append(seen, "inner saw "+err.Error())
+		}
+		return err
+	})
+
+	ctx := context.Background()
+	require.NoError(t, ws.Work(ctx, ports.RawJob{ID: "j1", Kind: "test.greet", Args: []byte(`{"name":"Ana"}`), Attempt: 1}))
+	assert.Equal(t, []string{"outer in test.greet", "inner in j1", "work Ana from outer", "outer out"}, seen)
+
+	seen = nil
+	err := ws.Work(ctx, ports.RawJob{ID: "j2", Kind: "test.greet", Args: []byte(`{"name":"Bo"}`), Attempt: 1})
+	require.ErrorContains(t, err, "panicked: boom")
+	assert.Equal(t, []string{"outer in test.greet", "inner in j2", "work Bo from outer", "inner saw worker of test.greet panicked: boom", "outer out"}, seen,
+		"a panic of the worker reaches the functions around it as an error")
+
+	seen = nil
+	require.Error(t, ws.Work(ctx, ports.RawJob{Kind: "test.missing"}))
+	assert.Empty(t, seen, "a job without a worker runs nothing")
+}

@@ -312,10 +312,12 @@ type responseWriter struct {
 	bytes       int64
 }
 
-// markRouted tells the responseWriter under w (if any) which pattern matched.
+// markRouted tells the responseWriter under w (if any) which pattern matched, and
+// names the request's span after it.
 func markRouted(w http.ResponseWriter, pattern string) {
 	if rw, ok := w.(*responseWriter); ok {
 		rw.pattern = pattern
+		nameSpan(rw.req, pattern)
 	}
 }
 

@@ -101,6 +101,9 @@ type Config struct {
 	// LogFormat is json (one JSON object a line, for a log collector) or text (for
 	// people; `make run` sets it).
 	LogFormat string `env:"MATCHPOINT_LOG_FORMAT" envDefault:"json" want:"json or text" help:"json (one object a line, for a log collector) or text (for people)"`
+	// Tracing is the OpenTelemetry tracing the standard OTEL_* variables configure
+	// (compose.ReadTracingConfig): off unless they name an OTLP collector.
+	Tracing compose.TracingConfig `env:"-"`
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration `env:"MATCHPOINT_SHUTDOWN_TIMEOUT" envDefault:"10s" want:"a positive duration such as 10s" help:"how long a graceful shutdown (SIGINT, SIGTERM) may take"`
 	// ShutdownDelay is how long a server told to stop goes on serving, unready
@@ -127,6 +130,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if err := c.check(e); err != nil {
+		return Config{}, err
+	}
+	if c.Tracing, err = compose.ReadTracingConfig(getenv); err != nil {
 		return Config{}, err
 	}
 	return c, nil

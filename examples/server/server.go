@@ -37,6 +37,7 @@ type Server struct {
 	Sandbox   *sandbox.Gateway
 	Clock     ports.Clock
 	Drain     *Drain
+	Tracing   *compose.Tracing // nil unless OTEL_* turns tracing on
 }
 
 // PublicURL is the base URL customers use to reach the server.
@@ -66,7 +67,7 @@ func (s *Server) Run(ctx context.Context, onReady func(Demo)) error {
 	qctx, stopQueue := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopQueue()
 	if s.Config.Worker != WorkerOff {
-		if err := s.Queue.Start(qctx, s.App.Workers()); err != nil {
+		if err := s.Queue.Start(qctx, s.Tracing.Workers(s.App.Workers())); err != nil {
 			return err
 		}
 		if s.Config.DatabaseURL == "" { // on Postgres the sweeps are River's periodic jobs
@@ -127,11 +128,12 @@ const maxHeaderBytes = 1 << 20
 
 // httpServer returns the HTTP server and the listener it serves, bounded by the
 // configured limits: timeouts for slow and idle clients, and a cap on the connections
-// served at once, beyond which new ones wait in the listen backlog. It serves the API
-// and, unless the metrics have a listener of their own, GET /metrics.
+// served at once, beyond which new ones wait in the listen backlog. It serves the API,
+// traced when tracing is on, and, unless the metrics have a listener of their own, GET
+// /metrics.
 func (s *Server) httpServer() (*http.Server, net.Listener) {
 	lim := s.Config.HTTP.orDefaults()
-	var h http.Handler = withDeadline(s.API, requestDeadline(lim.WriteTimeout))
+	var h http.Handler = s.Tracing.Handler(withDeadline(s.API, requestDeadline(lim.WriteTimeout)))
 	if s.Metrics.Listener == nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", s.Metrics.Handler(s.Logger))

@@ -17,6 +17,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
 	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/ports"
 )
 
@@ -64,11 +65,11 @@ var postgresSet = wire.NewSet(
 
 // useCaseSet is the use cases and every adapter they need but the store and the
 // queue: the cache (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the
-// notifier, and the payment gateways.
+// notifier, and the payment gateways, all traced when OTEL_* asks for it.
 var useCaseSet = wire.NewSet(
 	provideCache,
 	outbox.New, provideOutboxConfig, provideNotifier,
 	system.ProviderSet, provideReporter,
 	sandbox.New, provideSandboxConfig, provideGateways,
-	app.ProviderSet, provideAppConfig,
+	wire.Struct(new(app.Deps), "*"), compose.NewApp, provideAppConfig, provideTracing,
 )

@@ -18,6 +18,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/queue/inproc"
 	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"github.com/matchpoint/matchpoint/ports"
 	"log/slog"
 )
@@ -97,8 +98,17 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Metrics:  portsMetrics,
 	}
 	appConfig := provideAppConfig(cfg)
-	appApp, err := app.New(deps, appConfig)
+	tracing, cleanup5, err := provideTracing(ctx, cfg)
 	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	appApp, err := compose.NewApp(deps, appConfig, tracing)
+	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -107,8 +117,9 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 	}
 	readiness := noReadiness()
 	drain := newDrain()
-	rateLimit, cleanup5, err := provideRateLimit(cfg, log, metrics)
+	rateLimit, cleanup6, err := provideRateLimit(cfg, log, metrics)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -131,8 +142,10 @@ func NewServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func
 		Sandbox:   gateway,
 		Clock:     clock,
 		Drain:     drain,
+		Tracing:   tracing,
 	}
 	return server, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -234,8 +247,18 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Metrics:  portsMetrics,
 	}
 	appConfig := provideAppConfig(cfg)
-	appApp, err := app.New(deps, appConfig)
+	tracing, cleanup6, err := provideTracing(ctx, cfg)
 	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	appApp, err := compose.NewApp(deps, appConfig, tracing)
+	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -245,8 +268,9 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 	}
 	readiness := dbReadiness(db)
 	drain := newDrain()
-	rateLimit, cleanup6, err := provideRateLimit(cfg, log, metrics)
+	rateLimit, cleanup7, err := provideRateLimit(cfg, log, metrics)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -270,8 +294,10 @@ func NewPostgresServer(ctx context.Context, cfg Config, log *slog.Logger) (*Serv
 		Sandbox:   gateway,
 		Clock:     clock,
 		Drain:     drain,
+		Tracing:   tracing,
 	}
 	return server, func() {
+		cleanup7()
 		cleanup6()
 		cleanup5()
 		cleanup4()
@@ -346,8 +372,16 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		Metrics:  metrics,
 	}
 	appConfig := provideAppConfig(cfg)
-	appApp, err := app.New(deps, appConfig)
+	tracing, cleanup4, err := provideTracing(ctx, cfg)
 	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	appApp, err := compose.NewApp(deps, appConfig, tracing)
+	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -358,6 +392,7 @@ func NewAdminTool(ctx context.Context, cfg Config, log *slog.Logger) (*AdminTool
 		Clock: clock,
 	}
 	return adminTool, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -385,7 +420,7 @@ var postgresSet = wire.NewSet(postgres.ProviderSet, provideDB,
 
 // useCaseSet is the use cases and every adapter they need but the store and the
 // queue: the cache (in process, or tiered over Redis with MATCHPOINT_REDIS_URL), the
-// notifier, and the payment gateways.
+// notifier, and the payment gateways, all traced when OTEL_* asks for it.
 var useCaseSet = wire.NewSet(
-	provideCache, outbox.New, provideOutboxConfig, provideNotifier, system.ProviderSet, provideReporter, sandbox.New, provideSandboxConfig, provideGateways, app.ProviderSet, provideAppConfig,
+	provideCache, outbox.New, provideOutboxConfig, provideNotifier, system.ProviderSet, provideReporter, sandbox.New, provideSandboxConfig, provideGateways, wire.Struct(new(app.Deps), "*"), compose.NewApp, provideAppConfig, provideTracing,
 )

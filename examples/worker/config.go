@@ -76,6 +76,9 @@ type Config struct {
 	// LogFormat is json (one JSON object a line, for a log collector) or text (for
 	// people; `make run` sets it).
 	LogFormat string `env:"MATCHPOINT_LOG_FORMAT" envDefault:"json" want:"json or text" help:"json (one object a line, for a log collector) or text (for people)"`
+	// Tracing is the OpenTelemetry tracing the standard OTEL_* variables configure
+	// (compose.ReadTracingConfig): off unless they name an OTLP collector.
+	Tracing compose.TracingConfig `env:"-"`
 	// ShutdownTimeout bounds how long running jobs may take to finish once the worker
 	// is told to stop.
 	ShutdownTimeout time.Duration `env:"MATCHPOINT_SHUTDOWN_TIMEOUT" envDefault:"10s" want:"a positive duration such as 10s" help:"how long running jobs may take to finish once the worker is told to stop"`
@@ -90,6 +93,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if err := c.check(e); err != nil {
+		return Config{}, err
+	}
+	if c.Tracing, err = compose.ReadTracingConfig(getenv); err != nil {
 		return Config{}, err
 	}
 	return c, nil

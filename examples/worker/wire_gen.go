@@ -13,6 +13,7 @@ import (
 	"github.com/matchpoint/matchpoint/adapters/postgres"
 	"github.com/matchpoint/matchpoint/adapters/system"
 	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 	"log/slog"
 )
 
@@ -20,7 +21,8 @@ import (
 
 // NewWorker composes the worker: the use cases over the Postgres store of
 // MATCHPOINT_DATABASE_URL, with the servers' cache, notifier and gateways, the River
-// queue on the same database, the listener of its health checks, and its metrics.
+// queue on the same database, the listener of its health checks, its metrics, and its
+// tracing when OTEL_* asks for it.
 func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func(), error) {
 	listener, cleanup, err := provideListener(cfg)
 	if err != nil {
@@ -110,8 +112,18 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		Metrics:  portsMetrics,
 	}
 	appConfig := provideAppConfig(cfg)
-	appApp, err := app.New(deps, appConfig)
+	tracing, cleanup6, err := provideTracing(ctx, cfg)
 	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	appApp, err := compose.NewApp(deps, appConfig, tracing)
+	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -127,8 +139,10 @@ func NewWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, func
 		App:      appApp,
 		Queue:    queue,
 		Metrics:  metrics,
+		Tracing:  tracing,
 	}
 	return worker, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/matchpoint/matchpoint/adapters/postgres/riverqueue"
 	"github.com/matchpoint/matchpoint/app"
+	"github.com/matchpoint/matchpoint/examples/internal/compose"
 )
 
 // Worker runs the jobs of the servers' database: the use cases over the Postgres
@@ -27,6 +28,7 @@ type Worker struct {
 	App      *app.App
 	Queue    *riverqueue.Queue
 	Metrics  *Metrics
+	Tracing  *compose.Tracing // nil unless OTEL_* turns tracing on
 
 	ready atomic.Bool // the queue runs and the worker is not draining
 }
@@ -37,7 +39,7 @@ type Worker struct {
 // short is run again later by another worker), and returns: nil when every running job
 // finished in time. onReady, if not nil, is called once the queue runs.
 func (w *Worker) Run(ctx context.Context, onReady func()) error {
-	if err := w.Queue.Start(ctx, w.App.Workers()); err != nil {
+	if err := w.Queue.Start(ctx, w.Tracing.Workers(w.App.Workers())); err != nil {
 		return err
 	}
 	w.ready.Store(true)
