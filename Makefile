@@ -33,12 +33,13 @@ WIRE_PKGS = $(patsubst %/wire.go,./%,$(wildcard examples/*/wire.go))
 # The architecture `make lambda` builds the function for: arm64 (Graviton) or amd64.
 LAMBDA_ARCH ?= arm64
 
-.PHONY: help run build lambda test bench generate check-generate lint deps services tools tidy-check
+.PHONY: help run build lambda image test bench generate check-generate lint deps services tools tidy-check
 
 help:
 	@echo "make run             build bin/server and start the example server on its embedded defaults"
 	@echo "make build           compile every package"
 	@echo "make lambda          build the AWS Lambda function into bin/lambda/bootstrap.zip (LAMBDA_ARCH=$(LAMBDA_ARCH))"
+	@echo "make image           build the server's and worker's container images (examples/deploy/Dockerfile; needs a Docker daemon)"
 	@echo "make test            make services, then run all tests with the race detector"
 	@echo "make bench           run all benchmarks (BENCHTIME=$(BENCHTIME), BENCHCOUNT=$(BENCHCOUNT))"
 	@echo "make generate        regenerate Wire injectors (examples/*/wire_gen.go)"
@@ -67,6 +68,14 @@ lambda:
 	GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -o bin/lambda/bootstrap ./examples/lambda
 	$(GO) run ./examples/lambda/bundle -o bin/lambda/bootstrap.zip bin/lambda/bootstrap
 	echo "lambda: wrote bin/lambda/bootstrap.zip; deploy it with the provided.al2023 runtime and architecture $(LAMBDA_ARCH) (README.md, \"Running jobs on AWS Lambda\")"
+
+# image builds both targets of examples/deploy/Dockerfile; .ci/run calls it where a
+# Docker daemon answers. IMAGE_TAG names the tag of both images.
+IMAGE_TAG ?= dev
+image:
+	docker build -f examples/deploy/Dockerfile --target server -t matchpoint-server:$(IMAGE_TAG) .
+	docker build -f examples/deploy/Dockerfile --target worker -t matchpoint-worker:$(IMAGE_TAG) .
+	docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' 'matchpoint-*'
 
 test: deps services tools
 	@echo "test: building the test tools gotestsum and stripe-mock (go.mod pins both; the first build downloads and compiles them: a few minutes)..."
