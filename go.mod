@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/allegro/bigcache/v3 v3.1.0
+	github.com/andybalholm/brotli v1.3.0
 	github.com/arran4/golang-ical v0.3.4
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/caarlos0/env/v11 v11.4.2

@@ -27,6 +27,46 @@ type DayAvailability struct {
 	Sport    domain.Sport
 	Duration time.Duration
 	Courts   []domain.CourtSlots
+	// Version names what the answer was computed from: the club's configuration and
+	// the date's bookings and closures, as the cache last saw them change (on this
+	// process or any other sharing the cache). Two answers to the same query with the
+	// same Version, at instants before ValidUntil, are the same. Empty when the answer
+	// must not be kept: the cache is failing, or the date is not one the cache keeps.
+	Version string
+	// ValidUntil is the instant from which the answer may differ because time has
+	// passed (a start comes within the lead time or the horizon, a hold runs out), and
+	// at most the next minute's start, so that an answer kept under a Version is
+	// computed afresh at least once a minute.
+	ValidUntil time.Time
+}
+
+// AvailabilityVersion is what Availability.Version reads: the Version Get would give
+// its answer now, and that now.
+type AvailabilityVersion struct {
+	Version string
+	Now     time.Time
+}
+
+// Holds reports whether an answer Get gave, kept by the caller, is still the answer to
+// its query at v: its Version is v's, and its ValidUntil has not come.
+func (v AvailabilityVersion) Holds(d DayAvailability) bool {
+	return d.Version != "" && d.Version == v.Version && v.Now.Before(d.ValidUntil)
+}
+
+// Version returns the version of the answer Get would give to q now, reading only the
+// cache's generations of the club and the date (a few in-process reads where the cache
+// has a local tier), so that a caller keeping Get's answers, or what it made of them,
+// can tell whether a kept one still holds (AvailabilityVersion.Holds) without
+// computing it again. The sport, duration and category of q are not part of the
+// version: a caller keeps one answer per query.
+func (a *Availability) Version(ctx context.Context, q AvailabilityQuery) (AvailabilityVersion, error) {
+	ctx = ports.ReplicaReadsOK(ctx)
+	now := a.Clock.Now()
+	_, version, err := a.catalog.DayVersion(ctx, q.ClubSlug, q.Date, now)
+	if err != nil {
+		return AvailabilityVersion{}, err
+	}
+	return AvailabilityVersion{Version: version, Now: now}, nil
 }
 
 // Get returns every active court of the sport with its free starts and their prices.
@@ -34,7 +74,9 @@ type DayAvailability struct {
 // customer books), so the store may serve them from a read replica.
 func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailability, error) {
 	ctx = ports.ReplicaReadsOK(ctx)
-	club, err := a.catalog.ClubBySlug(ctx, q.ClubSlug)
+	now := a.Clock.Now()
+	// The version is read before what it is the version of (see catalog.DayVersion).
+	club, version, err := a.catalog.DayVersion(ctx, q.ClubSlug, q.Date, now)
 	if err != nil {
 		return DayAvailability{}, err
 	}
@@ -44,7 +86,6 @@ func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailab
 	if err := domain.CheckDate("date", q.Date); err != nil {
 		return DayAvailability{}, err
 	}
-	now := a.Clock.Now()
 	sched, err := a.catalog.Schedule(ctx, club)
 	if err != nil {
 		return DayAvailability{}, err
@@ -57,14 +98,18 @@ func (a *Availability) Get(ctx context.Context, q AvailabilityQuery) (DayAvailab
 	if err != nil {
 		return DayAvailability{}, err
 	}
-	slots, err := domain.Availability(domain.AvailabilityQuery{
+	slots, until, err := domain.AvailabilityUntil(domain.AvailabilityQuery{
 		Schedule: sched, Courts: courts, Closures: day.Closures, Occupancy: day.Occupancy,
 		Date: q.Date, Sport: q.Sport, Duration: q.Duration, Category: q.Category, Now: now,
 	})
 	if err != nil {
 		return DayAvailability{}, err
 	}
-	return DayAvailability{Club: club, Date: q.Date, Sport: q.Sport, Duration: q.Duration, Courts: slots}, nil
+	validUntil := now.Truncate(time.Minute).Add(time.Minute)
+	if !until.IsZero() && until.Before(validUntil) {
+		validUntil = until
+	}
+	return DayAvailability{Club: club, Date: q.Date, Sport: q.Sport, Duration: q.Duration, Courts: slots, Version: version, ValidUntil: validUntil}, nil
 }
 
 // QuoteCommand asks for the price of a booking without making it.

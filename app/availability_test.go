@@ -357,3 +357,57 @@ func TestCacheFamily(t *testing.T) {
 		assert.Equal(t, want, app.CacheFamily(key), key)
 	}
 }
+
+func TestAvailabilityVersionAndValidity(t *testing.T) {
+	t.Parallel()
+	const lead = 14*time.Minute + 30*time.Second // not on the minute, so that a start decides
+	e := newEnv(t, func(p *domain.Policy) { p.MinLead = lead })
+	ctx := context.Background()
+	today := e.tomorrow.AddDays(-1)
+	q := padelDay(today)
+	e.clock.Set(e.at(today, "09:15").Add(20 * time.Second)) // 09:30 is the first start: it goes after 09:15:30
+
+	day, err := e.app.Availability.Get(ctx, q)
+	require.NoError(t, err)
+	v, err := e.app.Availability.Version(ctx, q)
+	require.NoError(t, err)
+	require.NotEmpty(t, day.Version)
+	assert.Equal(t, day.Version, v.Version, "Version reads what Get read")
+	assert.True(t, v.Holds(day))
+	assert.Equal(t, e.at(today, "09:30").Add(-lead+time.Nanosecond), day.ValidUntil)
+	assert.Contains(t, e.offered(t, today, e.padel1.ID), "09:30")
+
+	e.clock.Set(day.ValidUntil.Add(-time.Nanosecond))
+	v, err = e.app.Availability.Version(ctx, q)
+	require.NoError(t, err)
+	assert.True(t, v.Holds(day), "just before the start comes within the lead time")
+	again, err := e.app.Availability.Get(ctx, q)
+	require.NoError(t, err)
+	assert.Equal(t, day.Courts, again.Courts)
+
+	e.clock.Set(day.ValidUntil)
+	v, err = e.app.Availability.Version(ctx, q)
+	require.NoError(t, err)
+	assert.False(t, v.Holds(day), "the start is within the lead time now")
+	assert.NotContains(t, e.offered(t, today, e.padel1.ID), "09:30")
+
+	later, err := e.app.Availability.Get(ctx, q)
+	require.NoError(t, err)
+	assert.Equal(t, day.Version, later.Version, "nothing was written")
+	assert.Equal(t, e.at(today, "09:16"), later.ValidUntil, "the next start goes after 10:00-14:30: the minute comes first")
+
+	far := e.bookingCmd()
+	far.Start = e.at(today.AddDays(3), "10:00")
+	e.book(t, far) // a day no game of today's can reach: today's version stays
+	v, err = e.app.Availability.Version(ctx, q)
+	require.NoError(t, err)
+	assert.Equal(t, later.Version, v.Version)
+	e.book(t, e.bookingCmd()) // tomorrow at 10:00, which a long game of today's could reach
+	v, err = e.app.Availability.Version(ctx, q)
+	require.NoError(t, err)
+	assert.NotEqual(t, later.Version, v.Version, "a booking that can touch the day changes its version")
+
+	beyond, err := e.app.Availability.Get(ctx, padelDay(today.AddDays(30)))
+	require.NoError(t, err)
+	assert.Empty(t, beyond.Version, "a day the cache does not keep: no answer may be kept")
+}

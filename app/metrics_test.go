@@ -240,7 +240,13 @@ func TestMetricsCountCacheLookupsPerTierAndFamily(t *testing.T) {
 	for _, family := range []string{"slug", "courts", "seasons", "rules", "day"} {
 		assert.Equal(t, 1, after["cache/decoded/"+family+"/hit"]-before["cache/decoded/"+family+"/hit"],
 			"the second read of %s is served decoded", family)
-		assert.Equal(t, 1, after["cache/cache/"+family+".gen/hit"]-before["cache/cache/"+family+".gen/hit"],
+		// Get reads the generations first for the answer's Version, then again as it
+		// reads each value (the club's record once: its generation is the version's).
+		gens := 2
+		if family == "slug" {
+			gens = 1
+		}
+		assert.Equal(t, gens, after["cache/cache/"+family+".gen/hit"]-before["cache/cache/"+family+".gen/hit"],
 			"after reading the generation of %s from the cache", family)
 	}
 	for k := range after {

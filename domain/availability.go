@@ -54,17 +54,34 @@ type AvailabilityQuery struct {
 // slot by slot, respect the lead time and horizon, and overlap no closure and no active
 // booking. A pending booking whose hold has passed does not block.
 func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
+	courts, _, err := AvailabilityUntil(q)
+	return courts, err
+}
+
+// AvailabilityUntil returns what Availability returns, and the first instant after
+// q.Now at which the answer may differ because time has passed: a listed start comes
+// within the lead time, a start of the day comes within the horizon, or the hold of a
+// pending booking that blocks a court runs out. The answer holds for every later Now
+// before that instant, as long as nothing else it depends on changes. The zero Time
+// means that time alone never changes it.
+func AvailabilityUntil(q AvailabilityQuery) ([]CourtSlots, time.Time, error) {
+	var until time.Time
+	changeAt := func(t time.Time) {
+		if t.After(q.Now) && (until.IsZero() || t.Before(until)) {
+			until = t
+		}
+	}
 	club := q.Schedule.Club
 	loc, pol := club.Location, club.Policy
 	gran := pol.Granularity
 	if gran <= 0 || loc == nil {
-		return nil, invalidf("the club has no valid policy or time zone")
+		return nil, time.Time{}, invalidf("the club has no valid policy or time zone")
 	}
 	if err := CheckSport(q.Sport, q.Courts); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if !pol.AllowsDuration(q.Sport, q.Duration) {
-		return nil, Errorf(CodeDurationNotAllowed, "%s may not be booked for %d minutes", q.Sport, int(q.Duration.Minutes()))
+		return nil, time.Time{}, Errorf(CodeDurationNotAllowed, "%s may not be booked for %d minutes", q.Sport, int(q.Duration.Minutes()))
 	}
 	k := int(q.Duration / gran)
 	dayStart, dayEnd := q.Date.StartOfDay(loc), q.Date.AddDays(1).StartOfDay(loc)
@@ -86,7 +103,7 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 		}
 	}
 	if len(out) == 0 {
-		return out, nil
+		return out, time.Time{}, nil
 	}
 	// The periods each court is taken, by an active booking or a closure of the court,
 	// grouped by court in one array: bounds[bi]:bounds[bi+1] is court bi's part of taken.
@@ -98,6 +115,9 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 	for _, o := range q.Occupancy {
 		if bi, ok := byID[o.CourtID]; ok && IsActive(o.Status, o.HoldExpiresAt, q.Now) {
 			holds = append(holds, hold{bi, period{offset(o.Interval.Start), offset(o.Interval.End)}})
+			if o.Status == StatusPending {
+				changeAt(o.HoldExpiresAt) // the court is free again then
+			}
 		}
 	}
 	var clubClosures []period
@@ -145,8 +165,14 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 		}
 		for i := 0; i+k <= len(g.starts); i++ {
 			s := g.offsets[i]
-			if s < 0 || s >= dayLen || s < earliest || s > latest || time.Duration(g.clocks[i])*time.Minute%gran != 0 {
+			if s < 0 || s >= dayLen || s < earliest || time.Duration(g.clocks[i])*time.Minute%gran != 0 {
 				continue
+			}
+			if s > latest {
+				// The first start past the horizon comes within it then; the later ones
+				// after it.
+				changeAt(g.starts[i].Add(-pol.MaxHorizon))
+				break
 			}
 			g.open = append(g.open, i)
 		}
@@ -195,6 +221,8 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 				}
 				picks = append(picks, pick{g.starts[i], amounts[i+k] - amounts[i]})
 				last = s
+				// Listed while Now+MinLead <= start: it goes a moment after start-MinLead.
+				changeAt(g.starts[i].Add(-pol.MinLead + time.Nanosecond))
 			}
 		}
 		if len(picks) == 0 {
@@ -206,7 +234,7 @@ func Availability(q AvailabilityQuery) ([]CourtSlots, error) {
 		}
 		out[ci].Slots = slots
 	}
-	return out, nil
+	return out, until, nil
 }
 
 // grid is the granularity slots of one opening of the club that touch the day asked for.

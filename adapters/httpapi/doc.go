@@ -22,11 +22,18 @@
 // with Retry-After; every limited answer carries RateLimit-Limit, -Remaining, -Reset
 // and -Policy. A limiter that fails lets requests through.
 //
+// Availability answers (answers.go) are kept encoded, with a strong ETag made from
+// their bytes and their gzip and brotli forms, under the use case's version of their
+// inputs (app.AvailabilityVersion), which any write changes on every instance sharing
+// the cache, and only until time could change them; If-None-Match is answered 304, and
+// Cache-Control lets a CDN hold an answer for seconds.
+//
 // Club reports (reports.go) are the one answer that is not JSON: a ready report is
 // downloaded as its CSV, text/csv with Content-Disposition: attachment.
 //
-// The package imports domain, ports, app, the standard library, Wire and golang-lru (the
-// addresses refused for their failed checks) only — never another adapter. Pages of other adapters (the sandbox payment checkout) are mounted
+// The package imports domain, ports, app, the standard library, Wire, golang-lru (the
+// addresses refused for their failed checks, the kept availability answers) and
+// andybalholm/brotli only — never another adapter. Pages of other adapters (the sandbox payment checkout) are mounted
 // through Config.Extra by the composition root. Metrics likewise: Config.Observe hears
 // of every request answered — its route pattern, method, status and duration — and the
 // composition root counts them with the metrics library of its choice.

@@ -72,6 +72,10 @@ type Config struct {
 	// RateLimit limits the requests of each client, API key and payment provider;
 	// its zero value (no Limiter) limits nothing.
 	RateLimit RateLimit
+	// AvailabilityCache says how many availability answers the process keeps encoded
+	// and how long shared caches may hold one (see answers.go); its zero value suits
+	// most servers.
+	AvailabilityCache AvailabilityCache
 }
 
 // Handler serves the Match Point HTTP API. It implements http.Handler.
@@ -88,6 +92,7 @@ type Handler struct {
 	onPanic func(ctx context.Context, recovered any, attrs map[string]string)
 	observe func(route, method string, status int, d time.Duration)
 	limits  *limits // nil: no rate limits
+	answers *answers
 }
 
 // requestAttrs are what a report says of the request: never its query string,
@@ -130,6 +135,7 @@ func New(a *app.App, cfg Config) *Handler {
 		h.maxHead = DefaultMaxHeaderBytes
 	}
 	h.limits = newLimits(cfg.RateLimit, h.log)
+	h.answers = newAnswers(cfg.AvailabilityCache)
 	for _, rt := range h.table() {
 		h.mux.Handle(rt.pattern, h.endpoint(rt.pattern, rt.fn))
 		h.routes = append(h.routes, rt.pattern)

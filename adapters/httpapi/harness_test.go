@@ -192,12 +192,22 @@ type envOption func(*httpapi.Config)
 
 func newEnv(tb testing.TB, opts ...envOption) *env {
 	tb.Helper()
+	return newEnvOn(tb, nil, opts...)
+}
+
+// newEnvOn is newEnv with the use cases over cache; nil means the bigcache adapter.
+func newEnvOn(tb testing.TB, cache ports.Cache, opts ...envOption) *env {
+	tb.Helper()
 	quiet := slog.New(slog.DiscardHandler)
 	e := &env{t: tb, clock: clocktest.New(startTime), store: &faultyStore{Store: memory.New()}, gateway: &testGateway{}, logs: &syncBuffer{}}
 
-	cache, err := bigcache.New(bigcache.Config{Now: e.clock.Now})
-	require.NoError(tb, err)
-	tb.Cleanup(func() { _ = cache.Close() })
+	var err error
+	if cache == nil {
+		l1, err := bigcache.New(bigcache.Config{Now: e.clock.Now})
+		require.NoError(tb, err)
+		tb.Cleanup(func() { _ = l1.Close() })
+		cache = l1
+	}
 	e.queue = inproc.New(inproc.Config{Clock: e.clock, Logger: quiet})
 
 	e.app, err = app.New(app.Deps{

@@ -55,6 +55,17 @@ func TestTwoServersShareOneCache(t *testing.T) {
 	hits := b.Cache.(*tiered.Cache).Snapshot()[tiered.Counter{Tier: "l1", Family: "rules.gen", Event: "hit"}]
 	require.Positive(t, hits, "B checked the rules' generation in its L1")
 
+	etag := func(s *testServer) string {
+		r, h := s.doWithHeader(t, "GET", availability, "", nil)
+		require.Equal(t, http.StatusOK, r.status, r.raw)
+		require.NotEmpty(t, h.Get("ETag"))
+		return h.Get("ETag")
+	}
+	tag := etag(b)
+	require.Equal(t, tag, etag(a), "both servers compute the same answer, tagged alike")
+	notModified, _ := b.doWithHeader(t, "GET", availability, "", map[string]string{"If-None-Match": tag})
+	require.Equal(t, http.StatusNotModified, notModified.status)
+
 	admin := map[string]string{"Authorization": "Bearer " + a.demo.APIKey}
 	rule := `{"name":"Padel promo","sport":"padel","weekdays":["sun","mon","tue","wed","thu","fri","sat"],"from":"08:00","to":"23:00","priority":90,"rate":{"amount":100000}}`
 	w := a.do(t, "POST", "/v1/admin/clubs/demo/price-rules", rule, admin)
@@ -64,6 +75,13 @@ func TestTwoServersShareOneCache(t *testing.T) {
 	booked := a.do(t, "POST", "/v1/clubs/demo/bookings", bookingJSON(court, at("17:30"), 90, "Ana", "ana@example.com"), nil)
 	require.Equal(t, http.StatusCreated, booked.status, booked.raw)
 	assert.Nil(t, price(b, at("17:30")), "B stops offering the slot A booked at once")
+	assert.NotEqual(t, tag, etag(b), "B's tag changed with the writes on A")
+	changed, _ := b.doWithHeader(t, "GET", availability, "", map[string]string{"If-None-Match": tag})
+	assert.Equal(t, http.StatusOK, changed.status, "B no longer answers 304 to the old tag")
+	tag = etag(b)
+	booked = a.do(t, "POST", "/v1/clubs/demo/bookings", bookingJSON(court, at("20:00"), 90, "Eva", "eva@example.com"), nil)
+	require.Equal(t, http.StatusCreated, booked.status, booked.raw)
+	assert.NotEqual(t, tag, etag(b), "a booking on A changes B's tag at once")
 
 	// Redis goes away: both servers go on answering and booking.
 	r.Stop()

@@ -84,17 +84,25 @@ func New(store ports.Store, cache ports.Cache, clock ports.Clock, cfg Config) *S
 // by family and generation, for the value's TTL: a request reads the generation from the
 // cache (which is what invalidation changes) and skips decoding the value.
 func cached[T any](ctx context.Context, s *Store, family string, ttl time.Duration, load func() (T, error)) (T, error) {
+	v, _, err := cachedGen(ctx, s, family, ttl, load)
+	return v, err
+}
+
+// cachedGen is cached, also returning the generation the value belongs to: "" when the
+// cache is failing and the value was loaded without it.
+func cachedGen[T any](ctx context.Context, s *Store, family string, ttl time.Duration, load func() (T, error)) (T, string, error) {
 	var v T
 	gen, ok := s.generation(ctx, family)
 	if !ok {
-		return load()
+		v, err := load()
+		return v, "", err
 	}
 	key := family + "@" + gen
 	label := Family(key)
 	now := time.Now()
 	if m, ok := s.decoded.Get(key); ok && now.Before(m.expires) {
 		s.metrics.CacheLookup(ports.CacheTierDecoded, label, true)
-		return m.value.(T), nil
+		return m.value.(T), gen, nil
 	}
 	s.metrics.CacheLookup(ports.CacheTierDecoded, label, false)
 	if b, hit, err := s.cache.Get(ctx, key); err != nil {
@@ -104,7 +112,7 @@ func cached[T any](ctx context.Context, s *Store, family string, ttl time.Durati
 		if err := json.Unmarshal(b, &v); err == nil {
 			s.metrics.CacheLookup(ports.CacheTierShared, label, true)
 			s.decoded.Add(key, decodedValue{value: v, expires: now.Add(ttl)})
-			return v, nil
+			return v, gen, nil
 		}
 		s.metrics.CacheLookup(ports.CacheTierShared, label, false)
 		s.log.WarnContext(ctx, "cache value undecodable", "key", key)
@@ -128,16 +136,17 @@ func cached[T any](ctx context.Context, s *Store, family string, ttl time.Durati
 	})
 	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		// The load ran under another request's context, which ended: load for this one.
-		return load()
+		v, err := load()
+		return v, "", err
 	}
 	if err != nil {
-		return v, err
+		return v, "", err
 	}
 	if err := json.Unmarshal(shared.([]byte), &v); err != nil {
-		return v, fmt.Errorf("catalog: decode %s: %w", family, err)
+		return v, "", fmt.Errorf("catalog: decode %s: %w", family, err)
 	}
 	s.decoded.Add(key, decodedValue{value: v, expires: now.Add(ttl)})
-	return v, nil
+	return v, gen, nil
 }
 
 // decodedValue is a cached value already decoded, shared by the requests that read it

@@ -253,3 +253,59 @@ func TestABookingWhoseClubCannotBeReadInvalidatesTheDaysAroundIt(t *testing.T) {
 	assert.Equal(t, days("2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13"), e.cache.take(),
 		"every day that can see it in any zone, the club's 10th and 11th among them")
 }
+
+func TestDayVersionChangesWithEveryFamilyAvailabilityReads(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	day := domain.MustDate("2026-03-11")
+	version := func() string {
+		t.Helper()
+		club, v, err := e.store.DayVersion(ctx, "club-one", day, now)
+		require.NoError(t, err)
+		assert.Equal(t, "c1", club.ID)
+		require.NotEmpty(t, v)
+		return v
+	}
+	v := version()
+	assert.Equal(t, v, version(), "nothing written: the same version")
+
+	writes := []struct {
+		name  string
+		write func() error
+	}{
+		{"a court", func() error { return e.store.SaveCourt(ctx, e.court) }},
+		{"a season", func() error {
+			return e.store.SaveSeason(ctx, domain.Season{ID: "s1", ClubID: "c1", Name: "2026", From: domain.MustDate("2026-01-01"), To: domain.MustDate("2026-12-31")})
+		}},
+		{"a price rule", func() error {
+			return e.store.SavePriceRule(ctx, domain.PriceRule{ID: "r1", ClubID: "c1", Name: "all", Sport: domain.Padel, Weekdays: domain.EveryDay, Rate: domain.NewMoney(1000, e.club.Currency)})
+		}},
+		{"the club", func() error { return e.store.SaveClub(ctx, e.club) }},
+		{"a booking that day", func() error {
+			return e.store.CreateBooking(ctx, e.booking(t, "b1", at("2026-03-11", "10:00")), ports.CreateBookingOptions{Now: now})
+		}},
+		{"a closure that day", func() error {
+			return e.store.SaveClosure(ctx, domain.Closure{ID: "x1", ClubID: "c1", Interval: domain.Interval{Start: at("2026-03-11", "18:00"), End: at("2026-03-11", "19:00")}, Reason: "works"})
+		}},
+	}
+	for _, w := range writes {
+		require.NoError(t, w.write(), w.name)
+		next := version()
+		assert.NotEqual(t, v, next, "after %s", w.name)
+		v = next
+	}
+
+	require.NoError(t, e.store.SaveClosure(ctx, domain.Closure{ID: "x2", ClubID: "c1", Interval: domain.Interval{Start: at("2026-03-20", "18:00"), End: at("2026-03-20", "19:00")}, Reason: "works"}))
+	assert.Equal(t, v, version(), "a closure of another day leaves this one's version")
+}
+
+func TestDayVersionIsEmptyForADayNotCached(t *testing.T) {
+	e := newEnv(t)
+	club, v, err := e.store.DayVersion(context.Background(), "club-one", domain.MustDate("2026-06-01"), now)
+	require.NoError(t, err)
+	assert.Equal(t, "c1", club.ID)
+	assert.Empty(t, v, "past the horizon the day is not cached, so no answer for it may be kept")
+
+	_, _, err = e.store.DayVersion(context.Background(), "nobody", domain.MustDate("2026-03-11"), now)
+	assert.Equal(t, domain.CodeNotFound, domain.ErrorCode(err))
+}

@@ -40,6 +40,9 @@
 // every process sharing the cache at once (the tiered cache waits for every instance to
 // drop the keys from its L1).
 //
-// Availability itself is computed from these on every request (it depends on "now"),
-// which costs microseconds; what the cache saves is the database round trips.
+// Availability itself is computed from these (it depends on "now"), which costs
+// microseconds; what the cache saves is the database round trips. DayVersion joins the
+// generations of the families one day's availability reads into a version, so that a
+// caller can keep a computed answer and know, with a few cache reads, whether it still
+// is the answer: any invalidation of those families changes the version.
 package catalog

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/matchpoint/matchpoint/domain"
@@ -42,14 +43,65 @@ func recordOf(c domain.Club) clubRecord {
 
 // ClubBySlug returns the club with the slug, or a not_found error.
 func (s *Store) ClubBySlug(ctx context.Context, slug string) (domain.Club, error) {
-	r, err := cached(ctx, s, slugKey(slug), s.ttl, func() (clubRecord, error) {
+	club, _, err := s.clubBySlug(ctx, slug)
+	return club, err
+}
+
+// clubBySlug is ClubBySlug, also returning the generation of the club's record ("" when
+// it was read without the cache).
+func (s *Store) clubBySlug(ctx context.Context, slug string) (domain.Club, string, error) {
+	r, gen, err := cachedGen(ctx, s, slugKey(slug), s.ttl, func() (clubRecord, error) {
 		cl, err := s.Store.GetClubBySlug(ctx, slug)
 		return recordOf(cl), err
 	})
 	if err != nil {
-		return domain.Club{}, err
+		return domain.Club{}, "", err
 	}
-	return s.clubOf(r)
+	club, err := s.clubOf(r)
+	return club, gen, err
+}
+
+// DayVersion returns the club with the slug, as ClubBySlug does, and the version of
+// what the availability of its local date d at now is read from: the generations of
+// the club's record, its courts, seasons and price rules and the day's bookings and
+// closures, joined. Any write that changes one of them starts a new generation of its
+// family, here and in every process sharing the cache, and so a new version.
+//
+// The generations are read before the values: values read after DayVersion returns
+// belong to its version or to a later one, never to an earlier one, so an answer
+// computed from them may be kept under the version. The version is "" when it cannot
+// be had — the cache is failing, or d is a date whose day is not cached (see Day) — and
+// then nothing may be kept.
+func (s *Store) DayVersion(ctx context.Context, slug string, d domain.LocalDate, now time.Time) (domain.Club, string, error) {
+	club, gen, err := s.clubBySlug(ctx, slug)
+	if err != nil || gen == "" {
+		return club, "", err
+	}
+	if first, last := bookableDates(club, now); d.Before(first) || d.After(last) {
+		return club, "", nil
+	}
+	families := [...]string{courtsKey(club.ID), seasonsKey(club.ID), rulesKey(club.ID), dayKey(club.ID, d)}
+	var gens [len(families) + 1]string
+	gens[0] = gen
+	n := len(gen)
+	for i, f := range families {
+		g, ok := s.generation(ctx, f)
+		if !ok {
+			return club, "", nil
+		}
+		gens[i+1] = g
+		n += 1 + len(g)
+	}
+	// Generations are unpadded base64url: a dot cannot occur in one.
+	var b strings.Builder
+	b.Grow(n)
+	for i, g := range gens {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(g)
+	}
+	return club, b.String(), nil
 }
 
 // Club returns the club with the id, or a not_found error.
