@@ -41,14 +41,17 @@ func checkSQL(ctx context.Context, dbURL string, created []createdBooking) (chec
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	const active = `status IN ('pending', 'confirmed') AND NOT slot_released`
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM bookings WHERE `+active).Scan(&c.Active); err != nil {
+	// active is the condition of the exclusion constraint, on the bookings named t.
+	active := func(t string) string {
+		return fmt.Sprintf("%[1]s.status IN ('pending', 'confirmed') AND NOT %[1]s.slot_released", t)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM bookings b WHERE `+active("b")).Scan(&c.Active); err != nil {
 		return c, fmt.Errorf("count the active bookings: %w", err)
 	}
 	rows, err := db.QueryContext(ctx, `
 		SELECT a.id, b.id, a.court_id FROM bookings a
 		JOIN bookings b ON a.court_id = b.court_id AND a.id < b.id AND a.during && b.during
-		WHERE a.`+active+` AND b.`+active+`
+		WHERE `+active("a")+` AND `+active("b")+`
 		ORDER BY a.id, b.id LIMIT 100`)
 	if err != nil {
 		return c, fmt.Errorf("look for overlapping bookings: %w", err)

@@ -10,7 +10,7 @@ import (
 )
 
 // maxListed is how many booking IDs, missing bookings or overlaps the report lists.
-const maxListed = 20
+const maxListed = 10
 
 // print writes the report for people.
 func (rep *report) print(w io.Writer) {

@@ -64,7 +64,8 @@ type report struct {
 	Failures map[string]int            // requests without an answer, by error
 	Created  []createdBooking          // every booking answered 201
 	Checks   checks
-	RSS      *rss // nil: the server is not the tool's
+	RSS      *rss   // nil: the server is not the tool's
+	Database string // the URL of the database the tool created; empty: none
 	PlotFile string
 }
 
@@ -105,6 +106,7 @@ func load(ctx context.Context, o options, progress io.Writer) (_ *report, err er
 			}
 		}()
 		base, slugs, dbURL = srv.URL, srv.Clubs, srv.DBURL
+		rep.Database = srv.DBURL
 	}
 	rep.Target, rep.Clubs = base, slugs
 	client := newClient(o)
