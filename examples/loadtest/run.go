@@ -138,7 +138,7 @@ func load(ctx context.Context, o options, progress io.Writer) (_ *report, err er
 		if o.Rate > 0 || ctx.Err() != nil {
 			break
 		}
-		fmt.Fprintf(progress, "%d/s: p99 %s, %.2f%% answered 2xx–4xx: %s\n", st.Rate, st.Metrics.Latencies.P99.Round(time.Microsecond), 100*st.Metrics.Success, st.Why)
+		fmt.Fprintf(progress, "%d/s: p99 %s, %.2f%% answered 2xx–3xx: %s\n", st.Rate, st.Metrics.Latencies.P99.Round(time.Microsecond), 100*st.Metrics.Success, st.Why)
 		if !st.Within {
 			break
 		}
