@@ -229,3 +229,22 @@ func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// TestLoadTarget loads a server the tool did not start: -target, with the club named.
+func TestLoadTarget(t *testing.T) {
+	ctx := context.Background()
+	srv, err := startServer(ctx, options{Start: startEmbedded, Clubs: 1}, &testWriter{t})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, srv.Stop()) })
+	o, err := parseOptions([]string{"-target", srv.URL + "/", "-club", "demo", "-rate", "30", "-duration", "2s", "-mix", "availability=50,booking=50", "-quiet"}, noEnv, nil)
+	require.NoError(t, err)
+	rep, err := load(ctx, o, &testWriter{t})
+	require.NoError(t, err)
+	assert.Equal(t, srv.URL, rep.Target)
+	assert.Nil(t, rep.RSS, "the server is not the tool's: no RSS")
+	assert.Empty(t, rep.Database)
+	assert.Equal(t, "API", rep.Checks.Via)
+	assert.NotEmpty(t, rep.Created)
+	assert.Equal(t, len(rep.Created), rep.Checks.Stored)
+	assert.Empty(t, rep.Checks.Overlaps)
+}
