@@ -22,6 +22,9 @@ REDIS_PORT ?= 6379
 BENCHTIME ?= 500ms
 BENCHCOUNT ?= 1
 
+# The flags of `make load` (go run ./examples/loadtest -h lists them all).
+LOAD_ARGS ?= -rate 200 -duration 30s
+
 # mailpit, the SMTP server with an HTTP API that the tests of adapters/notify/smtp send
 # to; `make tools` installs this version into bin/tools (git-ignored), where
 # adapters/notify/smtp/mailpittest looks first.
@@ -33,7 +36,7 @@ WIRE_PKGS = $(patsubst %/wire.go,./%,$(wildcard examples/*/wire.go))
 # The architecture `make lambda` builds the function for: arm64 (Graviton) or amd64.
 LAMBDA_ARCH ?= arm64
 
-.PHONY: help run build lambda image test bench generate check-generate lint deps services tools tidy-check
+.PHONY: help run build lambda image test bench load generate check-generate lint deps services tools tidy-check
 
 help:
 	@echo "make run             build bin/server and start the example server on its embedded defaults"
@@ -42,6 +45,7 @@ help:
 	@echo "make image           build the server's and worker's container images (examples/deploy/Dockerfile; needs a Docker daemon)"
 	@echo "make test            make services, then run all tests with the race detector"
 	@echo "make bench           run all benchmarks (BENCHTIME=$(BENCHTIME), BENCHCOUNT=$(BENCHCOUNT))"
+	@echo "make load            build and start the server, load it and check its bookings (LOAD_ARGS=$(LOAD_ARGS))"
 	@echo "make generate        regenerate Wire injectors (examples/*/wire_gen.go)"
 	@echo "make check-generate  regenerate and fail if a committed wire_gen.go was stale"
 	@echo "make lint            gofmt, go vet and staticcheck"
@@ -86,6 +90,11 @@ test: deps services tools
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) -timeout 30m ./...
+
+# load runs the load tool, which builds examples/server into a temporary directory,
+# starts it on a free loopback port and stops it afterwards (README.md, "Load testing").
+load:
+	$(GO) run ./examples/loadtest $(LOAD_ARGS)
 
 generate:
 ifeq ($(strip $(WIRE_PKGS)),)
