@@ -154,10 +154,11 @@ func queryBookings(ctx context.Context, db bun.IDB, query string, args ...any) (
 // index read, and the constraint still decides races. Only a booking that was not
 // stored pays for a second read, which names the refusal (see create). Outside a
 // transaction and with no limit per customer the insert runs alone, atomic by itself,
-// in one round trip. A limit needs a lock taken before the count, and pending
-// bookings whose hold has run out at opts.Now must give their slot up (slot_released,
-// keeping their state and version) before the insert: those run in a transaction, or
-// under a savepoint of the context's transaction.
+// in one round trip. A limit needs a lock taken before the count, sent with the
+// insert in one round trip, and pending bookings whose hold has run out at opts.Now
+// must give their slot up (slot_released, keeping their state and version) before the
+// insert: those run in a transaction, or under a savepoint of the context's
+// transaction (see createInTx).
 func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports.CreateBookingOptions) error {
 	if b == nil {
 		return domain.Errorf(domain.CodeInvalid, "no booking to create")
@@ -172,24 +173,17 @@ func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports
 		return err
 	}
 	ctx = withTextCheck(ctx)
-	p := createParams{bookingRow: row, Now: opts.Now.UTC(), Most: max(opts.MaxActivePerCustomer, 0)}
-	alone := p.Most == 0 && s.txOf(ctx) == nil
-	if alone {
-		err = s.createAlone(ctx, p)
-	}
-	if !alone || errors.Is(err, errHoldsInTheWay) {
-		err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-			if p.Most > 0 {
-				// Two bookings of one customer must not both pass the count: serialise
-				// them. The count runs in the next statement, whose snapshot is taken
-				// once the lock is held.
-				if _, err := tx.NewRaw(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,
-					"customer:"+r.ClubID+":"+r.Customer.Email).Exec(ctx); err != nil {
-					return err
-				}
-			}
-			return create(ctx, tx, p, true)
-		})
+	p := createParams{bookingRow: row, Now: opts.Now.UTC(), Most: max(opts.MaxActivePerCustomer, 0),
+		LockKey: "customer:" + r.ClubID + ":" + r.Customer.Email}
+	switch st := s.txOf(ctx); {
+	case st != nil:
+		err = s.createInTx(ctx, st, p)
+	case p.Most == 0:
+		if err = s.createAlone(ctx, p); errors.Is(err, errHoldsInTheWay) {
+			err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error { return create(ctx, tx, p, true) })
+		}
+	default:
+		err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error { return create(ctx, tx, p, true) })
 	}
 	if err != nil {
 		return mapCallError(ctx, err)
@@ -200,6 +194,79 @@ func (s *Store) CreateBooking(ctx context.Context, b *domain.Booking, opts ports
 	}
 	*b = *created
 	return nil
+}
+
+// createInTx runs create in the caller's transaction st, in as few round trips as
+// it can: the savepoint that keeps a failed call from spoiling the transaction, the
+// customer's lock when there is a limit and the insert go in one query string (each
+// statement of it takes its own snapshot, so the count in the insert sees every
+// booking committed before the lock was granted). A stored booking leaves its
+// savepoint open rather than pay a round trip to release it: the transaction's end
+// ends it, and a later call's savepoint, of the same name, nests in it and is the one
+// that call rolls back to. A refused insert changed nothing: the probe that names the
+// refusal and the savepoint's undoing go in one more query string. Only lapsed holds
+// in the way take the longer path, under a savepoint of its own. A serialization
+// failure or a deadlock rolls back to the savepoint and tries again, a bounded number
+// of times.
+func (s *Store) createInTx(ctx context.Context, st *txState, p createParams) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.done {
+		return errTxEnded
+	}
+	var err error
+	for range maxAttempts {
+		if err = createUnderSavepoint(ctx, st.tx, p); !retryable(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	return err
+}
+
+// The statements createUnderSavepoint adds around the insert.
+const (
+	openSavepointSQL = `SAVEPOINT matchpoint_call; `
+	undoSavepointSQL = `ROLLBACK TO SAVEPOINT matchpoint_call; RELEASE SAVEPOINT matchpoint_call`
+	// customerLockSQL serialises two bookings of one customer, so that both do not
+	// pass the count: the count runs in the next statement, whose snapshot is taken
+	// once the lock is held.
+	customerLockSQL = `SELECT pg_advisory_xact_lock(hashtextextended(?lock_key, 0)); `
+)
+
+// createUnderSavepoint is one attempt of createInTx.
+func createUnderSavepoint(ctx context.Context, tx bun.Tx, p createParams) error {
+	first := openSavepointSQL
+	if p.Most > 0 {
+		first += customerLockSQL
+	}
+	res, err := tx.NewRaw(first+insertSQL, p).Exec(ctx)
+	if err != nil {
+		return undoSavepoint(ctx, tx, err)
+	}
+	if n, err := rowsAffected(res); err != nil || n == 1 {
+		return err // stored, or the driver could not say
+	}
+	var why probe
+	if err := tx.NewRaw(probeSQL+"; "+undoSavepointSQL, p).Scan(ctx, &why); err != nil {
+		return undoSavepoint(ctx, tx, err)
+	}
+	if err := why.refusal(p); err != nil {
+		return err
+	}
+	// Lapsed holds in the way, or a row that has gone since the insert met it.
+	return savepoint(ctx, tx, func(ctx context.Context, tx bun.Tx) error { return create(ctx, tx, p, true) })
+}
+
+// undoSavepoint rolls back to createUnderSavepoint's savepoint after err and releases
+// it, leaving the transaction usable.
+func undoSavepoint(ctx context.Context, tx bun.Tx, err error) error {
+	if _, rerr := tx.ExecContext(ctx, undoSavepointSQL); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
 }
 
 // createAlone runs create on the pool, outside any transaction: each of its
@@ -228,6 +295,9 @@ type createParams struct {
 	bookingRow
 	Now  time.Time `bun:"now"`  // decides which holds still count
 	Most int       `bun:"most"` // the customer's limit of active bookings; 0 for none
+	// LockKey names the customer's advisory lock, taken before the count when there
+	// is a limit.
+	LockKey string `bun:"lock_key"`
 }
 
 // insertSQL stores a booking unless its customer is at the limit or a row conflicts
@@ -283,17 +353,24 @@ type probe struct {
 // create inserts the booking and, if that stored nothing, probes for the reason,
 // ranked as the contract ranks them: a request repeated with its idempotency key is
 // a duplicate even where the first one holds the slot. The probe is a statement of
-// its own, so it sees what the insert waited for. Lapsed holds in the way give their
-// slot up when release is set (db must then be a transaction), and the insert is
-// tried again; without release, create returns errHoldsInTheWay for them. A probe
-// that finds nothing means the row in the way has gone since: the insert is tried
-// again, a bounded number of times.
+// its own, so it sees what the insert waited for. With a limit per customer the first
+// insert is sent together with the customer's lock (customerLockSQL), in one round
+// trip, so db must then be a transaction. Lapsed holds in the way give their slot up
+// when release is set (db must then be a transaction), and the insert is tried again;
+// without release, create returns errHoldsInTheWay for them. A probe that finds
+// nothing means the row in the way has gone since: the insert is tried again, a
+// bounded number of times.
 func create(ctx context.Context, db bun.IDB, p createParams, release bool) error {
+	lock := ""
+	if p.Most > 0 {
+		lock = customerLockSQL
+	}
 	for range maxAttempts {
-		res, err := db.NewRaw(insertSQL, p).Exec(ctx)
+		res, err := db.NewRaw(lock+insertSQL, p).Exec(ctx)
 		if err != nil {
 			return err
 		}
+		lock = "" // held until the transaction ends
 		if n, err := rowsAffected(res); err != nil || n == 1 {
 			return err // stored, or the driver could not say
 		}
@@ -301,15 +378,10 @@ func create(ctx context.Context, db bun.IDB, p createParams, release bool) error
 		if err := db.NewRaw(probeSQL, p).Scan(ctx, &why); err != nil {
 			return err
 		}
+		if err := why.refusal(p); err != nil {
+			return err
+		}
 		switch {
-		case why.IDTaken:
-			return domain.Errorf(domain.CodeDuplicate, "a booking with id %q exists", p.ID)
-		case why.KeyTaken:
-			return domain.Errorf(domain.CodeDuplicate, "a booking with idempotency key %q exists", p.IdempotencyKey)
-		case why.SlotTaken:
-			return slotUnavailable(p.Start, p.End)
-		case why.TooMany:
-			return domain.Errorf(domain.CodeTooManyActive, "a customer may hold at most %d active bookings", p.Most)
 		case why.HoldsLapsed && !release:
 			return errHoldsInTheWay
 		case why.HoldsLapsed:
@@ -319,6 +391,22 @@ func create(ctx context.Context, db bun.IDB, p createParams, release bool) error
 		}
 	}
 	return domain.Errorf(domain.CodeUnavailable, "the slot of booking %q kept changing hands; retry", p.ID)
+}
+
+// refusal returns the error that refuses the booking of p, nil when only lapsed holds
+// are in its way or nothing is.
+func (why probe) refusal(p createParams) error {
+	switch {
+	case why.IDTaken:
+		return domain.Errorf(domain.CodeDuplicate, "a booking with id %q exists", p.ID)
+	case why.KeyTaken:
+		return domain.Errorf(domain.CodeDuplicate, "a booking with idempotency key %q exists", p.IdempotencyKey)
+	case why.SlotTaken:
+		return slotUnavailable(p.Start, p.End)
+	case why.TooMany:
+		return domain.Errorf(domain.CodeTooManyActive, "a customer may hold at most %d active bookings", p.Most)
+	}
+	return nil
 }
 
 // rowOf returns the row that stores r.

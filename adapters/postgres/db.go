@@ -70,7 +70,8 @@ func WithReplicas(r *ReplicaRouter) Option {
 // Open connects to the database at dsn (a postgres:// URL or key=value string) and
 // returns a Bun handle over a database/sql pool of pgx connections. Queries use the
 // simple protocol whatever dsn says, so the pool works through PgBouncer in
-// transaction mode. Open pings the server before it returns.
+// transaction mode; a transaction's BEGIN goes with its first statement, in the same
+// round trip. Open pings the server before it returns.
 func Open(ctx context.Context, dsn string, opts ...Option) (*bun.DB, error) {
 	var o options
 	for _, opt := range opts {
@@ -93,14 +94,15 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*bun.DB, error) {
 	return db, nil
 }
 
-// openPool returns a pool of pgx connections to dsn using the simple protocol.
+// openPool returns a pool of pgx connections to dsn using the simple protocol, whose
+// transactions send their BEGIN with their first statement (see lazyConn).
 func openPool(dsn string, o options) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-	sqldb := stdlib.OpenDB(*cfg)
+	sqldb := sql.OpenDB(lazyConnector{stdlib.GetConnector(*cfg)})
 	for _, tune := range o.pool {
 		tune(sqldb)
 	}

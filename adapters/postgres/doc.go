@@ -19,6 +19,15 @@
 // kept across transactions), and the only locks outside rows are transaction-scoped
 // advisory locks. Migrate applies the embedded migrations.
 //
+// Round trips are what a booking costs most on a busy server, so the hot path saves
+// them where the simple protocol allows it: a transaction's BEGIN goes with its first
+// statement in one query string (the pool's connections begin lazily, and a
+// transaction that sent nothing ends without a word to the server), and CreateBooking
+// in a WithinTx sends its savepoint, the customer's advisory lock (only for a club
+// with a limit per customer) and its INSERT together. Each statement of a query string
+// takes its own snapshot, so the count of the customer's bookings still runs after the
+// lock is granted.
+//
 // Club reports keep their CSV as bytea, byte for byte; listings leave it unread.
 // Sent messages are rows of sent_messages keyed by the message's key (primary key),
 // inserted with ON CONFLICT DO NOTHING, so that a second record of one key is told

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -470,6 +470,9 @@ func (spacedArgs) Kind() string { return "has spaces" }
 // it inserts available jobs, at most once per its fetch cooldown (100ms by default).
 // No Queue listens, so Queue lets it do so only once an hour: enqueues well apart
 // send one notification between them, the first.
+// pgxConn is what the pool's driver connections offer: their pgx connection.
+type pgxConn interface{ Conn() *pgx.Conn }
+
 func TestEnqueueSendsNoInsertNotifications(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -481,7 +484,7 @@ func TestEnqueueSendsNoInsertNotifications(t *testing.T) {
 	defer conn.Close()
 	// The pgx connection is used only inside Raw, as database/sql requires.
 	require.NoError(t, conn.Raw(func(dc any) error {
-		_, err := dc.(*stdlib.Conn).Conn().Exec(ctx, `LISTEN "`+e.schema+`.river_insert"`)
+		_, err := dc.(pgxConn).Conn().Exec(ctx, `LISTEN "`+e.schema+`.river_insert"`)
 		return err
 	}))
 
@@ -495,7 +498,7 @@ func TestEnqueueSendsNoInsertNotifications(t *testing.T) {
 	assert.Len(t, e.states(t), 6)
 	notifications := 0
 	require.NoError(t, conn.Raw(func(dc any) error {
-		listener := dc.(*stdlib.Conn).Conn()
+		listener := dc.(pgxConn).Conn()
 		for {
 			waitCtx, cancel := context.WithTimeout(ctx, time.Second)
 			_, err := listener.WaitForNotification(waitCtx)
