@@ -375,7 +375,8 @@ func TestFailAndExpireDeliverEvents(t *testing.T) {
 	ctx := context.Background()
 
 	declined := checkout(t, g, "b1", "Padel")
-	require.Equal(t, http.StatusOK, post(t, g, "/sandbox/checkout/"+declined.Ref+"/fail", "").Code)
+	rec := post(t, g, "/sandbox/checkout/"+declined.Ref+"/fail", "")
+	require.Equal(t, http.StatusOK, rec.Code, "the delivery: %s", rec.Body.String())
 	ev, err := g.ParseWebhook(hook.last(t))
 	require.NoError(t, err)
 	assert.Equal(t, ports.EventFailed, ev.Type)
