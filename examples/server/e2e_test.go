@@ -59,6 +59,13 @@ func startServerLogging(t *testing.T, env map[string]string, logs io.Writer) *te
 	}
 	srv, cleanup, err := compose(ctx, cfg, log)
 	require.NoError(t, err)
+	return runTestServer(t, ctx, cancel, srv, cleanup)
+}
+
+// runTestServer runs srv until the test ends, when it cancels ctx, requires a graceful
+// shutdown and runs cleanup; it returns once the demo club is seeded.
+func runTestServer(t *testing.T, ctx context.Context, cancel context.CancelFunc, srv *Server, cleanup func()) *testServer {
+	t.Helper()
 	ready := make(chan Demo, 1)
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, func(d Demo) { ready <- d }) }()

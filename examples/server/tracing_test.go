@@ -41,21 +41,7 @@ func startTracedServer(t *testing.T, exp *tracetest.InMemoryExporter, logs io.Wr
 	srv, cleanup, err := NewServer(ctx, cfg, compose.NewLogger(slog.LevelInfo, "json", logs))
 	require.NoError(t, err)
 	require.True(t, srv.Tracing.Enabled())
-	ready := make(chan Demo, 1)
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx, func(d Demo) { ready <- d }) }()
-	var demo Demo
-	select {
-	case demo = <-ready:
-	case err := <-done:
-		t.Fatalf("server stopped: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done, "graceful shutdown")
-		cleanup()
-	})
-	return &testServer{Server: srv, demo: demo, base: srv.URL()}
+	return runTestServer(t, ctx, cancel, srv, cleanup)
 }
 
 // traceOf returns the spans of exp's trace id.
