@@ -246,33 +246,19 @@ func loadManifests(t *testing.T) manifests {
 			name := tm.Metadata.Name
 			switch tm.APIVersion + " " + tm.Kind {
 			case "apps/v1 Deployment":
-				var o deployment
-				into(&o)
-				m.deployments[name] = o
+				put(into, m.deployments, name)
 			case "batch/v1 Job":
-				var o job
-				into(&o)
-				m.jobs[name] = o
+				put(into, m.jobs, name)
 			case "v1 Service":
-				var o service
-				into(&o)
-				m.services[name] = o
+				put(into, m.services, name)
 			case "autoscaling/v2 HorizontalPodAutoscaler":
-				var o hpa
-				into(&o)
-				m.hpas[name] = o
+				put(into, m.hpas, name)
 			case "policy/v1 PodDisruptionBudget":
-				var o pdb
-				into(&o)
-				m.pdbs[name] = o
+				put(into, m.pdbs, name)
 			case "v1 ConfigMap":
-				var o configMap
-				into(&o)
-				m.configMaps[name] = o
+				put(into, m.configMaps, name)
 			case "v1 Secret":
-				var o secret
-				into(&o)
-				m.secrets[name] = o
+				put(into, m.secrets, name)
 			default:
 				t.Fatalf("%s: %s %s is not a kind this test knows", path, tm.APIVersion, tm.Kind)
 			}
@@ -493,4 +479,11 @@ func TestKubernetesManifests(t *testing.T) {
 	assert.Len(t, m.hpas, 2)
 	assert.Len(t, m.pdbs, 2)
 	assert.True(t, slices.Contains(m.files, "migrate-job.yaml"))
+}
+
+// put decodes one object of type T with into and files it under name in objects.
+func put[T any](into func(any), objects map[string]T, name string) {
+	var o T
+	into(&o)
+	objects[name] = o
 }
