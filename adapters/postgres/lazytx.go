@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -42,6 +43,37 @@ type lazyConn struct {
 	// commit or roll it back as pgx's stdlib does.
 	pending bool
 	ctx     context.Context
+	// inTx is whether a transaction begun lazily is open.
+	inTx bool
+	// deferred are the transaction's statements held back by DeferExec, in order,
+	// to be sent with its next statement or its COMMIT.
+	deferred []deferredExec
+}
+
+// deferredExec is a statement held back, with its arguments.
+type deferredExec struct {
+	sql  string
+	args []any
+}
+
+// deferExecKey marks a context whose Execs in a transaction are held back.
+type deferExecKey struct{}
+
+// DeferExec returns a context under which the Execs of a transaction of the store's
+// pool are not sent at once: they go to the server in one round trip with the
+// transaction's next statement, or with its COMMIT — a round trip saved for each,
+// when nothing reads their results before then. The held statement's result reports
+// no rows affected; its error is that of the statement or COMMIT it went with (the
+// transaction then fails as a whole, as it would have). A transaction that rolls back
+// drops what it held. Outside a transaction, and on connections of other drivers, it
+// changes nothing.
+func DeferExec(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferExecKey{}, true)
+}
+
+func deferring(ctx context.Context) bool {
+	v, _ := ctx.Value(deferExecKey{}).(bool)
+	return v
 }
 
 var (
@@ -68,7 +100,7 @@ func (c *lazyConn) CheckNamedValue(v *driver.NamedValue) error { return c.sc.Che
 // ResetSession readies the connection for its next user, as pgx's does; a
 // transaction never sent leaves nothing to reset.
 func (c *lazyConn) ResetSession(ctx context.Context) error {
-	c.pending = false
+	c.pending, c.inTx, c.deferred = false, false, nil
 	return c.sc.ResetSession(ctx)
 }
 
@@ -86,11 +118,22 @@ func (c *lazyConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 	if c.sc.Conn().IsClosed() {
 		return nil, driver.ErrBadConn
 	}
-	c.pending, c.ctx = true, ctx
+	c.pending, c.inTx, c.ctx = true, true, ctx
 	return &lazyTx{c: c}, nil
 }
 
 func (c *lazyConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.inTx && deferring(ctx) {
+		c.deferred = append(c.deferred, deferredExec{sql: query, args: values(args)})
+		return driver.RowsAffected(0), nil
+	}
+	if len(c.deferred) > 0 {
+		tag, err := c.flush(ctx, query, values(args))
+		if err != nil {
+			return nil, err
+		}
+		return driver.RowsAffected(tag.RowsAffected()), nil
+	}
 	if c.pending {
 		c.pending = false
 		query = beginSQL + query
@@ -99,31 +142,83 @@ func (c *lazyConn) ExecContext(ctx context.Context, query string, args []driver.
 }
 
 func (c *lazyConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if c.pending {
-		c.pending = false
-		if _, err := c.sc.Conn().Exec(ctx, "begin"); err != nil {
-			return nil, err
-		}
+	if err := c.sendHeld(ctx); err != nil {
+		return nil, err
 	}
 	return c.sc.QueryContext(ctx, query, args)
 }
 
-// PrepareContext sends the pending BEGIN first, so that the statement runs in the
-// transaction.
+// PrepareContext sends what the transaction holds first, so that the statement runs
+// in the transaction, after its earlier statements.
 func (c *lazyConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if err := c.sendHeld(ctx); err != nil {
+		return nil, err
+	}
+	return c.sc.PrepareContext(ctx, query)
+}
+
+// sendHeld sends the pending BEGIN and the held statements, if any, in one round trip.
+func (c *lazyConn) sendHeld(ctx context.Context) error {
+	if len(c.deferred) > 0 {
+		_, err := c.flush(ctx, "", nil)
+		return err
+	}
 	if c.pending {
 		c.pending = false
 		if _, err := c.sc.Conn().Exec(ctx, "begin"); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return c.sc.PrepareContext(ctx, query)
+	return nil
+}
+
+// flush sends, in one query string, the pending BEGIN, the held statements and last
+// (unless it is empty), and returns last's command tag: the first error ends the
+// string, as the server skips the rest of it.
+func (c *lazyConn) flush(ctx context.Context, last string, args []any) (pgconn.CommandTag, error) {
+	b := &pgx.Batch{}
+	if c.pending {
+		b.Queue("begin")
+	}
+	for _, d := range c.deferred {
+		b.Queue(d.sql, d.args...)
+	}
+	if last != "" {
+		b.Queue(last, args...)
+	}
+	c.pending, c.deferred = false, nil
+	br := c.sc.Conn().SendBatch(ctx, b)
+	var tag pgconn.CommandTag
+	var err error
+	for range b.Len() {
+		if tag, err = br.Exec(); err != nil {
+			break
+		}
+	}
+	return tag, errors.Join(err, br.Close())
+}
+
+// values are database/sql's arguments as pgx takes them.
+func values(args []driver.NamedValue) []any {
+	vs := make([]any, len(args))
+	for i, a := range args {
+		vs[i] = a.Value
+	}
+	return vs
 }
 
 // lazyTx is a transaction of a lazyConn.
 type lazyTx struct{ c *lazyConn }
 
 func (t *lazyTx) Commit() error {
+	t.c.inTx = false
+	if len(t.c.deferred) > 0 { // the held statements go with the COMMIT
+		tag, err := t.c.flush(t.c.ctx, "commit", nil)
+		if err != nil {
+			return errors.Join(err, t.rollback())
+		}
+		return commitTag(tag)
+	}
 	if t.c.pending { // nothing was sent: nothing to commit
 		t.c.pending = false
 		return nil
@@ -132,6 +227,11 @@ func (t *lazyTx) Commit() error {
 	if err != nil {
 		return err
 	}
+	return commitTag(tag)
+}
+
+// commitTag is the outcome of a COMMIT that answered tag.
+func commitTag(tag pgconn.CommandTag) error {
 	if tag.String() == "ROLLBACK" { // the transaction had failed: the server rolled it back
 		return pgx.ErrTxCommitRollback
 	}
@@ -139,10 +239,16 @@ func (t *lazyTx) Commit() error {
 }
 
 func (t *lazyTx) Rollback() error {
+	t.c.inTx, t.c.deferred = false, nil // never sent: nothing to undo
 	if t.c.pending {
 		t.c.pending = false
 		return nil
 	}
+	return t.rollback()
+}
+
+// rollback ends the transaction the server has begun.
+func (t *lazyTx) rollback() error {
 	if _, err := t.c.sc.Conn().Exec(t.c.ctx, "rollback"); err != nil {
 		// The connection's state is unknown: it must not serve another transaction.
 		_ = t.c.sc.Close()

@@ -39,7 +39,9 @@ func (s *Store) WithSQLTx(ctx context.Context, fn func(ctx context.Context, tx *
 // BeforeCommitHook is work a transaction does last, inside it, just before it commits.
 type BeforeCommitHook interface {
 	// BeforeCommit runs with the transaction's context and *sql.Tx; an error rolls the
-	// transaction back, and WithinTx returns it.
+	// transaction back, and WithinTx returns it. The context is one of DeferExec: the
+	// hook's Execs are sent with the COMMIT, in its round trip, and report no rows
+	// affected; one that fails fails the commit, and WithinTx returns its error.
 	BeforeCommit(ctx context.Context, tx *sql.Tx) error
 }
 

@@ -101,13 +101,15 @@ func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error
 		},
 		// End runs the hooks registered with BeforeCommit, then marks the transaction
 		// ended, so that no call sharing its context issues a statement while it
-		// commits or rolls back. A hook that fails rolls the transaction back.
+		// commits or rolls back. A hook that fails rolls the transaction back. The
+		// hooks' Execs go to the server with the COMMIT (DeferExec).
 		End: func(commit bool) error {
 			st.mu.Lock()
 			var hookErr error
 			if commit {
+				hctx := DeferExec(st.ctx)
 				for _, h := range st.hooks {
-					if hookErr = h.BeforeCommit(st.ctx, st.tx.Tx); hookErr != nil {
+					if hookErr = h.BeforeCommit(hctx, st.tx.Tx); hookErr != nil {
 						break
 					}
 				}

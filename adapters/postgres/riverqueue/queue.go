@@ -460,7 +460,7 @@ func (b *batch) cancel(key string) {
 // CONFLICT DO NOTHING on the unique key and no RETURNING: the rows are not sent back
 // and decoded, which Enqueue has no use for, and a job whose key is taken is not
 // rewritten (InsertManyTx's DO UPDATE writes a new version of the existing row to
-// return it).
+// return it). The store sends the INSERT with the COMMIT, in one round trip.
 func (b *batch) BeforeCommit(ctx context.Context, tx *sql.Tx) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
