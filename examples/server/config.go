@@ -60,6 +60,9 @@ type Config struct {
 	// shared by every instance (a redis:// URL); empty keeps the in-process cache
 	// alone, right for a single instance.
 	RedisURL string `env:"MATCHPOINT_REDIS_URL" default:"none: in-process cache" secret:"true" want:"a redis:// URL" help:"a redis:// URL: the two-tier cache, an in-process L1 in front of this Redis"`
+	// CacheMB bounds the in-process cache (the L1 with Redis): what it holds past
+	// this is dropped, oldest first, and read again from Redis or the store.
+	CacheMB int `env:"MATCHPOINT_CACHE_MB" envDefault:"8" want:"a whole number of megabytes from 1 to 65536" help:"the in-process cache's size in megabytes (the L1 with MATCHPOINT_REDIS_URL)"`
 	// RateLimits are the API's rate limits: on by default, shared through Redis with
 	// MATCHPOINT_REDIS_URL.
 	RateLimits RateLimitVars
@@ -173,6 +176,9 @@ func (c *Config) check(e envconf.Environment) error {
 	if err := compose.CheckServices(e, c.RedisURL, c.SentryDSN, c.SentryEnvironment, c.SMTPURL, c.SMTPFrom); err != nil {
 		return err
 	}
+	if c.CacheMB < 1 || c.CacheMB > maxCacheMB {
+		return e.Bad("CacheMB")
+	}
 	if c.Payments, err = compose.LoadPayments(c.PaymentVars); err != nil {
 		return err
 	}
@@ -256,6 +262,9 @@ func (l HTTPLimits) orDefaults() HTTPLimits {
 	}
 	return l
 }
+
+// maxCacheMB bounds MATCHPOINT_CACHE_MB: 64 GiB.
+const maxCacheMB = 1 << 16
 
 // check refuses limits read as zero or less: each must be positive.
 func (l HTTPLimits) check(e envconf.Environment) error {

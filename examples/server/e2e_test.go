@@ -339,11 +339,19 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), name)
 	}
+	for _, val := range []string{"0", "-8", "65537", "99999999999999999999", "8MB"} {
+		_, err := LoadConfig(func(k string) string {
+			return map[string]string{"MATCHPOINT_CACHE_MB": val}[k]
+		})
+		require.Error(t, err, val)
+		assert.Contains(t, err.Error(), "MATCHPOINT_CACHE_MB", val)
+	}
 	cfg, err := LoadConfig(func(string) string { return "" })
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:8080", cfg.HTTPAddr)
 	assert.True(t, cfg.Seed)
 	assert.Equal(t, WorkerEmbedded, cfg.Worker)
+	assert.Equal(t, 8, cfg.CacheMB)
 }
 
 // TestWorkerOffNeedsADatabase refuses to start a server on the memory store that runs

@@ -214,7 +214,7 @@ func provideAppConfig(cfg Config) app.Config {
 // cache: that cache as L1 in front of Redis, with invalidations shared by every
 // instance on the same Redis.
 func provideCache(ctx context.Context, cfg Config, log *slog.Logger) (ports.Cache, func(), error) {
-	return compose.Cache(ctx, cfg.RedisURL, 256, log)
+	return compose.Cache(ctx, cfg.RedisURL, cfg.CacheMB, log)
 }
 
 func provideQueueConfig(log *slog.Logger, clock ports.Clock, reporter ports.ErrorReporter) inproc.Config {

@@ -80,9 +80,11 @@ func New(store ports.Store, cache ports.Cache, clock ports.Clock, cfg Config) *S
 // misses of one key in this process load it once. A cache error is logged and treated
 // as a miss: the store is the truth.
 //
-// A value under a generation never changes, so the process also keeps it decoded, keyed
-// by family and generation, for the value's TTL: a request reads the generation from the
-// cache (which is what invalidation changes) and skips decoding the value.
+// A value under a generation never changes, so the process also keeps it decoded, with
+// its generation, for the value's TTL: a request reads the generation from the cache
+// (which is what invalidation changes) and skips decoding the value. The process keeps
+// one decoded value a family, that of the generation it read last, so the values of
+// generations gone are dropped as their families are read again.
 func cached[T any](ctx context.Context, s *Store, family string, ttl time.Duration, load func() (T, error)) (T, error) {
 	v, _, err := cachedGen(ctx, s, family, ttl, load)
 	return v, err
@@ -100,7 +102,7 @@ func cachedGen[T any](ctx context.Context, s *Store, family string, ttl time.Dur
 	key := family + "@" + gen
 	label := Family(key)
 	now := time.Now()
-	if m, ok := s.decoded.Get(key); ok && now.Before(m.expires) {
+	if m, ok := s.decoded.Get(family); ok && m.gen == gen && now.Before(m.expires) {
 		s.metrics.CacheLookup(ports.CacheTierDecoded, label, true)
 		return m.value.(T), gen, nil
 	}
@@ -111,7 +113,7 @@ func cachedGen[T any](ctx context.Context, s *Store, family string, ttl time.Dur
 	} else if hit {
 		if err := json.Unmarshal(b, &v); err == nil {
 			s.metrics.CacheLookup(ports.CacheTierShared, label, true)
-			s.decoded.Add(key, decodedValue{value: v, expires: now.Add(ttl)})
+			s.decoded.Add(family, decodedValue{value: v, gen: gen, expires: now.Add(ttl)})
 			return v, gen, nil
 		}
 		s.metrics.CacheLookup(ports.CacheTierShared, label, false)
@@ -145,7 +147,7 @@ func cachedGen[T any](ctx context.Context, s *Store, family string, ttl time.Dur
 	if err := json.Unmarshal(shared.([]byte), &v); err != nil {
 		return v, "", fmt.Errorf("catalog: decode %s: %w", family, err)
 	}
-	s.decoded.Add(key, decodedValue{value: v, expires: now.Add(ttl)})
+	s.decoded.Add(family, decodedValue{value: v, gen: gen, expires: now.Add(ttl)})
 	return v, gen, nil
 }
 
@@ -153,6 +155,7 @@ func cachedGen[T any](ctx context.Context, s *Store, family string, ttl time.Dur
 // while its generation lives: nobody may modify it.
 type decodedValue struct {
 	value   any
+	gen     string
 	expires time.Time
 }
 

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -308,4 +309,31 @@ func TestDayVersionIsEmptyForADayNotCached(t *testing.T) {
 
 	_, _, err = e.store.DayVersion(context.Background(), "nobody", domain.MustDate("2026-03-11"), now)
 	assert.Equal(t, domain.CodeNotFound, domain.ErrorCode(err))
+}
+
+// TestDecodedValuesOneAFamily checks that the process keeps one decoded value a
+// family, whatever the writes: a day booked again and again, and read after each
+// booking, keeps the value of its last generation only.
+func TestDecodedValuesOneAFamily(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	day := domain.MustDate("2026-03-11")
+	read := func() catalog.Day {
+		t.Helper()
+		d, err := e.store.Day(ctx, e.club, day, now)
+		require.NoError(t, err)
+		return d
+	}
+	read()
+	var kept int
+	for i := range 8 {
+		start := at("2026-03-11", "08:00").Add(time.Duration(i) * 90 * time.Minute)
+		require.NoError(t, e.store.CreateBooking(ctx, e.booking(t, fmt.Sprintf("b%d", i), start), ports.CreateBookingOptions{Now: now}))
+		assert.Len(t, read().Occupancy, i+1, "the day read after booking %d", i)
+		if i == 0 { // the booking read the club's other families too
+			kept = catalog.DecodedLen(e.store)
+			continue
+		}
+		assert.Equal(t, kept, catalog.DecodedLen(e.store), "after booking %d", i)
+	}
 }

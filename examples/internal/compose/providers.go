@@ -23,8 +23,13 @@ import (
 // (MATCHPOINT_REDIS_URL) the tiered cache: that cache as L1 in front of Redis, with
 // invalidations shared by every process on the same Redis, so that what one changes is
 // invalidated in the caches of all. The cleanup closes what it opened.
+//
+// The in-process cache keeps an entry at most l1Life: bigcache frees the bytes of an
+// entry replaced (a day's value after each booking, under a new generation) only once
+// the window has passed, so a window as short as the values written most often keeps
+// its memory to what a minute writes.
 func Cache(ctx context.Context, redisURL string, l1SizeMB int, log *slog.Logger) (ports.Cache, func(), error) {
-	l1, err := bigcache.New(bigcache.Config{MaxSizeMB: l1SizeMB})
+	l1, err := bigcache.New(bigcache.Config{MaxSizeMB: l1SizeMB, LifeWindow: l1Life})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,6 +60,10 @@ func Cache(ctx context.Context, redisURL string, l1SizeMB int, log *slog.Logger)
 		_ = l1.Close()
 	}, nil
 }
+
+// l1Life is the in-process cache's window: the life of a day's availability in the
+// cache (app.Config.DayCacheTTL's default), which a booking replaces.
+const l1Life = time.Minute
 
 // Notifier sends customers' email by SMTP when smtpURL (MATCHPOINT_SMTP_URL) is set,
 // from the address from, and otherwise keeps the messages in box, which logs them.
