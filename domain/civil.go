@@ -72,8 +72,18 @@ func (d LocalDate) Before(o LocalDate) bool { return d.utc().Before(o.utc()) }
 // After reports whether d is after o.
 func (d LocalDate) After(o LocalDate) bool { return d.utc().After(o.utc()) }
 
+// String formats d as 2006-01-02. Cache keys are built from it on every availability
+// request, so the years of four digits skip fmt.
 func (d LocalDate) String() string {
-	return fmt.Sprintf("%04d-%02d-%02d", d.year, int(d.month), d.day)
+	if d.year < 0 || d.year > 9999 { // AddDays can leave the years NewLocalDate allows
+		return fmt.Sprintf("%04d-%02d-%02d", d.year, int(d.month), d.day)
+	}
+	m := int(d.month)
+	b := [10]byte{
+		byte('0' + d.year/1000), byte('0' + d.year/100%10), byte('0' + d.year/10%10), byte('0' + d.year%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d.day/10), byte('0' + d.day%10),
+	}
+	return string(b[:])
 }
 
 // MarshalText encodes d as 2006-01-02.

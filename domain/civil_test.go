@@ -116,6 +116,20 @@ func TestLocalDateArithmetic(t *testing.T) {
 	assert.False(t, a.After(a))
 }
 
+// TestLocalDateString checks String against time's own formatting over every year
+// NewLocalDate allows, beyond them, and for the zero date.
+func TestLocalDateString(t *testing.T) {
+	t.Parallel()
+	for at := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC); at.Year() <= 9999; at = at.AddDate(0, 0, 53) {
+		d, err := domain.NewLocalDate(at.Year(), at.Month(), at.Day())
+		require.NoError(t, err)
+		require.Equal(t, at.Format(time.DateOnly), d.String())
+	}
+	assert.Equal(t, "9999-12-31", domain.MustDate("9999-12-31").String())
+	assert.Equal(t, "10000-01-01", domain.MustDate("9999-12-31").AddDays(1).String())
+	assert.Equal(t, "0000-00-00", domain.LocalDate{}.String())
+}
+
 func TestLocalDateText(t *testing.T) {
 	t.Parallel()
 
