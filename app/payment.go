@@ -28,6 +28,13 @@ const (
 	OutcomeAlreadyRecorded = "duplicate"
 )
 
+// Accepts reports whether webhooks of the named gateway are handled: whether it is
+// one of the configured gateways.
+func (p *Payments) Accepts(gateway string) bool {
+	_, err := p.Gateways.Named(gateway)
+	return err == nil
+}
+
 // HandleWebhook verifies a provider's webhook and applies its event exactly once: the
 // event id is recorded in the same transaction as its effect, so a replay changes
 // nothing. A payment confirms the pending booking it pays for; a payment whose amount

@@ -134,7 +134,7 @@ func New(a *app.App, cfg Config) *Handler {
 	if h.maxHead <= 0 {
 		h.maxHead = DefaultMaxHeaderBytes
 	}
-	h.limits = newLimits(cfg.RateLimit, h.log)
+	h.limits = newLimits(cfg.RateLimit, h.log, a.Payments.Accepts)
 	h.answers = newAnswers(cfg.AvailabilityCache)
 	for _, rt := range h.table() {
 		h.mux.Handle(rt.pattern, h.endpoint(rt.pattern, rt.fn))

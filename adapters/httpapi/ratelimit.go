@@ -58,7 +58,8 @@ const maxBlocked = 10_000
 //     failure finds it used up, every request of that address on a route that checks
 //     credentials is answered 429 before the check, until a failure would be allowed
 //     again;
-//   - Webhooks: per payment provider (the {gateway} of the path), on its webhooks.
+//   - Webhooks: per payment provider (the {gateway} of the path), on its webhooks;
+//     names of no configured gateway share one budget.
 //
 // /healthz, /readyz and /openapi.yaml are never limited. A refused request is answered
 // 429 rate_limited with Retry-After and the RateLimit-Limit, RateLimit-Remaining,
@@ -193,15 +194,21 @@ type limits struct {
 	blocked *lru.Cache[string, block] // client address → until its failed checks are allowed again
 	fwd     bool                      // the proxies name the client in Forwarded
 	health  limiterHealth
+	gateway func(name string) bool // whether a name is a configured gateway's
 }
+
+// unknownGateway is the one webhook budget of every name that is no configured
+// gateway's, so that made-up names do not each get a budget of their own.
+const unknownGateway = "(unknown)"
 
 // block is what a client whose failed checks used up AuthFailures waits for.
 type block struct {
 	until time.Time
 }
 
-// newLimits returns the limits of rl, or nil when rl has no Limiter.
-func newLimits(rl RateLimit, log *slog.Logger) *limits {
+// newLimits returns the limits of rl, or nil when rl has no Limiter; gateway reports
+// whether a name is a configured payment gateway's.
+func newLimits(rl RateLimit, log *slog.Logger, gateway func(name string) bool) *limits {
 	if rl.Limiter == nil {
 		return nil
 	}
@@ -209,7 +216,7 @@ func newLimits(rl RateLimit, log *slog.Logger) *limits {
 		rl.Clock = ports.SystemClock{}
 	}
 	blocked, _ := lru.New[string, block](maxBlocked) // a positive size cannot fail
-	return &limits{cfg: rl.withDefaults(), log: log, blocked: blocked, fwd: http.CanonicalHeaderKey(rl.ProxyHeader) == "Forwarded"}
+	return &limits{cfg: rl.withDefaults(), log: log, blocked: blocked, fwd: http.CanonicalHeaderKey(rl.ProxyHeader) == "Forwarded", gateway: gateway}
 }
 
 // before takes the request's route budget and, on a route that checks credentials,
@@ -235,7 +242,11 @@ func (l *limits) before(w http.ResponseWriter, r *http.Request, c routeClass) er
 	case classBooking:
 		return l.take(w, r, BudgetBookings, l.clubKey(r, client), l.clubLimit(r, l.cfg.Bookings))
 	case classWebhook:
-		return l.take(w, r, BudgetWebhooks, r.PathValue("gateway"), l.cfg.Webhooks)
+		gw := r.PathValue("gateway")
+		if !l.gateway(gw) {
+			gw = unknownGateway
+		}
+		return l.take(w, r, BudgetWebhooks, gw, l.cfg.Webhooks)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -263,6 +264,23 @@ func TestRateLimitWebhooksPerProvider(t *testing.T) {
 	assert.Equal(t, 1, l.rejected.of(httpapi.BudgetWebhooks), "one budget per provider, from any address")
 	res = l.post("/v1/webhooks/otherpay", `{}`, nil)
 	assert.NotEqual(t, http.StatusTooManyRequests, res.Code, "another provider has a budget of its own")
+}
+
+// TestRateLimitWebhooksOfMadeUpGatewaysShareABudget: names that are no configured
+// gateway's share one budget, so a client cannot get a fresh one by making names up,
+// and the real provider keeps its own.
+func TestRateLimitWebhooksOfMadeUpGatewaysShareABudget(t *testing.T) {
+	t.Parallel()
+	l := newLimited(t, httpapi.RateLimit{Webhooks: perMinute(2)})
+	for i := range 2 {
+		res := l.post(fmt.Sprintf("/v1/webhooks/madeup-%d", i), `{}`, nil)
+		assertProblem(t, res, http.StatusNotFound, "not_found")
+	}
+	res := l.post("/v1/webhooks/madeup-2", `{}`, nil)
+	assertProblem(t, res, http.StatusTooManyRequests, "rate_limited")
+	assert.Equal(t, 1, l.rejected.of(httpapi.BudgetWebhooks))
+	res = l.webhook(webhookEvent{EventID: "evt_real", Type: "paid", BookingID: "nope", Ref: "co_nope", Amount: 100, Currency: "ARS"})
+	assert.NotEqual(t, http.StatusTooManyRequests, res.Code, "the configured provider has its own budget: %s", res.Body.String())
 }
 
 func TestRateLimitBadWebhookSignaturesAreFailedChecks(t *testing.T) {
