@@ -29,29 +29,29 @@ func (c lazyConnector) Connect(ctx context.Context) (driver.Conn, error) {
 }
 
 // lazyConn is a pgx connection whose transactions begin lazily, saving a round trip
-// each: BeginTx sends nothing, and the transaction's first statement carries the
-// BEGIN — in its own query string when it is an Exec (the simple protocol runs the two
-// statements in one round trip, and PgBouncer in transaction mode sees one query that
-// opens a transaction), or just before it when it is a Query, whose rows would
-// otherwise be BEGIN's. A transaction that sent no statement commits or rolls back
-// without a word to the server, which never saw it. Transactions with an isolation
-// level or read-only begin at once, as pgx begins them. Like pgx's own, the connection
-// offers its *pgx.Conn through Conn, to code given it by database/sql's Conn.Raw.
+// each: BeginTx sends nothing, and the transaction's BEGIN is held, like the
+// statements DeferExec holds back, until the first statement that must go. A first
+// Exec carries the BEGIN in its own query string (the simple protocol runs the two in
+// one round trip, and PgBouncer in transaction mode sees one query that opens a
+// transaction); a Query, whose rows would otherwise be BEGIN's, is sent just after
+// what is held, as is an Exec after held statements; the COMMIT goes with them. A transaction that sent nothing but its BEGIN commits or rolls back without a
+// word to the server, which never saw it. Transactions with an isolation level or
+// read-only begin at once, as pgx begins them. Like pgx's own, the connection offers
+// its *pgx.Conn through Conn, to code given it by database/sql's Conn.Raw.
 type lazyConn struct {
 	sc *stdlib.Conn
-	// pending is a transaction begun but not yet sent; ctx is its context, used to
-	// commit or roll it back as pgx's stdlib does.
-	pending bool
-	ctx     context.Context
-	// inTx is whether a transaction begun lazily is open.
-	inTx bool
-	// deferred are the transaction's statements held back by DeferExec, in order,
-	// to be sent with its next statement or its COMMIT.
-	deferred []deferredExec
+	// inTx is whether a transaction begun lazily is open; ctx is its context, used to
+	// commit or roll it back as pgx's stdlib does; begun is whether the server has
+	// seen its BEGIN.
+	inTx, begun bool
+	ctx         context.Context
+	// held are the transaction's statements not sent yet, in order: its BEGIN until
+	// begun, then those DeferExec held back.
+	held []heldExec
 }
 
-// deferredExec is a statement held back, with its arguments.
-type deferredExec struct {
+// heldExec is a statement held back, with its arguments.
+type heldExec struct {
 	sql  string
 	args []any
 }
@@ -61,8 +61,8 @@ type deferExecKey struct{}
 
 // DeferExec returns a context under which the Execs of a transaction of the store's
 // pool are not sent at once: they go to the server in one round trip with the
-// transaction's next statement, or with its COMMIT — a round trip saved for each,
-// when nothing reads their results before then. The held statement's result reports
+// transaction's COMMIT — a round trip saved for each — or, when another statement
+// comes first, just before it. The held statement's result reports
 // no rows affected; its error is that of the statement or COMMIT it went with (the
 // transaction then fails as a whole, as it would have). A transaction that rolls back
 // drops what it held. Outside a transaction, and on connections of other drivers, it
@@ -100,12 +100,9 @@ func (c *lazyConn) CheckNamedValue(v *driver.NamedValue) error { return c.sc.Che
 // ResetSession readies the connection for its next user, as pgx's does; a
 // transaction never sent leaves nothing to reset.
 func (c *lazyConn) ResetSession(ctx context.Context) error {
-	c.pending, c.inTx, c.deferred = false, false, nil
+	c.inTx, c.held = false, nil
 	return c.sc.ResetSession(ctx)
 }
-
-// beginSQL opens a transaction ahead of the statement it prefixes.
-const beginSQL = "BEGIN; "
 
 func (c *lazyConn) Begin() (driver.Tx, error) {
 	return c.BeginTx(context.Background(), driver.TxOptions{})
@@ -118,31 +115,30 @@ func (c *lazyConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 	if c.sc.Conn().IsClosed() {
 		return nil, driver.ErrBadConn
 	}
-	c.pending, c.inTx, c.ctx = true, true, ctx
+	c.inTx, c.begun, c.ctx = true, false, ctx
+	c.held = []heldExec{{sql: "begin"}}
 	return &lazyTx{c: c}, nil
 }
 
 func (c *lazyConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if c.inTx && deferring(ctx) {
-		c.deferred = append(c.deferred, deferredExec{sql: query, args: values(args)})
+		c.held = append(c.held, heldExec{sql: query, args: values(args)})
 		return driver.RowsAffected(0), nil
 	}
-	if len(c.deferred) > 0 {
-		tag, err := c.flush(ctx, query, values(args))
-		if err != nil {
-			return nil, err
-		}
-		return driver.RowsAffected(tag.RowsAffected()), nil
+	if !c.begun && len(c.held) == 1 { // only the BEGIN is held: it prefixes query
+		c.begun, c.held = true, nil
+		return c.sc.ExecContext(ctx, "begin; "+query, args)
 	}
-	if c.pending {
-		c.pending = false
-		query = beginSQL + query
+	// Held statements go first, in a round trip of their own: query may be several
+	// statements, and its result is its last one's, which only pgx's Exec reads.
+	if _, err := c.send(ctx, "", nil); err != nil {
+		return nil, err
 	}
 	return c.sc.ExecContext(ctx, query, args)
 }
 
 func (c *lazyConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if err := c.sendHeld(ctx); err != nil {
+	if _, err := c.send(ctx, "", nil); err != nil {
 		return nil, err
 	}
 	return c.sc.QueryContext(ctx, query, args)
@@ -151,42 +147,28 @@ func (c *lazyConn) QueryContext(ctx context.Context, query string, args []driver
 // PrepareContext sends what the transaction holds first, so that the statement runs
 // in the transaction, after its earlier statements.
 func (c *lazyConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	if err := c.sendHeld(ctx); err != nil {
+	if _, err := c.send(ctx, "", nil); err != nil {
 		return nil, err
 	}
 	return c.sc.PrepareContext(ctx, query)
 }
 
-// sendHeld sends the pending BEGIN and the held statements, if any, in one round trip.
-func (c *lazyConn) sendHeld(ctx context.Context) error {
-	if len(c.deferred) > 0 {
-		_, err := c.flush(ctx, "", nil)
-		return err
-	}
-	if c.pending {
-		c.pending = false
-		if _, err := c.sc.Conn().Exec(ctx, "begin"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// flush sends, in one query string, the pending BEGIN, the held statements and last
-// (unless it is empty), and returns last's command tag: the first error ends the
-// string, as the server skips the rest of it.
-func (c *lazyConn) flush(ctx context.Context, last string, args []any) (pgconn.CommandTag, error) {
+// send sends, in one query string, the held statements and last (unless it is
+// empty), and returns the command tag of the last statement read, last's when each is
+// a single statement: the first error ends the string, as the server skips the rest
+// of it. With nothing held and no last it sends nothing.
+func (c *lazyConn) send(ctx context.Context, last string, args []any) (pgconn.CommandTag, error) {
 	b := &pgx.Batch{}
-	if c.pending {
-		b.Queue("begin")
-	}
-	for _, d := range c.deferred {
-		b.Queue(d.sql, d.args...)
+	for _, h := range c.held {
+		b.Queue(h.sql, h.args...)
 	}
 	if last != "" {
 		b.Queue(last, args...)
 	}
-	c.pending, c.deferred = false, nil
+	if b.Len() == 0 {
+		return pgconn.CommandTag{}, nil
+	}
+	c.begun, c.held = true, nil
 	br := c.sc.Conn().SendBatch(ctx, b)
 	var tag pgconn.CommandTag
 	var err error
@@ -211,21 +193,17 @@ func values(args []driver.NamedValue) []any {
 type lazyTx struct{ c *lazyConn }
 
 func (t *lazyTx) Commit() error {
-	t.c.inTx = false
-	if len(t.c.deferred) > 0 { // the held statements go with the COMMIT
-		tag, err := t.c.flush(t.c.ctx, "commit", nil)
-		if err != nil {
-			return errors.Join(err, t.rollback())
-		}
-		return commitTag(tag)
-	}
-	if t.c.pending { // nothing was sent: nothing to commit
-		t.c.pending = false
+	c := t.c
+	c.inTx = false
+	if !c.begun && len(c.held) == 1 { // only the BEGIN is held: nothing to commit
+		c.held = nil
 		return nil
 	}
-	tag, err := t.c.sc.Conn().Exec(t.c.ctx, "commit")
+	tag, err := c.send(c.ctx, "commit", nil)
 	if err != nil {
-		return err
+		// A held statement failed and the COMMIT was skipped, or the COMMIT failed
+		// and ended the transaction: either way, nothing of it may stay open.
+		return errors.Join(err, t.rollback())
 	}
 	return commitTag(tag)
 }
@@ -239,9 +217,9 @@ func commitTag(tag pgconn.CommandTag) error {
 }
 
 func (t *lazyTx) Rollback() error {
-	t.c.inTx, t.c.deferred = false, nil // never sent: nothing to undo
-	if t.c.pending {
-		t.c.pending = false
+	begun := t.c.begun
+	t.c.inTx, t.c.held = false, nil // what is held was never sent: nothing to undo
+	if !begun {
 		return nil
 	}
 	return t.rollback()

@@ -74,7 +74,7 @@ func TestLazyBegin(t *testing.T) {
 }
 
 // TestDeferExec checks the Execs held back by DeferExec: they run, in order, with the
-// transaction's next Exec, its next Query or its COMMIT; one that fails fails that
+// transaction's COMMIT or before its next Exec or Query; one that fails fails that
 // statement or the commit, and the transaction as a whole; a rollback drops them
 // unsent; outside a transaction they run at once.
 func TestDeferExec(t *testing.T) {
@@ -117,7 +117,8 @@ func TestDeferExec(t *testing.T) {
 		require.NoError(t, err)
 		_, err = tx.ExecContext(held, `INSERT INTO held VALUES (3)`)
 		require.NoError(t, err)
-		res, err := tx.ExecContext(ctx, `UPDATE held SET n = n + 10 WHERE n >= $1`, 3)
+		// Two statements: the Exec's result is its last one's.
+		res, err := tx.ExecContext(ctx, `UPDATE held SET n = n WHERE false; UPDATE held SET n = n + 10 WHERE n >= $1`, 3)
 		require.NoError(t, err)
 		rows, err := res.RowsAffected()
 		require.NoError(t, err)
